@@ -1,0 +1,124 @@
+"""Turn an in-memory tree into files: plan what changes, refuse to clobber, write atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import enum
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import ConflictError, UsageError
+
+
+class Change(enum.Enum):
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    DIFFERS = "differs"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str
+    change: Change
+    text: str
+    current: str | None
+
+
+def _target(root: Path, relative: str) -> Path:
+    """The file's absolute path; refuses a path whose existing parents lead outside root (a symlink)."""
+    target = root / relative
+    real_parent = target.parent.resolve()
+    if not real_parent.is_relative_to(root.resolve()):
+        raise UsageError(f"--output: '{relative}' would be written outside {root} through a symlink")
+    if target.is_symlink():
+        raise UsageError(f"--output: '{relative}' is a symlink; refusing to write through it")
+    return target
+
+
+def plan(root: Path, files: Mapping[str, str]) -> list[PlannedFile]:
+    """Compare the tree with what is on disk under root. Reads only."""
+    planned = []
+    for relative, text in files.items():
+        target = _target(root, relative)
+        if target.is_dir():
+            raise UsageError(f"--output: '{relative}' exists and is a directory")
+        current: str | None = None
+        if target.exists():
+            try:
+                current = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                current = ""
+        if current is None:
+            change = Change.NEW
+        elif current == text:
+            change = Change.UNCHANGED
+        else:
+            change = Change.DIFFERS
+        planned.append(PlannedFile(relative, change, text, current))
+    return planned
+
+
+def check_writable(root: Path) -> None:
+    """Fail with exit 2 unless root is (or can be created as) a writable directory."""
+    probe = root
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise UsageError(f"--output {root}: '{probe}' exists and is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {root}: directory '{probe}' is not writable")
+
+
+def refuse_conflicts(planned: list[PlannedFile], force: bool) -> None:
+    differing = [item.path for item in planned if item.change is Change.DIFFERS]
+    if differing and not force:
+        listing = ", ".join(differing)
+        raise ConflictError(
+            f"{len(differing)} existing file(s) differ from the kit: {listing}. Nothing was written. "
+            "Review them, then re-run with --force to overwrite (or keep your edits and use 'scaffold upgrade').",
+            differing,
+        )
+
+
+def unified_diff(item: PlannedFile) -> str:
+    before = (item.current or "").splitlines(keepends=True)
+    after = item.text.splitlines(keepends=True)
+    old = f"a/{item.path}" if item.current is not None else "/dev/null"
+    return "".join(difflib.unified_diff(before, after, old, f"b/{item.path}"))
+
+
+def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
+    """Write every new or differing file: each goes to a temp file in its folder, then is renamed into place.
+
+    All temp files are written before the first rename, so a failure while writing leaves no file changed.
+    """
+    pending: list[tuple[str, Path]] = []
+    try:
+        for item in planned:
+            if item.change is Change.UNCHANGED:
+                continue
+            target = _target(root, item.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            pending.append((temp_name, target))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(item.text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            Path(temp_name).chmod(0o644)
+    except OSError as error:
+        for temp_name, _ in pending:
+            with contextlib.suppress(OSError):
+                Path(temp_name).unlink()
+        raise UsageError(f"--output {root}: cannot write: {error.strerror or error}") from None
+    written = []
+    for temp_name, target in pending:
+        Path(temp_name).replace(target)
+        written.append(str(target.relative_to(root)))
+    return written
