@@ -42,7 +42,11 @@ _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 DnsLabel = Annotated[
     str,
     AfterValidator(
-        _rule(_LABEL, "a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit", 63)
+        _rule(
+            _LABEL,
+            "a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+            63,
+        )
     ),
 ]
 EnvironmentName = Annotated[
@@ -84,7 +88,8 @@ AwsRoleArn = Annotated[
     ),
 ]
 AwsRegion = Annotated[
-    str, AfterValidator(_rule(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]", "an AWS region like eu-west-1", 32))
+    str,
+    AfterValidator(_rule(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]", "an AWS region like eu-west-1", 32)),
 ]
 GcpProvider = Annotated[
     str,
@@ -147,9 +152,7 @@ CodeOwner = Annotated[
         )
     ),
 ]
-HealthPath = Annotated[
-    str, AfterValidator(_rule(r"/(?:[A-Za-z0-9._~-]+/?)*", "a URL path like /healthz", 100))
-]
+HealthPath = Annotated[str, AfterValidator(_rule(r"/(?:[A-Za-z0-9._~-]+/?)*", "a URL path like /healthz", 100))]
 
 
 class Answers(BaseModel):
@@ -174,7 +177,7 @@ class Answers(BaseModel):
         json_schema_extra={"prompt": "Default branch"},
     )
     platforms: list[Platform] = Field(
-        default_factory=lambda: ["github"],
+        default_factory=lambda: list[Platform](["github"]),
         min_length=1,
         description="CI platforms to generate a kit for (github).",
         json_schema_extra={"prompt": "CI platforms"},
@@ -303,7 +306,11 @@ _REGISTRY_HOSTS: dict[str, tuple[re.Pattern[str], str, str | None]] = {
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}",
         "aws",
     ),
-    "gar": (re.compile(r"[a-z0-9-]+-docker\.pkg\.dev/.+/.+"), "europe-docker.pkg.dev/my-project/images/{name}", "gcp"),
+    "gar": (
+        re.compile(r"[a-z0-9-]+-docker\.pkg\.dev/.+/.+"),
+        "europe-docker.pkg.dev/my-project/images/{name}",
+        "gcp",
+    ),
     "acr": (re.compile(r"[a-z0-9]{5,50}\.azurecr\.io/.+"), "myregistry.azurecr.io/{name}", "azure"),
     "harbor": (re.compile(r"[^/]+/.+"), "harbor.example.com/my-project/{name}", None),
     "artifactory": (re.compile(r"[^/]+/.+"), "example.jfrog.io/docker-local/{name}", None),
@@ -433,7 +440,9 @@ def applies(key: str, so_far: Mapping[str, Any]) -> bool:
 
 def missing_keys(given: Mapping[str, Any]) -> list[str]:
     """Answer keys that apply but were not given, in question order (defaults count as not given)."""
-    merged = {key: given.get(key, Answers.model_fields[key].get_default(call_default_factory=True)) for key in ANSWER_KEYS}
+    merged = {
+        key: given.get(key, Answers.model_fields[key].get_default(call_default_factory=True)) for key in ANSWER_KEYS
+    }
     return [key for key in ANSWER_KEYS if key not in given and applies(key, merged)]
 
 

@@ -59,18 +59,39 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_answer_keys_help() + "\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new.add_argument("-o", "--output", type=Path, default=Path("."), metavar="DIR",
-                     help="directory to write the kit into (default: the current directory)")
-    new.add_argument("--defaults", action="store_true",
-                     help="use the default for every answer not given by --answers or --set; never prompt")
-    new.add_argument("--answers", type=Path, metavar="FILE",
-                     help="YAML file of answers (a mapping of answer keys, or an existing .scaffold.yml)")
-    new.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                     help="set one answer; repeatable; overrides --answers")
-    new.add_argument("--dry-run", action="store_true",
-                     help="list the files and show the diff of what would change; write nothing")
-    new.add_argument("--force", action="store_true",
-                     help="overwrite existing files that differ from the kit")
+    new.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="directory to write the kit into (default: the current directory)",
+    )
+    new.add_argument(
+        "--defaults",
+        action="store_true",
+        help="use the default for every answer not given by --answers or --set; never prompt",
+    )
+    new.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="YAML file of answers (a mapping of answer keys, or an existing .scaffold.yml)",
+    )
+    new.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one answer; repeatable; overrides --answers",
+    )
+    new.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the files and show the diff of what would change; write nothing",
+    )
+    new.add_argument("--force", action="store_true", help="overwrite existing files that differ from the kit")
     return parser
 
 

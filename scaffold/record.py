@@ -43,5 +43,12 @@ def render_record(pack: Pack, answers: Answers, files: Mapping[str, str]) -> str
         "answers": answers.model_dump(mode="json", exclude_none=True),
         "files": {path: file_hash(text) for path, text in sorted(files.items())},
     }
-    body = yaml.dump(record, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, allow_unicode=False, width=120)
+    body = yaml.dump(
+        record,
+        Dumper=_IndentedDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=False,
+        width=120,
+    )
     return _HEADER + "---\n" + body

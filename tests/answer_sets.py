@@ -8,7 +8,9 @@ from typing import Any
 AWS = {"cloud": "aws", "aws_role_arn": "arn:aws:iam::123456789012:role/ci-deploy", "aws_region": "eu-west-1"}
 GCP = {
     "cloud": "gcp",
-    "gcp_workload_identity_provider": "projects/123456789/locations/global/workloadIdentityPools/github-pool/providers/github",
+    "gcp_workload_identity_provider": (
+        "projects/123456789/locations/global/workloadIdentityPools/github-pool/providers/github"
+    ),
     "gcp_service_account": "deployer@acme-prod.iam.gserviceaccount.com",
 }
 AZURE = {
@@ -57,7 +59,12 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "dast_target_url": "https://gateway.staging.acme.example/",
         "openapi_path": "docs/openapi.yaml",
     },
-    "go-dockerhub": {"name": "worker", "language": "go", "registry": "dockerhub", "image": "docker.io/acme/worker"},
+    "go-dockerhub": {
+        "name": "worker",
+        "language": "go",
+        "registry": "dockerhub",
+        "image": "docker.io/acme/worker",
+    },
     "java-gitlab-registry": {
         "name": "billing",
         "language": "java",

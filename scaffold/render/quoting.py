@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from scaffold.errors import UnsafePackError
@@ -33,7 +34,9 @@ def _scalar(value: Any, filter_name: str) -> str:
         return "true" if value else "false"
     if isinstance(value, int | str):
         return str(value)
-    raise UnsafePackError(f"template: filter '{filter_name}' takes a string, number or boolean, not {type(value).__name__}")
+    raise UnsafePackError(
+        f"template: filter '{filter_name}' takes a string, number or boolean, not {type(value).__name__}"
+    )
 
 
 def yaml_scalar(value: Any) -> Quoted:
@@ -86,7 +89,7 @@ def markdown_code(value: Any) -> Quoted:
     return Quoted(f"{fence}{pad}{text}{pad}{fence}")
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[[Any], Quoted]] = {
     "yaml": yaml_scalar,
     "yaml_key": yaml_key,
     "sh": shell_word,

@@ -68,7 +68,7 @@ def actionlint(kit: Path) -> list[str]:
 
 
 def jactionlint(kit: Path) -> list[str]:
-    files = workflows(kit) + [".github/dependabot.yml"]
+    files = [*workflows(kit), ".github/dependabot.yml"]
     result = _run([tool("jactionlint"), *files], kit)
     if result.returncode == 0:
         return []
@@ -111,7 +111,8 @@ def checkov(kit: Path, frameworks: tuple[str, ...]) -> tuple[list[str], int]:
     """checkov on the kit directory: every failed check is a finding. Also returns how many checks passed,
     which proves checkov really parsed the files."""
     result = _run(
-        [tool("checkov"), "-d", ".", "--framework", *frameworks, "--skip-download", "-o", "json", "--quiet"], kit
+        [tool("checkov"), "-d", ".", "--framework", *frameworks, "--skip-download", "-o", "json", "--quiet"],
+        kit,
     )
     if result.returncode not in (0, 1):
         return [f"checkov failed ({result.returncode}): {result.stderr.strip()[-500:]}"], 0

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+
+from scaffold.answers import ANSWER_KEYS, Answers, check_one, default_name, missing_keys, validate
+from scaffold.errors import UsageError
+from tests.answer_sets import AWS
+
+
+def test_defaults_are_valid_and_derive_image_and_trusted_registries() -> None:
+    answers = validate({})
+    assert answers.name == "service"
+    assert answers.image == "ghcr.io/my-org/service"
+    assert answers.trusted_registries == ["docker.io", "ghcr.io"]
+    assert answers.environments == ["staging", "production"]
+
+
+def test_every_key_has_help_text_and_a_prompt() -> None:
+    for key in ANSWER_KEYS:
+        field = Answers.model_fields[key]
+        assert field.description, key
+        assert isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("prompt"), key
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"registry": "ecr"}, "registry: 'ecr' needs cloud 'aws'"),
+        ({"registry": "gar", "cloud": "none"}, "registry: 'gar' needs cloud 'gcp'"),
+        ({"cloud": "aws"}, "aws_role_arn: is required when cloud is 'aws'"),
+        ({"cloud": "gcp"}, "gcp_workload_identity_provider: is required when cloud is 'gcp'"),
+        ({"cloud": "azure"}, "azure_client_id: is required when cloud is 'azure'"),
+        ({"dast": True}, "dast_target_url: is required when dast is true"),
+        ({"image": "docker.io/acme/api"}, "image: must be a ghcr repository path"),
+        ({"environments": ["prod", "prod"]}, "environments: must not repeat a value"),
+        ({"coverage_min": 101}, "coverage_min: input should be less than or equal to 100"),
+        ({"language": "rust"}, "language: must be one of: 'python', 'node', 'go' or 'java'"),
+        ({"container": "yes"}, "container: input should be a valid boolean"),
+        ({"environments": "prod"}, "environments: input should be a valid list"),
+        ({"colour": "blue"}, "colour: is not an answer key"),
+    ],
+)
+def test_rules_spanning_keys_and_types_name_the_field(data: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        validate(data)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+def test_answers_for_other_clouds_and_disabled_dast_are_dropped() -> None:
+    answers = validate({**AWS, "cloud": "none", "dast_target_url": "https://x.example"})
+    assert answers.aws_role_arn is None and answers.aws_region is None
+    assert answers.dast_target_url is None
+
+
+def test_aws_region_has_a_default_when_cloud_is_aws() -> None:
+    answers = validate({"cloud": "aws", "aws_role_arn": AWS["aws_role_arn"]})
+    assert answers.aws_region == "us-east-1"
+
+
+def test_container_false_clears_the_image() -> None:
+    assert validate({"container": False}).image is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("name", "Orders"),
+        ("name", "a" * 64),
+        ("name", "-orders"),
+        ("default_branch", "feature/../x"),
+        ("default_branch", "main.lock"),
+        ("image", "ghcr.io/Acme/API"),
+        ("image", "ghcr.io/acme/api:latest"),
+        ("dast_target_url", "http://insecure.example"),
+        ("dast_target_url", "https://x.example/?q=$(id)"),
+        ("openapi_path", "../secrets.yaml"),
+        ("openapi_path", "/etc/passwd"),
+        ("azure_client_id", "not-a-uuid"),
+        ("health_path", "healthz"),
+        ("code_owners", ["octocat"]),
+    ],
+)
+def test_single_answers_are_rejected_with_a_rule(key: str, value: object) -> None:
+    problem = check_one(key, value)
+    assert problem is not None and problem.startswith("must")
+
+
+def test_missing_keys_follow_the_when_conditions() -> None:
+    assert "aws_role_arn" not in missing_keys({})
+    assert "aws_role_arn" in missing_keys({"cloud": "aws"})
+    assert "registry" not in missing_keys({"container": False})
+    assert "dast_target_url" in missing_keys({"dast": True})
+    assert missing_keys(dict.fromkeys(ANSWER_KEYS, None) | {"cloud": "none"}) == []
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [("orders", "orders"), ("My_Service", "my-service"), ("bad name!", None), ("", None)],
+)
+def test_default_name_comes_from_the_output_folder_when_valid(folder: str, expected: str | None) -> None:
+    assert default_name(folder) == expected

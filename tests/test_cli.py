@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaffold import __version__
+from scaffold.answers import ANSWER_KEYS
+from scaffold.cli import main
+from scaffold.record import file_hash
+
+TEXT_KEYS = [
+    "name",
+    "default_branch",
+    "image",
+    "aws_role_arn",
+    "aws_region",
+    "gcp_workload_identity_provider",
+    "gcp_service_account",
+    "azure_client_id",
+    "azure_tenant_id",
+    "azure_subscription_id",
+    "dast_target_url",
+    "openapi_path",
+    "health_path",
+]
+LIST_KEYS = ["environments", "trusted_registries", "code_owners", "platforms"]
+BAD_VALUES = {
+    "space": "my service",
+    "double-quote": 'a"b',
+    "single-quote": "a'b",
+    "newline": "a\nb",
+    "github-expression": "${{ secrets.TOKEN }}",
+    "jinja": "{{ 7 * 7 }}",
+    "command-substitution": "$(id)",
+    "backticks": "`id`",
+    "parent-dir": "../etc",
+    "cyrillic-lookalike": "\u043erders",
+    "fullwidth-lookalike": "\uff4dain",
+    "over-long": "a" * 300,
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(err: str, starts: str) -> None:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"scaffold: error: {starts}"), err
+
+
+def test_defaults_write_the_kit_and_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "orders"
+    code, stdout, _ = run(capsys, "new", "--defaults", "--output", str(out))
+    assert code == 0
+    record = yaml.safe_load((out / ".scaffold.yml").read_text())
+    assert record["answers"]["name"] == "orders"
+    assert record["pack"] == {"name": "scaffold-default", "version": "1.0.0"}
+    assert record["scaffold_version"] == __version__
+    for path, digest in record["files"].items():
+        assert file_hash((out / path).read_text()) == digest, path
+    assert ".github/workflows/ci.yml" in record["files"]
+    assert "wrote 12 file(s)" in stdout
+
+
+@pytest.mark.parametrize("key", TEXT_KEYS + LIST_KEYS)
+@pytest.mark.parametrize("kind", sorted(BAD_VALUES))
+def test_bad_value_in_any_answer_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, kind: str
+) -> None:
+    out = tmp_path / "out"
+    value = BAD_VALUES[kind]
+    code, _, err = run(capsys, "new", "--defaults", "--output", str(out), "--set", f"{key}={value}")
+    assert code == 2
+    assert_one_line_error(err, key)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        ("colour: blue\n", "colour: is not an answer key"),
+        ("coverage_min: eighty\n", "coverage_min: input should be a valid integer"),
+        ("container: 'yes'\n", "container: input should be a valid boolean"),
+        ("environments: prod\n", "environments: input should be a valid list"),
+        ("name: [unclosed\n", "--answers"),
+        ("- name\n", "--answers"),
+    ],
+)
+def test_bad_answers_file_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, starts: str
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(text)
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "new", "--defaults", "--answers", str(answers), "--output", str(out))
+    assert code == 2
+    assert_one_line_error(err, starts)
+    assert not out.exists()
+
+
+def test_unwritable_output_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "new", "--defaults", "--output", str(blocker / "out"))
+    assert code == 2
+    assert_one_line_error(err, "--output")
+    assert blocker.read_text() == "x"
+
+
+def test_answers_file_then_set_layering(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("name: from-file\nlanguage: go\n")
+    out = tmp_path / "out"
+    code, _, _ = run(capsys, "new", "--defaults", "--answers", str(answers), "--set", "language=node", "-o", str(out))
+    assert code == 0
+    recorded = yaml.safe_load((out / ".scaffold.yml").read_text())["answers"]
+    assert (recorded["name"], recorded["language"]) == ("from-file", "node")
+
+
+def test_existing_differing_file_stops_new_and_force_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "svc"
+    (out / ".github" / "workflows").mkdir(parents=True)
+    mine = out / ".github" / "workflows" / "ci.yml"
+    mine.write_text("# my own CI\n")
+    code, _, err = run(capsys, "new", "--defaults", "--output", str(out))
+    assert code == 1
+    assert ".github/workflows/ci.yml" in err and "--force" in err
+    assert mine.read_text() == "# my own CI\n"
+    assert not (out / "Dockerfile").exists()
+    code, _, _ = run(capsys, "new", "--defaults", "--output", str(out), "--force")
+    assert code == 0
+    assert "actions/checkout@" in mine.read_text()
+
+
+def test_rerun_with_same_answers_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "svc"
+    assert run(capsys, "new", "--defaults", "--output", str(out))[0] == 0
+    code, stdout, _ = run(capsys, "new", "--defaults", "--output", str(out))
+    assert code == 0
+    assert "wrote 0 file(s)" in stdout
+
+
+def test_dry_run_lists_and_diffs_but_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "svc"
+    code, stdout, _ = run(capsys, "new", "--defaults", "--dry-run", "--output", str(out))
+    assert code == 0
+    assert "new  .github/workflows/release.yml" in stdout
+    assert "nothing written" in stdout
+    assert not out.exists()
+    out.mkdir()
+    (out / "Dockerfile").write_text("FROM scratch\n")
+    code, stdout, _ = run(capsys, "new", "--defaults", "--dry-run", "--output", str(out))
+    assert code == 1
+    assert "-FROM scratch" in stdout and "+FROM docker.io/library/python" in stdout
+    assert (out / "Dockerfile").read_text() == "FROM scratch\n"
+    assert sorted(p.name for p in out.iterdir()) == ["Dockerfile"]
+
+
+def test_help_lists_every_option_answer_key_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["new", "--help"])
+    assert raised.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--output", "--defaults", "--answers", "--set", "--dry-run", "--force"):
+        assert option in text
+    for key in ANSWER_KEYS:
+        assert f"\n  {key}\n" in text, key
+    for code in ("0  success", "1  existing files differ", "2  bad input"):
+        assert code in text
+
+
+def test_top_level_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"scaffold {__version__}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "exit codes:" in capsys.readouterr().out
+
+
+def test_console_entry_point_runs_as_a_module(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scaffold",
+            "new",
+            "--defaults",
+            "--set",
+            "name=BAD",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("scaffold: error: name: must be a DNS label")

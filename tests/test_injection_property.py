@@ -1,0 +1,191 @@
+"""Property: an arbitrary string in any text answer is either rejected (UsageError, exit 2) or comes out inert.
+
+Inert means, compared with a render of a known-good value for the same key: every YAML file parses to the same
+set of key paths (no new keys or jobs), every ``run:`` script is byte-identical (answers never reach a shell
+script except through ``env:``), and the Dockerfile has the same instructions in the same order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from scaffold.answers import validate
+from scaffold.api import render_kit
+from scaffold.errors import UsageError
+from tests.answer_sets import AWS, AZURE, GCP
+
+DAST = {"dast": True, "dast_target_url": "https://app.example.com", "openapi_path": "docs/openapi.yaml"}
+CONTEXT: dict[str, dict[str, Any]] = {
+    "name": {},
+    "default_branch": {},
+    "image": {},
+    "health_path": {},
+    "aws_role_arn": AWS,
+    "aws_region": AWS,
+    "gcp_workload_identity_provider": GCP,
+    "gcp_service_account": GCP,
+    "azure_client_id": AZURE,
+    "azure_tenant_id": AZURE,
+    "azure_subscription_id": AZURE,
+    "dast_target_url": DAST,
+    "openapi_path": DAST,
+    "environments": {},
+    "trusted_registries": {},
+    "code_owners": {},
+}
+LIST_KEYS = {"environments", "trusted_registries", "code_owners"}
+
+FRAGMENTS = [
+    "\n",
+    "\r",
+    ": ",
+    "#",
+    "'",
+    '"',
+    "${{ github.token }}",
+    "{{ 7*7 }}",
+    "[[ 7*7 ]]",
+    "[% if 1 %]",
+    "$(id)",
+    "`id`",
+    ";",
+    "&&",
+    "|",
+    "\\",
+    "../",
+    "\u2028",
+    "\u00a0",
+    "\uff4d",
+    "\u043e",
+    "- x",
+    "*alias",
+    "&anchor",
+    "!!python",
+    "%",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "@",
+    "\x00",
+]
+VALID = {
+    "name": "svc",
+    "default_branch": "main",
+    "image": "ghcr.io/acme/svc",
+    "health_path": "/healthz",
+    "aws_role_arn": AWS["aws_role_arn"],
+    "aws_region": "eu-west-1",
+    "gcp_workload_identity_provider": GCP["gcp_workload_identity_provider"],
+    "gcp_service_account": GCP["gcp_service_account"],
+    "azure_client_id": AZURE["azure_client_id"],
+    "azure_tenant_id": AZURE["azure_tenant_id"],
+    "azure_subscription_id": AZURE["azure_subscription_id"],
+    "dast_target_url": "https://app.example.com",
+    "openapi_path": "docs/openapi.yaml",
+    "environments": "staging",
+    "trusted_registries": "docker.io",
+    "code_owners": "@acme/team",
+}
+
+# Valid under the answer rules but special to YAML 1.1/1.2, shells or Jinja when left unquoted.
+TRICKY_VALID = [
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "true",
+    "0x1f",
+    "1e3",
+    "0755",
+    "nan",
+    "inf",
+    "y",
+    "n",
+    "a--b",
+]
+
+payloads = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(TRICKY_VALID),
+    st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True),
+    st.builds(
+        lambda a, f, b: a + f + b,
+        st.sampled_from(sorted(set(VALID.values()))),
+        st.sampled_from(FRAGMENTS),
+        st.text(alphabet="abc-./:", max_size=8),
+    ),
+)
+
+
+def key_paths(node: Any, prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{prefix}/{key}"
+            paths.add(here)
+            paths |= key_paths(value, here)
+    elif isinstance(node, list):
+        for item in node:
+            paths |= key_paths(item, f"{prefix}[]")
+    return paths
+
+
+def run_scripts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["run"]] if isinstance(node.get("run"), str) else []
+        return found + [s for value in node.values() for s in run_scripts(value)]
+    if isinstance(node, list):
+        return [s for item in node for s in run_scripts(item)]
+    return []
+
+
+def shape(files: dict[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for path, text in files.items():
+        if path.endswith((".yml", ".yaml")):
+            document = yaml.safe_load(text)
+            # Answers may legitimately appear as mapping keys only as environment job ids; normalise those.
+            result[path] = (sorted(key_paths(document)), run_scripts(document))
+        elif path == "Dockerfile":
+            result[path] = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
+    return result
+
+
+def render_with(key: str, value: Any) -> dict[str, str]:
+    return render_kit(answers=validate({**CONTEXT[key], key: value}))
+
+
+def normalise(key: str, value: str, files_shape: dict[str, Any]) -> dict[str, Any]:
+    """Environment names legitimately become job ids (``deploy-<env>``); map those to one placeholder."""
+    if key != "environments":
+        return files_shape
+    job = re.compile(rf"/deploy-{re.escape(value)}(?=/|\[|$)")
+    return {
+        path: (sorted(job.sub("/deploy-ENV", p) for p in entry[0]), entry[1]) if isinstance(entry, tuple) else entry
+        for path, entry in files_shape.items()
+    }
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(sorted(CONTEXT)), payload=payloads)
+def test_any_text_answer_is_rejected_or_inert(key: str, payload: str) -> None:
+    value: Any = [payload] if key in LIST_KEYS else payload
+    try:
+        candidate = render_with(key, value)
+    except UsageError as error:
+        event("rejected")
+        assert "\n" not in str(error)
+        assert str(error).split(":")[0].split(".")[0] in (key, "image", "registry", "trusted_registries")
+        return
+    event("accepted")
+    baseline_value: Any = [VALID[key]] if key in LIST_KEYS else VALID[key]
+    baseline = render_with(key, baseline_value)
+    assert normalise(key, payload, shape(candidate)) == normalise(key, VALID[key], shape(baseline))
