@@ -331,6 +331,19 @@ def default_image(registry: str, name: str) -> str:
     return _REGISTRY_HOSTS[registry][1].format(name=name)
 
 
+def suggested_default(key: str, so_far: Mapping[str, Any]) -> Any:
+    """The value a prompt should pre-fill when the answers so far leave ``key`` unset: the example image for the
+    chosen registry, the cloud that registry needs, or a cloud field's default (aws_region)."""
+    registry = str(so_far.get("registry") or "ghcr")
+    if key == "image":
+        return default_image(registry, str(so_far.get("name") or "service"))
+    if key == "cloud" and so_far.get("container", True):
+        needs = _REGISTRY_HOSTS[registry][2]
+        if needs is not None:
+            return needs
+    return _CLOUD_DEFAULTS.get(key)
+
+
 def image_host(image: str) -> str:
     return image.split("/", 1)[0]
 
@@ -430,6 +443,14 @@ _APPLIES: dict[str, Callable[[Mapping[str, Any]], bool]] = {
     "dast_target_url": lambda a: bool(a.get("dast", False)),
     "openapi_path": lambda a: bool(a.get("dast", False)),
 }
+
+
+def required_when_asked(key: str) -> bool:
+    """Keys that are optional in the model but must be answered once their question applies (an AWS role when
+    cloud is aws, the DAST target when dast is on); ``finish()`` refuses them empty."""
+    if key == "dast_target_url":
+        return True
+    return any(key in fields for fields in _CLOUD_FIELDS.values()) and key not in _CLOUD_DEFAULTS
 
 
 def applies(key: str, so_far: Mapping[str, Any]) -> bool:

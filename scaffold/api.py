@@ -43,8 +43,12 @@ def collect_layers(*, output: Path, answers_file: Path | None = None, settings: 
 
 
 def resolve_answers(layers: AnswerLayers, prompted: dict[str, Any] | None = None) -> Answers:
-    source = "answers file and --set" if layers.from_file else "--set"
-    return validate(layers.merged(prompted or {}), source=source)
+    sources = [
+        name
+        for name, layer in (("answers file", layers.from_file), ("--set", layers.from_flags), ("prompts", prompted))
+        if layer
+    ]
+    return validate(layers.merged(prompted or {}), source=", ".join(sources) or "defaults")
 
 
 @dataclass(frozen=True)

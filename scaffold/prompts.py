@@ -1,8 +1,8 @@
 """Interactive questions. The only module that imports questionary.
 
-Each question shows the answer key's help, validates with the same rule as the model, and is asked only when it
-applies (the AWS role only when cloud is aws, and so on). Answers already given by --answers or --set are not
-asked again. EOF or Ctrl-C stops with exit 2 and a hint to use --defaults.
+Each question shows the answer key's help, validates with the same rule as the model, and is asked only when
+it applies (the AWS role only when cloud is aws, and so on). Answers already given by --answers or --set are
+not asked again. EOF or Ctrl-C stops with exit 2 and a hint to use --defaults.
 """
 
 from __future__ import annotations
@@ -15,8 +15,17 @@ import questionary
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
-from scaffold.answers import ANSWER_KEYS, Answers, applies, check_one, default_image
+from scaffold.answers import (
+    ANSWER_KEYS,
+    Answers,
+    applies,
+    check_one,
+    required_when_asked,
+    suggested_default,
+)
 from scaffold.errors import UsageError
+
+_STOP_HINT = "pass --defaults, --answers FILE or --set KEY=VALUE"
 
 
 def _choices(key: str) -> list[str] | None:
@@ -29,9 +38,10 @@ def _choices(key: str) -> list[str] | None:
 
 
 def _default_text(key: str, so_far: Mapping[str, Any]) -> str:
-    if key == "image" and so_far.get("image") is None:
-        return default_image(str(so_far.get("registry", "ghcr")), str(so_far.get("name", "service")))
     value = so_far.get(key)
+    suggested = suggested_default(key, so_far)
+    if suggested is not None and (value is None or (key == "cloud" and value == "none")):
+        value = suggested
     if value is None:
         return ""
     if isinstance(value, list):
@@ -42,13 +52,17 @@ def _default_text(key: str, so_far: Mapping[str, Any]) -> str:
 
 
 def _convert(key: str, text: str) -> Any:
-    """Turn typed text into the field's value: lists split on commas, ints parsed, empty optional -> None."""
+    """Turn typed text into the field's value: lists split on commas, ints parsed, empty optional -> None.
+
+    Empty text becomes None only for keys that may be None (``image``, ``aws_region``...); for the others
+    (``name``, ``health_path``...) it stays "" so the validator refuses it instead of the final validation.
+    """
     annotation = Answers.model_fields[key].annotation
     if typing.get_origin(annotation) is list:
         return [part.strip() for part in text.split(",") if part.strip()]
     if annotation is int:
         return int(text) if text.strip().isdecimal() and text.isascii() else text
-    if text == "" and not Answers.model_fields[key].is_required():
+    if text == "" and type(None) in typing.get_args(annotation):
         return None
     return text
 
@@ -57,7 +71,7 @@ def _validator(key: str) -> Any:
     def validate(text: str) -> bool | str:
         value = _convert(key, text)
         if value is None:
-            return True
+            return "is required" if required_when_asked(key) else True
         problem = check_one(key, value)
         return True if problem is None else problem
 
@@ -71,7 +85,10 @@ def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any]) -> questi
     choices = _choices(key)
     annotation = field.annotation
     if annotation is bool:
-        return questionary.confirm(message, default=bool(so_far.get(key, field.default)), instruction=f"({instruction}) ", **io)
+        # A custom instruction replaces questionary's own (Y/n) hint, so keep it: it shows what Enter picks.
+        default = bool(so_far.get(key, field.default))
+        hint = "(Y/n)" if default else "(y/N)"
+        return questionary.confirm(message, default=default, instruction=f"({instruction}) {hint} ", **io)
     if choices is not None and typing.get_origin(annotation) is list:
         chosen = set(so_far.get(key) or [])
         return questionary.checkbox(
@@ -82,26 +99,40 @@ def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any]) -> questi
             **io,
         )
     if choices is not None:
-        return questionary.select(message, choices=choices, default=_default_text(key, so_far) or None,
-                                  instruction=instruction, **io)
-    return questionary.text(message, default=_default_text(key, so_far), instruction=instruction,
-                            validate=_validator(key), **io)
+        return questionary.select(
+            message,
+            choices=choices,
+            default=_default_text(key, so_far) or None,
+            instruction=instruction,
+            **io,
+        )
+    return questionary.text(
+        message, default=_default_text(key, so_far), instruction=instruction, validate=_validator(key), **io
+    )
 
 
 def ask(
     defaults: Mapping[str, Any],
     given: Mapping[str, Any],
     *,
-    input: Input | None = None,  # noqa: A002 - prompt_toolkit's own name
+    input: Input | None = None,  # prompt_toolkit's own name
     output: Output | None = None,
 ) -> dict[str, Any]:
-    """Ask every applicable question not answered in ``given``; ``defaults`` pre-fill the prompts."""
+    """Ask every applicable question not answered in ``given``; ``defaults`` pre-fill the prompts.
+
+    Keys missing from ``defaults`` are pre-filled with the model's own default, so accepting every prompt
+    gives the same answers as ``--defaults``. Returns only the answers that were asked.
+    """
     io: dict[str, Any] = {}
     if input is not None:
         io["input"] = input
     if output is not None:
         io["output"] = output
-    so_far: dict[str, Any] = dict(defaults)
+    so_far: dict[str, Any] = {
+        key: field.get_default(call_default_factory=True) for key, field in Answers.model_fields.items()
+    }
+    so_far.update(defaults)
+    so_far.update(given)
     asked: dict[str, Any] = {}
     for key in ANSWER_KEYS:
         if key in given or not applies(key, so_far):
@@ -110,8 +141,10 @@ def ask(
             reply = _question(key, so_far, io).unsafe_ask(patch_stdout=False)
         except EOFError:
             reply = None
+        except KeyboardInterrupt:
+            raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
         if reply is None:
-            raise UsageError("prompt: no answer (end of input); pass --defaults, --answers FILE or --set KEY=VALUE")
+            raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
         value = _convert(key, reply) if isinstance(reply, str) and _choices(key) is None else reply
         so_far[key] = value
         asked[key] = value

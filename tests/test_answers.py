@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.answers import ANSWER_KEYS, Answers, check_one, default_name, missing_keys, validate
+from scaffold.answers import (
+    ANSWER_KEYS,
+    Answers,
+    check_one,
+    default_name,
+    missing_keys,
+    required_when_asked,
+    suggested_default,
+    validate,
+)
 from scaffold.errors import UsageError
 from tests.answer_sets import AWS
 
@@ -100,3 +109,26 @@ def test_missing_keys_follow_the_when_conditions() -> None:
 )
 def test_default_name_comes_from_the_output_folder_when_valid(folder: str, expected: str | None) -> None:
     assert default_name(folder) == expected
+
+
+def test_required_when_asked_covers_cloud_identities_and_the_dast_target() -> None:
+    required = {key for key in ANSWER_KEYS if required_when_asked(key)}
+    assert required == {
+        "aws_role_arn",
+        "gcp_workload_identity_provider",
+        "gcp_service_account",
+        "azure_client_id",
+        "azure_tenant_id",
+        "azure_subscription_id",
+        "dast_target_url",
+    }
+
+
+def test_suggested_defaults_follow_the_registry_and_cloud() -> None:
+    assert (
+        suggested_default("image", {"registry": "gar", "name": "pay"}) == "europe-docker.pkg.dev/my-project/images/pay"
+    )
+    assert suggested_default("cloud", {"registry": "ecr"}) == "aws"
+    assert suggested_default("cloud", {"registry": "ecr", "container": False}) is None
+    assert suggested_default("cloud", {"registry": "ghcr"}) is None
+    assert suggested_default("aws_region", {}) == "us-east-1"

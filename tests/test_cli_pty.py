@@ -1,0 +1,139 @@
+"""End to end: `python -m scaffold new` in a real pseudo-terminal (pexpect), and without any terminal at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scaffold.answers import Answers, validate
+
+pexpect = pytest.importorskip("pexpect")
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 30
+CLEAR = "\x15"  # Ctrl-U: delete the pre-filled default
+CTRL_C = "\x03"
+CTRL_D = "\x04"
+
+# The questions asked when every default is accepted, in order.
+DEFAULT_QUESTIONS = (
+    "name",
+    "language",
+    "default_branch",
+    "platforms",
+    "container",
+    "registry",
+    "image",
+    "environments",
+    "cloud",
+    "coverage_min",
+    "port",
+    "health_path",
+    "dast",
+    "code_owners",
+    "trusted_registries",
+)
+
+
+def prompt_text(key: str) -> str:
+    return str((Answers.model_fields[key].json_schema_extra or {})["prompt"])  # type: ignore[index]
+
+
+def spawn_new(output: Path) -> Any:
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",  # nobody answers cursor position requests in a bare pty
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", "new", "--output", str(output)],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        dimensions=(50, 250),
+        timeout=TIMEOUT,
+    )
+
+
+def finish(child: Any) -> int:
+    """Wait for the child to exit and return its exit status."""
+    child.expect(pexpect.EOF, timeout=TIMEOUT)
+    child.close()
+    assert child.signalstatus is None, f"killed by signal {child.signalstatus}"
+    return int(child.exitstatus)
+
+
+def test_interactive_new_in_a_terminal_writes_the_kit_with_the_typed_name(tmp_path: Path) -> None:
+    output = tmp_path / "kit"
+    child = spawn_new(output)
+    try:
+        child.expect_exact(prompt_text("name"))
+        child.send(CLEAR + "pty-demo\r")
+        for key in DEFAULT_QUESTIONS[1:]:  # every other question shows up in turn; Enter takes its default
+            child.expect_exact(prompt_text(key))
+            child.send("\r")
+        child.expect_exact("wrote ")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+
+    assert status == 0, child.before
+    record = yaml.safe_load((output / ".scaffold.yml").read_text(encoding="utf-8"))
+    assert record["answers"]["name"] == "pty-demo"
+    assert record["answers"]["image"] == "ghcr.io/my-org/pty-demo"
+    # Enter on every other question gave exactly what --defaults gives.
+    assert record["answers"] == validate({"name": "pty-demo"}).model_dump(exclude_none=True)
+
+
+@pytest.mark.parametrize(
+    ("keys", "reason"),
+    [
+        pytest.param(CLEAR + CTRL_D, "end of input", id="ctrl-d"),
+        pytest.param(CTRL_C, "interrupted", id="ctrl-c"),
+    ],
+)
+def test_stopping_at_a_prompt_exits_2_and_writes_nothing(tmp_path: Path, keys: str, reason: str) -> None:
+    output = tmp_path / "kit"
+    child = spawn_new(output)
+    try:
+        child.expect_exact(prompt_text("name"))
+        child.send(keys)
+        child.expect_exact(reason)
+        child.expect_exact("--defaults")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+
+    assert status == 2
+    assert not output.exists()
+
+
+def test_without_a_terminal_new_exits_2_naming_defaults_and_answers(tmp_path: Path) -> None:
+    output = tmp_path / "kit"
+    completed = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "--output", str(output)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith("scaffold: error: ")
+    assert "--defaults" in lines[0]
+    assert "--answers" in lines[0]
+    assert completed.stdout == ""
+    assert not output.exists()
