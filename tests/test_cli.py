@@ -12,6 +12,8 @@ from scaffold.answers import ANSWER_KEYS
 from scaffold.cli import main
 from scaffold.record import file_hash
 
+AWS_ROLE = "arn:aws:iam::123456789012:role/ci-deploy"
+
 TEXT_KEYS = [
     "name",
     "default_branch",
@@ -208,3 +210,28 @@ def test_console_entry_point_runs_as_a_module(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("scaffold: error: name: must be a DNS label")
+
+
+def test_complete_answers_file_needs_no_terminal_and_no_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = tmp_path / "first"
+    assert (
+        run(capsys, "new", "--defaults", "--set", "cloud=aws", "--set", f"aws_role_arn={AWS_ROLE}", "-o", str(first))[0]
+        == 0
+    )
+    record = first / ".scaffold.yml"
+    second = tmp_path / "second"
+    code, _, err = run(capsys, "new", "--answers", str(record), "--set", "name=first", "-o", str(second))
+    assert (code, err) == (0, "")
+    assert (second / ".scaffold.yml").read_text() == record.read_text()
+
+
+def test_partial_answers_without_terminal_name_the_missing_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "new", "--set", "name=svc", "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert_one_line_error(err, "answers missing for language, default_branch")
+    assert "--defaults" in err and "name," not in err
+    assert not (tmp_path / "out").exists()

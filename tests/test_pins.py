@@ -3,6 +3,7 @@ the checkout) each action and hook SHA is exactly what its version tag resolves 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ from scaffold.api import render_kit
 from scaffold.pins import load_pins
 from tests.answer_sets import ANSWER_SETS
 
-MIRRORS = Path(__file__).resolve().parents[2] / ".mirror"
+MIRRORS = Path(os.environ.get("MIRRORS") or Path(__file__).resolve().parents[2] / ".mirror")
 # Commits that attackers pointed release tags at (security-bar §12: CVE-2026-33634 / GHSA-69fq-xp46-6x23).
 COMPROMISED = {"ddb9da4475c1cef7d5389062bdfdfbdbd1394648"}
 
