@@ -14,6 +14,7 @@ from scaffold.answers import (
 )
 from scaffold.errors import UsageError
 from tests.answer_sets import AWS
+from tests.support.keys import CLOUD_IDENTITY_KEYS
 
 
 def test_defaults_are_valid_and_derive_image_and_trusted_registries() -> None:
@@ -113,15 +114,7 @@ def test_default_name_comes_from_the_output_folder_when_valid(folder: str, expec
 
 def test_required_when_asked_covers_cloud_identities_and_the_dast_target() -> None:
     required = {key for key in ANSWER_KEYS if required_when_asked(key)}
-    assert required == {
-        "aws_role_arn",
-        "gcp_workload_identity_provider",
-        "gcp_service_account",
-        "azure_client_id",
-        "azure_tenant_id",
-        "azure_subscription_id",
-        "dast_target_url",
-    }
+    assert required == {*CLOUD_IDENTITY_KEYS, "dast_target_url"}
 
 
 def test_suggested_defaults_follow_the_registry_and_cloud() -> None:

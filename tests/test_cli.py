@@ -11,6 +11,7 @@ from scaffold import __version__
 from scaffold.answers import ANSWER_KEYS
 from scaffold.cli import main
 from scaffold.record import file_hash
+from tests.support.keys import CLOUD_IDENTITY_KEYS
 
 AWS_ROLE = "arn:aws:iam::123456789012:role/ci-deploy"
 
@@ -18,13 +19,8 @@ TEXT_KEYS = [
     "name",
     "default_branch",
     "image",
-    "aws_role_arn",
+    *CLOUD_IDENTITY_KEYS,
     "aws_region",
-    "gcp_workload_identity_provider",
-    "gcp_service_account",
-    "azure_client_id",
-    "azure_tenant_id",
-    "azure_subscription_id",
     "dast_target_url",
     "openapi_path",
     "health_path",

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from scaffold.answers import Answers, validate
+from tests.support.keys import DEFAULT_QUESTIONS
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -20,25 +21,6 @@ TIMEOUT = 30
 CLEAR = "\x15"  # Ctrl-U: delete the pre-filled default
 CTRL_C = "\x03"
 CTRL_D = "\x04"
-
-# The questions asked when every default is accepted, in order.
-DEFAULT_QUESTIONS = (
-    "name",
-    "language",
-    "default_branch",
-    "platforms",
-    "container",
-    "registry",
-    "image",
-    "environments",
-    "cloud",
-    "coverage_min",
-    "port",
-    "health_path",
-    "dast",
-    "code_owners",
-    "trusted_registries",
-)
 
 
 def prompt_text(key: str) -> str:

@@ -24,6 +24,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from scaffold.answers import ANSWER_KEYS, validate
 from scaffold.errors import UsageError
 from scaffold.prompts import ask
+from tests.support.keys import CLOUD_IDENTITY_KEYS, DEFAULT_QUESTIONS
 
 ENTER = "\r"
 DOWN = "\x1b[B"
@@ -33,35 +34,9 @@ CTRL_D = "\x04"
 
 DEFAULTS: dict[str, Any] = {"name": "demo"}
 ARN = "arn:aws:iam::123456789012:role/ci-deploy"
-CLOUD_KEYS = (
-    "aws_role_arn",
-    "aws_region",
-    "gcp_workload_identity_provider",
-    "gcp_service_account",
-    "azure_client_id",
-    "azure_tenant_id",
-    "azure_subscription_id",
-)
+CLOUD_KEYS = (*CLOUD_IDENTITY_KEYS, "aws_region")
 DAST_KEYS = ("dast_target_url", "openapi_path")
 
-# The questions asked with every default (container yes, cloud none, dast no), in order.
-DEFAULT_QUESTIONS = (
-    "name",
-    "language",
-    "default_branch",
-    "platforms",
-    "container",
-    "registry",
-    "image",
-    "environments",
-    "cloud",
-    "coverage_min",
-    "port",
-    "health_path",
-    "dast",
-    "code_owners",
-    "trusted_registries",
-)
 BEFORE_CLOUD = DEFAULT_QUESTIONS.index("cloud")
 AFTER_CLOUD = len(DEFAULT_QUESTIONS) - BEFORE_CLOUD - 1
 
