@@ -40,6 +40,15 @@ def _answer_keys_help() -> str:
     return "\n".join(lines)
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand parser whose answer-key epilog is built only when help is shown, keeping start-up light."""
+
+    def format_help(self) -> str:
+        if self.epilog is None:
+            self.epilog = _answer_keys_help() + "\n\n" + EXIT_CODES
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scaffold",
@@ -49,14 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     new = commands.add_parser(
         "new",
         help="write a new hardened kit into a repository",
         description="Ask a few questions (or take --defaults, --answers and --set) and write a hardened CI/CD kit "
         "plus .scaffold.yml, which records the answers and a hash of every generated file. Existing files that "
         "differ are never overwritten without --force.",
-        epilog=_answer_keys_help() + "\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument(

@@ -231,3 +231,10 @@ def test_partial_answers_without_terminal_name_the_missing_keys(
     assert_one_line_error(err, "answers missing for language, default_branch")
     assert "--defaults" in err and "name," not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_version_does_not_import_the_heavy_modules() -> None:
+    code = "import sys; from scaffold.cli import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\n"
+    code += "print(sorted(m for m in ('pydantic', 'jinja2', 'questionary', 'yaml') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
