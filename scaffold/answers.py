@@ -459,11 +459,14 @@ def applies(key: str, so_far: Mapping[str, Any]) -> bool:
     return True if rule is None else rule(so_far)
 
 
+def field_defaults() -> dict[str, Any]:
+    """Each answer key's own default from the model (None where it is derived later by ``finish()``)."""
+    return {key: field.get_default(call_default_factory=True) for key, field in Answers.model_fields.items()}
+
+
 def missing_keys(given: Mapping[str, Any]) -> list[str]:
     """Answer keys that apply but were not given, in question order (defaults count as not given)."""
-    merged = {
-        key: given.get(key, Answers.model_fields[key].get_default(call_default_factory=True)) for key in ANSWER_KEYS
-    }
+    merged = {**field_defaults(), **given}
     return [key for key in ANSWER_KEYS if key not in given and applies(key, merged)]
 
 

@@ -22,11 +22,11 @@ exit codes:
 
 
 def _answer_keys_help() -> str:
-    from scaffold.answers import Answers
+    from scaffold.answers import Answers, field_defaults
 
     lines = ["answer keys (for --set KEY=VALUE and answers files; lists are comma-separated, booleans true/false):"]
-    for key, field in Answers.model_fields.items():
-        default = field.get_default(call_default_factory=True)
+    for key, default in field_defaults().items():
+        field = Answers.model_fields[key]
         if isinstance(default, list):
             shown = ",".join(default) if default else "(derived)"
         elif default is None:
@@ -34,7 +34,7 @@ def _answer_keys_help() -> str:
         else:
             shown = str(default).lower() if isinstance(default, bool) else str(default)
         text = f"{field.description} Default: {shown}."
-        wrapped = textwrap.wrap(text, width=76, initial_indent="", subsequent_indent="")
+        wrapped = textwrap.wrap(text, width=76)
         lines.append(f"  {key}")
         lines.extend(f"      {line}" for line in wrapped)
     return "\n".join(lines)

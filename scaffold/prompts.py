@@ -20,6 +20,7 @@ from scaffold.answers import (
     Answers,
     applies,
     check_one,
+    field_defaults,
     required_when_asked,
     suggested_default,
 )
@@ -128,11 +129,7 @@ def ask(
         io["input"] = input
     if output is not None:
         io["output"] = output
-    so_far: dict[str, Any] = {
-        key: field.get_default(call_default_factory=True) for key, field in Answers.model_fields.items()
-    }
-    so_far.update(defaults)
-    so_far.update(given)
+    so_far: dict[str, Any] = {**field_defaults(), **defaults, **given}
     asked: dict[str, Any] = {}
     for key in ANSWER_KEYS:
         if key in given or not applies(key, so_far):
