@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from scaffold.errors import UsageError
 
 Language = Literal["python", "node", "go", "java"]
-Platform = Literal["github"]
+Platform = Literal["github", "gitlab", "jenkins"]
 Registry = Literal["ghcr", "ecr", "gar", "acr", "harbor", "artifactory", "dockerhub", "gitlab"]
 Cloud = Literal["none", "aws", "gcp", "azure"]
 
@@ -179,7 +179,7 @@ class Answers(BaseModel):
     platforms: list[Platform] = Field(
         default_factory=lambda: list[Platform](["github"]),
         min_length=1,
-        description="CI platforms to generate a kit for (github).",
+        description="CI platforms to generate a kit for: github, gitlab and/or jenkins (comma-separated).",
         json_schema_extra={"prompt": "CI platforms"},
     )
     container: bool = Field(
@@ -187,9 +187,10 @@ class Answers(BaseModel):
         description="Build, scan, sign and push a container image (adds Dockerfile and .dockerignore).",
         json_schema_extra={"prompt": "Build a container image?"},
     )
-    registry: Registry = Field(
-        default="ghcr",
-        description="Container registry: ghcr, ecr, gar, acr, harbor, artifactory, dockerhub or gitlab.",
+    registry: Registry | None = Field(
+        default=None,
+        description="Container registry: ghcr, ecr, gar, acr, harbor, artifactory, dockerhub or gitlab. "
+        "Defaults to ghcr for a GitHub-only kit, else gitlab when GitLab is a platform, else harbor.",
         json_schema_extra={"prompt": "Container registry"},
     )
     image: ImageRepository | None = Field(
@@ -331,10 +332,20 @@ def default_image(registry: str, name: str) -> str:
     return _REGISTRY_HOSTS[registry][1].format(name=name)
 
 
+def default_registry(platforms: list[str]) -> str:
+    """The registry every chosen platform can push to with a short-lived identity."""
+    if platforms == ["github"]:
+        return "ghcr"
+    return "gitlab" if "gitlab" in platforms else "harbor"
+
+
 def suggested_default(key: str, so_far: Mapping[str, Any]) -> Any:
     """The value a prompt should pre-fill when the answers so far leave ``key`` unset: the example image for the
-    chosen registry, the cloud that registry needs, or a cloud field's default (aws_region)."""
-    registry = str(so_far.get("registry") or "ghcr")
+    chosen registry, a registry the chosen platforms can push to, the cloud that registry needs, or a cloud
+    field's default (aws_region)."""
+    if key == "registry":
+        return default_registry(list(so_far.get("platforms") or ["github"]))
+    registry = str(so_far.get("registry") or default_registry(list(so_far.get("platforms") or ["github"])))
     if key == "image":
         return default_image(registry, str(so_far.get("name") or "service"))
     if key == "cloud" and so_far.get("container", True):
@@ -352,6 +363,11 @@ def finish(answers: Answers) -> Answers:
     """Fill the defaults that depend on other answers, drop answers that do not apply, and check the
     rules that span several keys. Raises UsageError naming the key and the rule."""
     data = answers.model_dump()
+    for key in ("environments", "trusted_registries", "platforms", "code_owners"):
+        if len(set(data[key])) != len(data[key]):
+            raise UsageError(f"{key}: must not repeat a value")
+    if data["registry"] is None:
+        data["registry"] = default_registry(data["platforms"])
     if data["container"]:
         pattern, _, needs_cloud = _REGISTRY_HOSTS[data["registry"]]
         if data["image"] is None:
@@ -363,6 +379,11 @@ def finish(answers: Answers) -> Answers:
             raise UsageError(
                 f"registry: '{data['registry']}' needs cloud '{needs_cloud}' so CI can push with OIDC "
                 f"(set cloud={needs_cloud})"
+            )
+        if data["registry"] == "ghcr" and data["platforms"] != ["github"]:
+            raise UsageError(
+                "registry: 'ghcr' works only with platforms [github]: GitLab CI and Jenkins would need a "
+                "long-lived personal access token to push there (choose another registry)"
             )
     else:
         data["image"] = None
@@ -381,9 +402,6 @@ def finish(answers: Answers) -> Answers:
     else:
         data["dast_target_url"] = None
         data["openapi_path"] = None
-    for key in ("environments", "trusted_registries", "platforms", "code_owners"):
-        if len(set(data[key])) != len(data[key]):
-            raise UsageError(f"{key}: must not repeat a value")
     if not data["trusted_registries"]:
         hosts = ["docker.io"]
         if data["image"] is not None and image_host(data["image"]) not in hosts:

@@ -80,6 +80,18 @@ def dockerfile_word(value: Any) -> Quoted:
     return Quoted(f'"{escaped}"')
 
 
+def groovy_string(value: Any) -> Quoted:
+    """A single-quoted Groovy string: never interpolated, with backslash and quote escaped."""
+    text = _scalar(value, "groovy").replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+    return Quoted(f"'{text}'")
+
+
+def groovy_script(value: Any) -> Quoted:
+    """The body of a Groovy ``'''`` string for an ``sh`` step: not interpolated, backslashes and quotes escaped."""
+    text = _scalar(value, "groovy_script").replace("\\", "\\\\").replace("'", "\\'")
+    return Quoted(text)
+
+
 def markdown_code(value: Any) -> Quoted:
     """An inline Markdown code span; the fence is longer than any backtick run inside."""
     text = _scalar(value, "md").replace("\n", " ")
@@ -97,6 +109,8 @@ FILTERS: dict[str, Callable[[Any], Quoted]] = {
     "docker_json": dockerfile_json,
     "docker_word": dockerfile_word,
     "md": markdown_code,
+    "groovy": groovy_string,
+    "groovy_script": groovy_script,
 }
 
 
