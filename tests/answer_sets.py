@@ -22,8 +22,18 @@ AZURE = {
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     "python-ghcr-defaults": {"name": "orders"},
+    "python-gitlab-defaults": {"name": "inventory", "platforms": ["gitlab"]},
+    "node-jenkins-harbor-azure": {
+        "name": "notifier",
+        "language": "node",
+        "platforms": ["jenkins"],
+        "registry": "harbor",
+        "image": "harbor.acme.example/notify/notifier",
+        **AZURE,
+    },
     "node-ecr-aws": {
         "name": "storefront",
+        "platforms": ["github", "gitlab", "jenkins"],
         "language": "node",
         "registry": "ecr",
         "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/storefront",
@@ -31,6 +41,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "go-gar-gcp": {
         "name": "payments",
+        "platforms": ["github", "gitlab"],
         "language": "go",
         "registry": "gar",
         "image": "europe-west1-docker.pkg.dev/acme-prod/images/payments",
@@ -38,6 +49,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "java-acr-azure": {
         "name": "ledger",
+        "platforms": ["github", "jenkins"],
         "language": "java",
         "registry": "acr",
         "image": "acmeprod.azurecr.io/finance/ledger",
@@ -45,6 +57,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "python-harbor-dast": {
         "name": "catalog",
+        "platforms": ["github", "gitlab", "jenkins"],
         "registry": "harbor",
         "image": "harbor.acme.example/catalog/api",
         "dast": True,
@@ -52,6 +65,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "node-artifactory-dast-openapi": {
         "name": "gateway",
+        "platforms": ["gitlab", "jenkins"],
         "language": "node",
         "registry": "artifactory",
         "image": "acme.jfrog.io/docker-local/gateway",
@@ -61,22 +75,31 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "go-dockerhub": {
         "name": "worker",
+        "platforms": ["jenkins"],
         "language": "go",
         "registry": "dockerhub",
         "image": "docker.io/acme/worker",
     },
     "java-gitlab-registry": {
         "name": "billing",
+        "platforms": ["gitlab"],
         "language": "java",
         "registry": "gitlab",
         "image": "registry.gitlab.com/acme/billing",
         "health_path": "/actuator/health",
         "port": 8081,
     },
-    "python-no-container": {"name": "cli-tool", "container": False},
-    "go-no-container-aws": {"name": "lambda-fn", "language": "go", "container": False, **AWS},
+    "python-no-container": {"name": "cli-tool", "container": False, "platforms": ["github", "gitlab", "jenkins"]},
+    "go-no-container-aws": {
+        "name": "lambda-fn",
+        "language": "go",
+        "container": False,
+        "platforms": ["gitlab", "jenkins"],
+        **AWS,
+    },
     "node-one-environment": {
         "name": "docs-site",
+        "platforms": ["gitlab", "jenkins"],
         "language": "node",
         "environments": ["prod"],
         "coverage_min": 95,
@@ -85,6 +108,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "java-no-container-gcp-many-envs": {
         "name": "batch",
+        "platforms": ["github", "gitlab", "jenkins"],
         "language": "java",
         "container": False,
         "environments": ["dev", "qa", "staging", "prod"],
@@ -93,6 +117,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
     "python-ecr-aws-dast-openapi": {
         "name": "search",
+        "platforms": ["github", "gitlab", "jenkins"],
         "registry": "ecr",
         "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/search",
         **AWS,

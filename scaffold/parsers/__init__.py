@@ -1,0 +1,1 @@
+"""Parsers for CI files that have no Python library."""

@@ -1,0 +1,162 @@
+"""Mutation: weaken each control in rendered output and show that scaffold's own check for it notices."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import NamedTuple
+
+import pytest
+
+from scaffold.answers import validate
+from scaffold.api import render_kit
+from scaffold.checks import REGISTRY, run_checks
+from scaffold.controls import CONTROLS, PLATFORMS, NotApplicable, PlatformName
+from tests.answer_sets import ANSWER_SETS
+
+FULL = "python-ecr-aws-dast-openapi"  # container, cloud, DAST, every platform
+GL = ".gitlab-ci.yml"
+JK = "Jenkinsfile"
+CI = ".github/workflows/ci.yml"
+REL = ".github/workflows/release.yml"
+
+
+class Mutation(NamedTuple):
+    platform: PlatformName
+    control: str
+    path: str
+    pattern: str  # a regular expression
+    replacement: str
+    times: int = 1  # 0 replaces every match
+    answer_set: str = FULL
+
+
+DIGEST = r"@sha256:[0-9a-f]{64}"
+MUTATIONS = [
+    # GitLab
+    Mutation("gitlab", "pinned-dependencies", GL, DIGEST, ""),
+    Mutation("gitlab", "least-privilege-token", GL, r"\n(\s+)gitleaks git", r"\n\1echo $CI_JOB_TOKEN\n\1gitleaks git"),
+    Mutation("gitlab", "no-duplicate-runs", GL, r"\n      when: never", ""),
+    Mutation("gitlab", "timeouts", GL, r"\n  timeout: 15m", ""),
+    Mutation("gitlab", "artifact-hygiene", GL, r'\n      - "\*\*/\*\.key"', ""),
+    Mutation("gitlab", "isolated-runners", GL, r"(lint:\n  stage: check\n  needs: \[\]\n)  image: \S+\n", r"\1"),
+    Mutation("gitlab", "locked-installs", GL, r"--require-hashes ", ""),
+    Mutation("gitlab", "no-debug-tracing", GL, r"\nvariables:\n", '\nvariables:\n  CI_DEBUG_TRACE: "true"\n'),
+    Mutation("gitlab", "scoped-secrets", GL, r"\nvariables:\n", '\nvariables:\n  REGISTRY_PASSWORD: "hunter2"\n'),
+    Mutation("gitlab", "protected-release", GL, r'\$CI_COMMIT_REF_PROTECTED == "true"', "$CI_COMMIT_BRANCH"),
+    Mutation("gitlab", "deploy-approval", GL, r"\n      when: manual", ""),
+    Mutation("gitlab", "cloud-oidc", GL, r'aud: "sts\.amazonaws\.com"', 'aud: ""'),
+    Mutation("gitlab", "secret-scan", GL, r"--exit-code 1 \.", "--exit-code 0 ."),
+    Mutation("gitlab", "sast", GL, r" --error", ""),
+    Mutation("gitlab", "dependency-scan", GL, r"--ignore-unfixed --exit-code 1 \.", "--exit-code 0 ."),
+    Mutation("gitlab", "coverage-gate", GL, r'\n  COVERAGE_MIN: "80"', ""),
+    Mutation(
+        "gitlab", "rootless-image-build", GL, r"/kaniko/executor [^\n]*--no-push[^\n]*", 'docker build -t "$IMAGE" .'
+    ),
+    Mutation("gitlab", "image-scan", GL, r"(trivy image --scanners[^\n]*)--exit-code 1", r"\1--exit-code 0"),
+    Mutation("gitlab", "sbom", GL, r"--format cyclonedx", "--format table", 0),
+    Mutation("gitlab", "signing", GL, r"\n    SIGSTORE_ID_TOKEN:\n      aud: sigstore", ""),
+    Mutation("gitlab", "verify-before-deploy", GL, r"\n\s+cosign verify [^\n]*", ""),
+    Mutation("gitlab", "provenance", GL, r'RUNNER_GENERATE_ARTIFACTS_METADATA: "true"', 'X: "true"', 0),
+    Mutation("gitlab", "dast", GL, r"\n  allow_failure: true", ""),
+    # Jenkins
+    Mutation("jenkins", "pinned-dependencies", JK, DIGEST, ""),
+    Mutation(
+        "jenkins",
+        "least-privilege-token",
+        JK,
+        r"\n  environment \{\n",
+        "\n  environment {\n    REG = credentials('registry-push')\n",
+    ),
+    Mutation("jenkins", "no-duplicate-runs", JK, r"\n\s+disableConcurrentBuilds\([^)]*\)", ""),
+    Mutation("jenkins", "timeouts", JK, r"\n\s+timeout\(time: \d+, unit: 'MINUTES'\)", ""),
+    Mutation("jenkins", "artifact-hygiene", JK, r"cleanWs\(\)", "echo 'kept'"),
+    Mutation("jenkins", "isolated-runners", JK, r"agent none", "agent any"),
+    Mutation("jenkins", "locked-installs", JK, r"--require-hashes ", ""),
+    Mutation("jenkins", "no-debug-tracing", JK, r"sh '''\n", "sh '''\nset -x\n"),
+    Mutation(
+        "jenkins",
+        "scoped-secrets",
+        JK,
+        r"\n(\s+)stash name: 'image-tar'",
+        "\n\\1sh \"echo ${env.IMAGE}\"\n\\1stash name: 'image-tar'",
+    ),
+    Mutation(
+        "jenkins", "protected-release", JK, r"anyOf \{\n\s+branch 'main'\n\s+buildingTag\(\)\n\s+\}", "changeRequest()"
+    ),
+    Mutation("jenkins", "deploy-approval", JK, r"\n      input \{\n(?:.*\n)*?      \}", ""),
+    Mutation(
+        "jenkins", "cloud-oidc", JK, r"string\(credentialsId: 'cloud-id-token', variable: 'CLOUD_ID_TOKEN'\),", "", 0
+    ),
+    Mutation("jenkins", "secret-scan", JK, r"--exit-code 1 \.", "--exit-code 0 ."),
+    Mutation("jenkins", "sast", JK, r" --error", ""),
+    Mutation("jenkins", "dependency-scan", JK, r"--ignore-unfixed --exit-code 1 \.", "--exit-code 0 ."),
+    Mutation("jenkins", "coverage-gate", JK, r"\n    COVERAGE_MIN = '80'", ""),
+    Mutation("jenkins", "rootless-image-build", JK, r"args '--entrypoint='", "args '--privileged'"),
+    Mutation("jenkins", "image-scan", JK, r"(trivy image --scanners[^\n]*)--exit-code 1", r"\1--exit-code 0"),
+    Mutation("jenkins", "sbom", JK, r"--format cyclonedx", "--format table", 0),
+    Mutation("jenkins", "signing", JK, r"cosign sign --yes", "echo sign --yes"),
+    Mutation("jenkins", "verify-before-deploy", JK, r"\n\s+cosign verify [^\n]*", ""),
+    Mutation("jenkins", "dast", JK, r"catchError\(buildResult: 'SUCCESS', stageResult: 'UNSTABLE'\)", "script"),
+    # GitHub
+    Mutation("github", "pinned-dependencies", CI, r"@[0-9a-f]{40}", "@v4"),
+    Mutation("github", "least-privilege-token", CI, r"permissions: \{\}", "permissions: write-all"),
+    Mutation("github", "no-duplicate-runs", CI, r"\nconcurrency:\n.*\n.*\n", "\n"),
+    Mutation("github", "timeouts", CI, r"\n    timeout-minutes: \d+", ""),
+    Mutation("github", "artifact-hygiene", REL, r"\n\s+retention-days: \d+", "", 1, "python-no-container"),
+    Mutation("github", "isolated-runners", CI, r"runs-on: ubuntu-24\.04", "runs-on: self-hosted"),
+    Mutation("github", "locked-installs", CI, r"--require-hashes ", ""),
+    Mutation(
+        "github",
+        "no-debug-tracing",
+        CI,
+        r"\n      COVERAGE_MIN:",
+        "\n      ACTIONS_STEP_DEBUG: true\n      COVERAGE_MIN:",
+    ),
+    Mutation("github", "scoped-secrets", CI, r"\$\{\{ secrets\.GITLEAKS_LICENSE \}\}", "${{ toJSON(secrets) }}"),
+    Mutation("github", "protected-release", REL, r"\non:\n", "\non:\n  pull_request:\n"),
+    Mutation("github", "deploy-approval", REL, r"\n    environment:\n      name: .*", ""),
+    Mutation("github", "cloud-oidc", REL, r"\n      id-token: write  # the cloud login", "", 0),
+    Mutation("github", "secret-scan", CI, r"gitleaks/gitleaks-action", "example/other-action"),
+    Mutation("github", "sast", CI, r"codeql-action/analyze", "codeql-action/upload-sarif"),
+    Mutation("github", "dependency-scan", CI, r'exit-code: "1"', 'exit-code: "0"'),
+    Mutation("github", "coverage-gate", CI, r'\n      COVERAGE_MIN: "\d+"', ""),
+    Mutation("github", "image-scan", REL, r'exit-code: "1"', 'exit-code: "0"'),
+    Mutation("github", "sbom", REL, r"anchore/sbom-action", "example/other-action"),
+    Mutation("github", "signing", REL, r"cosign sign --yes", "echo sign --yes"),
+    Mutation("github", "verify-before-deploy", REL, r"cosign verify", "echo verify", 0),
+    Mutation("github", "provenance", REL, r"actions/attest@", "example/attest@"),
+    Mutation("github", "dast", REL, r"\n    continue-on-error: true", ""),
+]
+
+
+@cache
+def _kit(name: str) -> dict[str, str]:
+    return render_kit(answers=validate(ANSWER_SETS[name]))
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[f"{m.platform}-{m.control}" for m in MUTATIONS])
+def test_weakening_a_control_is_caught(mutation: Mutation) -> None:
+    files = dict(_kit(mutation.answer_set))
+    assert run_checks(mutation.platform, files, [mutation.control]) == [], "the unmutated kit must pass"
+    mutated, replaced = re.subn(mutation.pattern, mutation.replacement, files[mutation.path], count=mutation.times)
+    assert replaced, f"the mutation found nothing to change in {mutation.path}"
+    files[mutation.path] = mutated
+    findings = run_checks(mutation.platform, files, [mutation.control])
+    assert findings, f"{mutation.control} on {mutation.platform} did not notice: {mutation.pattern!r}"
+    assert {f.control for f in findings} == {mutation.control}
+    assert not any("cannot read" in f.message for f in findings), "the mutation broke the syntax instead"
+
+
+@pytest.mark.parametrize(("platform", "path", "text"), [("gitlab", GL, "a: [\n"), ("jenkins", JK, "pipeline {\n")])
+def test_an_unreadable_file_fails_every_check(platform: PlatformName, path: str, text: str) -> None:
+    findings = run_checks(platform, {path: text}, list(REGISTRY[platform]))
+    assert len(findings) == len(REGISTRY[platform])
+    assert all("cannot read the file" in finding.message for finding in findings)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_checked_control_has_a_mutation(platform: PlatformName) -> None:
+    mutated = {m.control for m in MUTATIONS if m.platform == platform}
+    expected = {c.id for c in CONTROLS if not isinstance(c.how[platform], NotApplicable)}
+    assert mutated == expected == set(REGISTRY[platform])
