@@ -143,7 +143,7 @@ CONTROLS: tuple[Control, ...] = (
         "an unreviewed branch must never publish or deploy",
         {
             "github": "`release.yml` runs only on pushes to the default branch and `v*` tags",
-            "gitlab": "publish and deploy jobs run only when `$CI_COMMIT_REF_PROTECTED == \"true\"`",
+            "gitlab": 'publish and deploy jobs run only when `$CI_COMMIT_REF_PROTECTED == "true"`',
             "jenkins": "publish and deploy stages have `when { anyOf { branch …; buildingTag() } }`",
         },
     ),
@@ -272,8 +272,9 @@ CONTROLS: tuple[Control, ...] = (
         {
             "github": "`actions/attest` build provenance",
             "gitlab": "runner-generated provenance (`RUNNER_GENERATE_ARTIFACTS_METADATA`) on the build job",
-            "jenkins": NotApplicable("Jenkins has no platform-signed provenance; the cosign signature and SBOM "
-            "attestation are the evidence"),
+            "jenkins": NotApplicable(
+                "Jenkins has no platform-signed provenance; the cosign signature and SBOM attestation are the evidence"
+            ),
         },
     ),
     Control(

@@ -12,8 +12,23 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq --no-install-recommends "$@"
 }
 
-# Debian packages: shellcheck (actionlint checks run: scripts with it; the deploy hook is checked with it).
-command -v shellcheck >/dev/null || apt_install shellcheck
+# Debian packages, in one apt-get run (and its update) only when something is missing:
+#   - shellcheck: actionlint checks run: scripts with it; the deploy hook is checked with it;
+#   - groovy and a JRE: Jenkinsfiles are parsed with groovy; npm-groovy-lint runs CodeNarc on Java >= 17;
+#   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one).
+debs=()
+command -v shellcheck >/dev/null || debs+=(shellcheck)
+{ command -v groovy && command -v java; } >/dev/null || debs+=(groovy default-jre-headless)
+command -v npm >/dev/null || debs+=(nodejs npm)
+[ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
+
+# npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint), installed into
+# tools/npm/node_modules; installed again when the lockfile is newer than the last install.
+npm_tools=tools/npm/node_modules
+if [ ! -x "$npm_tools/.bin/gitlab-ci-local" ] || [ ! -x "$npm_tools/.bin/npm-groovy-lint" ] \
+  || [ tools/npm/package-lock.json -nt "$npm_tools/.package-lock.json" ]; then
+  npm ci --engine-strict --no-audit --no-fund --prefix tools/npm
+fi
 
 # Python packages: scaffold itself plus the [test] extra, which holds every validator the tests run.
 [ -x .venv/bin/python ] || python3 -m venv .venv

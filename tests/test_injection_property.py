@@ -1,8 +1,10 @@
 """Property: an arbitrary string in any text answer is either rejected (UsageError, exit 2) or comes out inert.
 
 Inert means, compared with a render of a known-good value for the same key: every YAML file parses to the same
-set of key paths (no new keys or jobs), every ``run:`` script is byte-identical (answers never reach a shell
-script except through ``env:``), and the Dockerfile has the same instructions in the same order.
+set of key paths (no new keys or jobs), every ``run:`` and GitLab ``script:`` is byte-identical (answers never
+reach a shell script except through ``env:`` or ``variables:``), the Jenkinsfile parses to the same tree of
+statements with the same kinds of string literals and byte-identical ``sh`` scripts, and the Dockerfile has the
+same instructions in the same order. Every kit is rendered for all three platforms at once.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from hypothesis import strategies as st
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.errors import UsageError
+from scaffold.parsers.jenkinsfile import parse as parse_jenkinsfile
 from tests.answer_sets import AWS, AZURE, GCP
+
+EVERY_PLATFORM = {"platforms": ["github", "gitlab", "jenkins"], "registry": "harbor"}
 
 DAST = {"dast": True, "dast_target_url": "https://app.example.com", "openapi_path": "docs/openapi.yaml"}
 CONTEXT: dict[str, dict[str, Any]] = {
@@ -78,7 +83,7 @@ FRAGMENTS = [
 VALID = {
     "name": "svc",
     "default_branch": "main",
-    "image": "ghcr.io/acme/svc",
+    "image": "harbor.example.com/acme/svc",
     "health_path": "/healthz",
     "aws_role_arn": AWS["aws_role_arn"],
     "aws_region": "eu-west-1",
@@ -141,6 +146,8 @@ def key_paths(node: Any, prefix: str = "") -> set[str]:
 def run_scripts(node: Any) -> list[str]:
     if isinstance(node, dict):
         found = [node["run"]] if isinstance(node.get("run"), str) else []
+        script = node.get("script")
+        found += [str(line) for line in script] if isinstance(script, list) else []
         return found + [s for value in node.values() for s in run_scripts(value)]
     if isinstance(node, list):
         return [s for item in node for s in run_scripts(item)]
@@ -154,13 +161,20 @@ def shape(files: dict[str, str]) -> dict[str, Any]:
             document = yaml.safe_load(text)
             # Answers may legitimately appear as mapping keys only as environment job ids; normalise those.
             result[path] = (sorted(key_paths(document)), run_scripts(document))
+        elif path == "Jenkinsfile":
+            tree = parse_jenkinsfile(text)
+            result[path] = [
+                (node.name, len(node.children), [literal.quote for literal in node.strings()])
+                + ((node.strings()[0].value,) if node.name == "sh" else ())
+                for node in tree.walk()
+            ]
         elif path == "Dockerfile":
             result[path] = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
     return result
 
 
 def render_with(key: str, value: Any) -> dict[str, str]:
-    return render_kit(answers=validate({**CONTEXT[key], key: value}))
+    return render_kit(answers=validate({**EVERY_PLATFORM, **CONTEXT[key], key: value}))
 
 
 def normalise(key: str, value: str, files_shape: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from scaffold import __version__
+from scaffold import __version__, controls
 from scaffold.answers import Answers
 from scaffold.errors import UnsafePackError
 from scaffold.packs import Pack
@@ -28,8 +28,10 @@ def _context(pack: Pack, answers: Answers, pins: Pins) -> dict[str, Any]:
     def image(name: str) -> Quoted:
         return Quoted(pins.image(name).ref)
 
+    dumped = answers.model_dump()
     return {
-        "answers": taint(answers.model_dump()),
+        "answers": taint(dumped),
+        "controls": controls.table(dumped["platforms"], dumped),
         "data": pack.data,
         "pack": {"name": pack.name, "version": pack.version},
         "scaffold_version": __version__,

@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+# The Node.js checkers (gitlab-ci-local, npm-groovy-lint), pinned in tools/npm/package-lock.json and installed there
+# by scripts/test.sh (npm ci).
+NPM_BIN = REPO / "tools" / "npm" / "node_modules" / ".bin"
+PARSE_GROOVY = Path(__file__).resolve().parent / "parse_groovy.groovy"
 
 
 def tool(name: str) -> str:
-    """The path of a checker, looked up next to this Python first, then on PATH."""
-    beside = BIN / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
+    """The path of a checker, looked up next to this Python first, then in tools/npm, then on PATH."""
+    for directory in (BIN, NPM_BIN):
+        beside = directory / name
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return str(beside)
     found = shutil.which(name)
     if found:
         return found
@@ -137,3 +147,202 @@ def pre_commit(kit: Path) -> list[str]:
 def shellcheck(kit: Path, script: str) -> list[str]:
     result = _run([tool("shellcheck"), "-f", "gcc", script], kit)
     return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+# GitLab CI ---------------------------------------------------------------------------------------------------------
+
+# gitlab-ci-local prints these timings on stderr on every successful parse; any other stderr line is a warning.
+_GCL_TIMINGS = re.compile(r"^(parsing and downloads finished in|json schema validated in) ")
+_STACK_FRAME = re.compile(r"^\s+at ")
+
+
+def _git_env(home: Path) -> dict[str, str]:
+    """The checker environment, without the user's git and gitlab-ci-local settings: GCL_* variables become
+    gitlab-ci-local options, and a global git config may sign commits or run hooks."""
+    env = {k: v for k, v in _env().items() if not k.startswith(("GCL_", "GIT_"))}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", HOME=str(home))
+    return env
+
+
+def _git(git: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run([git, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+
+
+def _gitlab_ci_local(directory: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run gitlab-ci-local --list-json on a throw-away copy of DIRECTORY; return (problems, jobs)."""
+    gcl = tool("gitlab-ci-local")
+    git = tool("git")
+    with tempfile.TemporaryDirectory(prefix="gitlab-ci-local-") as scratch:
+        home, work = Path(scratch) / "home", Path(scratch) / "work"
+        home.mkdir()
+        # A copy: gitlab-ci-local writes its state (.gitlab-ci-local/) into the directory it parses.
+        shutil.copytree(directory, work, symlinks=True, ignore=shutil.ignore_patterns(".git", ".gitlab-ci-local"))
+        env = _git_env(home)
+        # gitlab-ci-local 4.73.0 reads the project from git. Without a repository it still lists the jobs, on
+        # fallback data and with warnings, but `include: local:` fails: it only resolves files `git ls-files`
+        # lists. So the copy becomes a repository with everything committed (.gitignore'd files stay out, as on
+        # GitLab), a user (CI_COMMIT_AUTHOR, GITLAB_USER_*), an origin (CI_PROJECT_PATH = group/project) and an
+        # origin/main with origin/HEAD on it (CI_DEFAULT_BRANCH; `rules: changes:` diffs against origin/main).
+        # The remote is https: for a git@host:group/project remote gitlab-ci-local runs `ssh -G`, which needs an
+        # ssh client. Nothing is fetched: only include: remote/template/component/project would need the network.
+        _git(git, ["init", "-q", "-b", "main"], work, env)
+        _git(git, ["config", "user.name", "scaffold tests"], work, env)
+        _git(git, ["config", "user.email", "tests@scaffold.invalid"], work, env)
+        _git(git, ["add", "-A"], work, env)
+        _git(git, ["commit", "-q", "--no-verify", "--allow-empty", "-m", "kit"], work, env)
+        _git(git, ["remote", "add", "origin", "https://gitlab.com/group/project.git"], work, env)
+        _git(git, ["update-ref", "refs/remotes/origin/main", "HEAD"], work, env)
+        _git(git, ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"], work, env)
+        # --cwd relative: for an absolute one 4.73.0 warns "Please use relative path for the --cwd option".
+        # --home: an empty one, so the user's ~/.gitlab-ci-local (variables.yml, .env) is not read.
+        result = subprocess.run(
+            [gcl, "--cwd", ".", "--home", str(home), "--list-json"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    lines = [line.rstrip() for line in result.stderr.splitlines()]
+    # A schema error ends with advice on how to debug or silence it, which only names the temporary copy.
+    advice = next((i for i, line in enumerate(lines) if line.startswith("For further troubleshooting")), len(lines))
+    lines = lines[:advice]
+    messages = [line for line in lines if line.strip() and not (_GCL_TIMINGS.match(line) or _STACK_FRAME.match(line))]
+    if result.returncode != 0:
+        output = messages + [line for line in result.stdout.splitlines() if line.strip()]
+        return output or [f"gitlab-ci-local exited {result.returncode}"], []
+    try:
+        jobs = json.loads(result.stdout)
+    except json.JSONDecodeError as error:
+        return [*messages, f"gitlab-ci-local printed no JSON ({error}): {result.stdout[:500]}"], []
+    return messages, jobs
+
+
+def gitlab_ci_local(directory: Path) -> list[str]:
+    """gitlab-ci-local 4.73.0 --list-json on the .gitlab-ci.yml in DIRECTORY, offline and without Docker.
+
+    It expands includes (local ones), extends, !reference and rules, then checks the result against GitLab's CI
+    schema and its own rules: unknown stage, needs/dependencies naming a missing job or a later stage, empty
+    script, missing include:local file, YAML syntax. Each error line is a problem, and so is each warning it prints
+    on a successful run (e.g. a reserved job name, needs: project/pipeline it ignores). DIRECTORY is not modified.
+    """
+    return _gitlab_ci_local(directory)[0]
+
+
+def gitlab_ci_local_jobs(directory: Path) -> list[dict[str, Any]]:
+    """The jobs gitlab-ci-local lists for DIRECTORY, as its --list-json prints them: name, description, stage,
+    when (after rules, on a push pipeline to main), allow_failure, needs, rules. AssertionError on any problem."""
+    problems, jobs = _gitlab_ci_local(directory)
+    if problems:
+        raise AssertionError("gitlab-ci-local:\n" + "\n".join(problems))
+    return jobs
+
+
+def gitlab_ci_schema(path: Path) -> list[str]:
+    """check-jsonschema with its bundled GitLab CI schema; the gitlab-ci data transform reads !reference tags."""
+    result = _run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            "--output-format",
+            "json",
+            str(path),
+        ],
+        path.parent,
+    )
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return [f"check-jsonschema failed ({result.returncode}): {(result.stdout + result.stderr).strip()[-500:]}"]
+    problems = [f"{e['filename']}: {e['message']}" for e in report.get("parse_errors", [])]
+    for error in report.get("errors", []):
+        problem = f"{error['filename']}::{error['path']}: {error['message']}"
+        if "best_deep_match" in error:
+            problem += f" (best match: {error['best_deep_match']['path']}: {error['best_deep_match']['message']})"
+        problems.append(problem)
+    if result.returncode != 0 and not problems:
+        problems.append(f"check-jsonschema exited {result.returncode}: {(result.stdout + result.stderr).strip()}")
+    return problems
+
+
+# Jenkins -----------------------------------------------------------------------------------------------------------
+
+
+def groovy_parse_many(paths: Iterable[Path]) -> dict[Path, list[str]]:
+    """Parse each file as Groovy without running it, in one JVM (start-up is most of the ~0.7 s), with the Debian
+    groovy (2.4, the Groovy line Jenkins itself runs: it rejects Groovy 3+ syntax such as `(x) -> x` lambdas).
+
+    Stops after the CONVERSION phase (see parse_groovy.groovy): syntax errors only, no class resolution, so Jenkins
+    classes and @Library need not exist. Each problem is "LINE:COLUMN: message"; a file that parses gets [].
+    """
+    files = list(paths)
+    if not files:
+        return {}
+    result = _run([tool("groovy"), str(PARSE_GROOVY), *(str(f.resolve()) for f in files)], PARSE_GROOVY.parent)
+    try:
+        parsed: dict[str, list[str]] = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        failure = f"groovy failed ({result.returncode}): {(result.stdout + result.stderr).strip()[-500:]}"
+        return {f: [failure] for f in files}
+    return {f: parsed.get(str(f.resolve()), ["groovy reported nothing for this file"]) for f in files}
+
+
+def groovy_parse(path: Path) -> list[str]:
+    return groovy_parse_many([path])[path]
+
+
+def npm_groovy_lint(path: Path, *, config: str | None = None) -> list[dict[str, Any]]:
+    """npm-groovy-lint (CodeNarc, Groovy 4 parser) on one file, every finding at every severity.
+
+    Each finding is {"file", "line", "rule", "severity" ("error", "warning" or "info"), "message"}; a file that
+    does not parse gives one "error" finding of rule NglParseError. Tests decide which severities count: see
+    npm_groovy_lint_errors. CONFIG is a --config value: a bundled config name such as "recommended-jenkinsfile",
+    a .groovylintrc file or a directory; by default npm-groovy-lint looks for a .groovylintrc.* next to the file
+    and then in its parent directories, else uses its "recommended" rules (not the Jenkinsfile ones). The file
+    name does not matter (a Jenkinsfile, *.groovy or anything else named on the command line is linted).
+    --noserver: without it npm-groovy-lint leaves a CodeNarc server (a JVM) running on port 7484. A run takes 4-5 s.
+    """
+    args = [tool("npm-groovy-lint"), "--noserver", "--failon", "error", "--output", "json"]
+    if config is not None:
+        args += ["--config", config]
+    result = _run([*args, str(path.resolve())], path.parent)
+
+    def failure(message: str) -> list[dict[str, Any]]:
+        return [{"file": str(path), "line": 0, "rule": "npm-groovy-lint", "severity": "error", "message": message}]
+
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return failure(f"failed ({result.returncode}): {(result.stdout + result.stderr).strip()[-500:]}")
+    if result.returncode not in (0, 1):
+        return failure(f"exited {result.returncode}: {result.stderr.strip()[-500:]}")
+    if report.get("summary", {}).get("totalFilesLinted") != 1:
+        # npm-groovy-lint exits 0 with an empty report for a file it did not find.
+        return failure(f"linted {report.get('summary', {}).get('totalFilesLinted')} files, not 1: {path}")
+    return [
+        {
+            "file": file,
+            # An int, except for NglParseError, where npm-groovy-lint gives it as a string.
+            "line": int(finding.get("line") or 0),
+            "rule": finding["rule"],
+            "severity": finding["severity"],
+            "message": finding["msg"].strip(),
+        }
+        for file, entry in report.get("files", {}).items()
+        for finding in entry.get("errors", [])
+    ]
+
+
+def npm_groovy_lint_errors(path: Path, *, config: str | None = None) -> list[str]:
+    """The error-severity npm-groovy-lint findings, as readable strings (warnings and infos left out)."""
+    return [
+        f"{f['rule']} line {f['line']}: {f['message']}"
+        for f in npm_groovy_lint(path, config=config)
+        if f["severity"] == "error"
+    ]
