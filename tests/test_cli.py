@@ -238,3 +238,45 @@ def test_version_does_not_import_the_heavy_modules() -> None:
     code += "print(sorted(m for m in ('pydantic', 'jinja2', 'questionary', 'yaml') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (["platforms=bitbucket"], "platforms.0: must be one of: 'github', 'gitlab' or 'jenkins'"),
+        (["platforms=gitlab,gitlab"], "platforms: must not repeat a value"),
+        (["platforms=gitlab", "registry=ghcr"], "registry: 'ghcr' works only with platforms [github]"),
+        (["platforms=github,jenkins", "registry=ghcr"], "registry: 'ghcr' works only with platforms [github]"),
+    ],
+)
+def test_unknown_platform_or_unsupported_combination_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: list[str], message: str
+) -> None:
+    args = [arg for setting in settings for arg in ("--set", setting)]
+    code, _, err = run(capsys, "new", "--defaults", *args, "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert_one_line_error(err, message)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("platforms", "files", "registry"),
+    [
+        ("gitlab", [".gitlab-ci.yml"], "gitlab"),
+        ("jenkins", ["Jenkinsfile"], "harbor"),
+        ("github,gitlab,jenkins", [".github/workflows/ci.yml", ".gitlab-ci.yml", "Jenkinsfile"], "gitlab"),
+    ],
+)
+def test_every_chosen_platform_gets_its_kit_from_one_answers_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], platforms: str, files: list[str], registry: str
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(f"name: svc\nplatforms: [{platforms}]\n")
+    code, _, err = run(capsys, "new", "--defaults", "--answers", str(answers), "-o", str(tmp_path / "out"))
+    assert (code, err) == (0, "")
+    for path in files:
+        assert (tmp_path / "out" / path).is_file()
+    every = {".github/workflows/ci.yml", ".gitlab-ci.yml", "Jenkinsfile"}
+    for path in every - set(files):
+        assert not (tmp_path / "out" / path).exists()
+    assert f"registry: {registry}" in (tmp_path / "out" / ".scaffold.yml").read_text()

@@ -35,7 +35,7 @@ def debug_tracing(scripts: Scripts) -> list[str]:
 
 
 def runs(scripts: Scripts, pattern: str, what: str, *required: str) -> list[str]:
-    """Problems unless some script line matches ``pattern``, and every line that does carries each flag in ``required``."""
+    """Problems unless some script line matches ``pattern``; every line that does must carry each ``required`` flag."""
     compiled = re.compile(pattern)
     lines = [line for _, script in scripts for line in script.splitlines() if compiled.search(line)]
     if not lines:
