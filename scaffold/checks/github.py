@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from scaffold.checks import scripts
-from scaffold.checks.registry import Check, Files, registrar
+from scaffold.checks.registry import Check, Files, register_script_rules, registrar
 
 CHECKS: dict[str, Check] = {}
 control = registrar(CHECKS, (yaml.YAMLError,))
@@ -118,11 +118,6 @@ def isolated_runners(files: Files) -> list[str]:
     ]
 
 
-@control("locked-installs")
-def locked_installs(files: Files) -> list[str]:
-    return scripts.unlocked_installs(_scripts(files))
-
-
 @control("no-debug-tracing")
 def no_debug_tracing(files: Files) -> list[str]:
     text = "\n".join(text for path, text in files.items() if path.startswith(".github/workflows/"))
@@ -192,8 +187,10 @@ def cloud_oidc(files: Files) -> list[str]:
     return problems
 
 
-def _requires(files: Files, fragment: str, what: str, **inputs: str) -> list[str]:
-    steps = _uses(files, fragment)
+def _requires(files: Files, fragment: str, what: str, having: str = "", **inputs: str) -> list[str]:
+    """Problems unless a step uses ``fragment`` (with the input ``having``, if given) and one such step sets every
+    input in ``inputs`` to the given value."""
+    steps = [step for step in _uses(files, fragment) if not having or having in (step[2].get("with") or {})]
     if not steps:
         return [f"no job runs {what}"]
     if not any(all(str((s.get("with") or {}).get(k)) == v for k, v in inputs.items()) for _, _, s in steps):
@@ -225,23 +222,13 @@ def coverage_gate(files: Files) -> list[str]:
 
 @control("image-scan")
 def image_scan(files: Files) -> list[str]:
-    steps = [s for _, _, s in _uses(files, "aquasecurity/trivy-action") if "image-ref" in (s.get("with") or {})]
-    if not steps:
-        return ["no job scans the image with trivy"]
     gate = {"exit-code": "1", "severity": "HIGH,CRITICAL", "ignore-unfixed": "True"}
-    if not any(all(str((s.get("with") or {}).get(k)) == v for k, v in gate.items()) for s in steps):
-        return ["the image scan does not fail on fixable HIGH and CRITICAL"]
-    return []
+    return _requires(files, "aquasecurity/trivy-action", "a trivy image scan", having="image-ref", **gate)
 
 
 @control("sbom")
 def sbom(files: Files) -> list[str]:
     return _requires(files, "anchore/sbom-action", "an SBOM generator")
-
-
-@control("signing")
-def signing(files: Files) -> list[str]:
-    return scripts.signing(_scripts(files))
 
 
 @control("verify-before-deploy")
@@ -273,3 +260,6 @@ def dast(files: Files) -> list[str]:
         for name, job, _ in scans
         if job.get("continue-on-error") is not True
     ]
+
+
+register_script_rules(control, _scripts, {rule: scripts.SCRIPT_RULES[rule] for rule in ("locked-installs", "signing")})

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from scaffold.checks import scripts
-from scaffold.checks.registry import Check, Files, registrar
+from scaffold.checks.registry import Check, Files, register_script_rules, registrar
 
 CHECKS: dict[str, Check] = {}
 control = registrar(CHECKS, (yaml.YAMLError, ValueError))
@@ -175,11 +175,6 @@ def isolated_runners(files: Files) -> list[str]:
     ]
 
 
-@control("locked-installs")
-def locked_installs(files: Files) -> list[str]:
-    return scripts.unlocked_installs(_scripts(files))
-
-
 @control("no-debug-tracing")
 def no_debug_tracing(files: Files) -> list[str]:
     problems = [
@@ -252,21 +247,6 @@ def cloud_oidc(files: Files) -> list[str]:
     return problems
 
 
-@control("secret-scan")
-def secret_scan(files: Files) -> list[str]:
-    return scripts.secret_scan(_scripts(files))
-
-
-@control("sast")
-def sast(files: Files) -> list[str]:
-    return scripts.sast(_scripts(files))
-
-
-@control("dependency-scan")
-def dependency_scan(files: Files) -> list[str]:
-    return scripts.dependency_scan(_scripts(files))
-
-
 @control("coverage-gate")
 def coverage_gate(files: Files) -> list[str]:
     problems = scripts.coverage_gate(_scripts(files))
@@ -286,21 +266,11 @@ def rootless_image_build(files: Files) -> list[str]:
     return problems
 
 
-@control("image-scan")
-def image_scan(files: Files) -> list[str]:
-    return scripts.image_scan(_scripts(files))
-
-
-@control("sbom")
-def sbom(files: Files) -> list[str]:
-    return scripts.sbom(_scripts(files))
-
-
 @control("signing")
 def signing(files: Files) -> list[str]:
     problems = scripts.signing(_scripts(files))
     signers = [j for j in _jobs(_pipeline(files)).values() if "cosign sign" in _script(j)]
-    if signers and not all("SIGSTORE_ID_TOKEN" in (j.get("id_tokens") or {}) for j in signers):
+    if signers and not all(_SIGSTORE_TOKEN in (j.get("id_tokens") or {}) for j in signers):
         problems.append("a signing job has no SIGSTORE_ID_TOKEN for keyless signing")
     return problems
 
@@ -334,3 +304,13 @@ def dast(files: Files) -> list[str]:
         if re.search(r"zap-\w+(?:-\w+)*\.py", _script(job)) and job.get("allow_failure") is not True:
             problems.append(f"job {name} lets the DAST scan block the pipeline")
     return problems
+
+
+register_script_rules(
+    control,
+    _scripts,
+    {
+        rule: scripts.SCRIPT_RULES[rule]
+        for rule in ["locked-installs", "secret-scan", "sast", "dependency-scan", "image-scan", "sbom"]
+    },
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from scaffold.checks import scripts
-from scaffold.checks.registry import Check, Files, registrar
+from scaffold.checks.registry import Check, Files, register_script_rules, registrar
 from scaffold.parsers.jenkinsfile import JenkinsfileSyntaxError, Node, parse
 
 CHECKS: dict[str, Check] = {}
@@ -118,16 +118,6 @@ def isolated_runners(files: Files) -> list[str]:
     return problems
 
 
-@control("locked-installs")
-def locked_installs(files: Files) -> list[str]:
-    return scripts.unlocked_installs(_scripts(_pipeline(files)))
-
-
-@control("no-debug-tracing")
-def no_debug_tracing(files: Files) -> list[str]:
-    return scripts.debug_tracing(_scripts(_pipeline(files)))
-
-
 @control("scoped-secrets")
 def scoped_secrets(files: Files) -> list[str]:
     pipeline = _pipeline(files)
@@ -190,21 +180,6 @@ def cloud_oidc(files: Files) -> list[str]:
     return problems + ([] if tokens else ["no stage binds a cloud id token"])
 
 
-@control("secret-scan")
-def secret_scan(files: Files) -> list[str]:
-    return scripts.secret_scan(_scripts(_pipeline(files)))
-
-
-@control("sast")
-def sast(files: Files) -> list[str]:
-    return scripts.sast(_scripts(_pipeline(files)))
-
-
-@control("dependency-scan")
-def dependency_scan(files: Files) -> list[str]:
-    return scripts.dependency_scan(_scripts(_pipeline(files)))
-
-
 @control("coverage-gate")
 def coverage_gate(files: Files) -> list[str]:
     pipeline = _pipeline(files)
@@ -221,21 +196,6 @@ def rootless_image_build(files: Files) -> list[str]:
         if "--privileged" in args.head:
             problems.append(f"line {args.line}: an agent runs privileged")
     return problems
-
-
-@control("image-scan")
-def image_scan(files: Files) -> list[str]:
-    return scripts.image_scan(_scripts(_pipeline(files)))
-
-
-@control("sbom")
-def sbom(files: Files) -> list[str]:
-    return scripts.sbom(_scripts(_pipeline(files)))
-
-
-@control("signing")
-def signing(files: Files) -> list[str]:
-    return scripts.signing(_scripts(_pipeline(files)))
 
 
 @control("verify-before-deploy")
@@ -261,3 +221,6 @@ def dast(files: Files) -> list[str]:
             if "zap-" in _sh_text(sh) and not any(sh in list(c.walk()) for c in _steps(stage, "catchError")):
                 problems.append(f"stage {_stage_name(stage)} lets the DAST scan fail the build")
     return problems
+
+
+register_script_rules(control, lambda files: _scripts(_pipeline(files)), dict(scripts.SCRIPT_RULES))

@@ -33,3 +33,17 @@ def registrar(
         return register
 
     return control
+
+
+def register_script_rules(
+    control: Callable[[str], Callable[[Check], Check]],
+    scripts_of: Callable[[Files], list[tuple[str, str]]],
+    rules: Mapping[str, Callable[[list[tuple[str, str]]], list[str]]],
+) -> None:
+    """Register each ``rules`` entry as the check for its control: the rule applied to ``scripts_of(files)``."""
+    for control_id, rule in rules.items():
+
+        def check(files: Files, rule: Callable[[list[tuple[str, str]]], list[str]] = rule) -> list[str]:
+            return rule(scripts_of(files))
+
+        control(control_id)(check)

@@ -4,7 +4,7 @@ GitHub ``run:``). Each function takes ``(where, script)`` pairs and returns prob
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 Scripts = Iterable[tuple[str, str]]
 
@@ -100,3 +100,16 @@ def verifies_before_deploy(where: str, script: str) -> list[str]:
 
 def zap(scripts: Scripts) -> list[str]:
     return runs(scripts, r"zap-(?:baseline|api-scan|full-scan)\.py", "an OWASP ZAP scan")
+
+
+# Controls whose whole check is a rule over the scripts; each platform registers the ones it uses in one loop.
+SCRIPT_RULES: dict[str, Callable[[Scripts], list[str]]] = {
+    "locked-installs": unlocked_installs,
+    "no-debug-tracing": debug_tracing,
+    "secret-scan": secret_scan,
+    "sast": sast,
+    "dependency-scan": dependency_scan,
+    "image-scan": image_scan,
+    "sbom": sbom,
+    "signing": signing,
+}
