@@ -343,9 +343,10 @@ def suggested_default(key: str, so_far: Mapping[str, Any]) -> Any:
     """The value a prompt should pre-fill when the answers so far leave ``key`` unset: the example image for the
     chosen registry, a registry the chosen platforms can push to, the cloud that registry needs, or a cloud
     field's default (aws_region)."""
+    platform_registry = default_registry(list(so_far.get("platforms") or ["github"]))
     if key == "registry":
-        return default_registry(list(so_far.get("platforms") or ["github"]))
-    registry = str(so_far.get("registry") or default_registry(list(so_far.get("platforms") or ["github"])))
+        return platform_registry
+    registry = str(so_far.get("registry") or platform_registry)
     if key == "image":
         return default_image(registry, str(so_far.get("name") or "service"))
     if key == "cloud" and so_far.get("container", True):

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from scaffold.checks import scripts
+from scaffold.checks.loading import yaml_document
 from scaffold.checks.registry import Check, Files, register_script_rules, registrar
 
 CHECKS: dict[str, Check] = {}
@@ -24,7 +25,7 @@ def _workflows(files: Files) -> dict[str, dict[str, Any]]:
     found = {}
     for path, text in files.items():
         if path.startswith(".github/workflows/") and path.endswith((".yml", ".yaml")):
-            loaded = yaml.safe_load(text)
+            loaded = yaml_document(text)
             if isinstance(loaded, dict):
                 found[path] = loaded
     return found

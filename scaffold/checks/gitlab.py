@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from scaffold.checks import scripts
+from scaffold.checks.loading import yaml_document
 from scaffold.checks.registry import Check, Files, register_script_rules, registrar
 
 CHECKS: dict[str, Check] = {}
@@ -26,7 +27,7 @@ _EXCLUDED = ("*.pem", "*.key", ".env")
 
 
 def _pipeline(files: Files) -> dict[str, Any]:
-    loaded = yaml.safe_load(files.get(PATH, ""))
+    loaded = yaml_document(files.get(PATH, ""))
     if not isinstance(loaded, dict):
         raise ValueError(f"{PATH} is not a mapping")
     return loaded

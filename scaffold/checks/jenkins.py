@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from scaffold.checks import scripts
+from scaffold.checks.loading import jenkinsfile
 from scaffold.checks.registry import Check, Files, register_script_rules, registrar
-from scaffold.parsers.jenkinsfile import JenkinsfileSyntaxError, Node, parse
+from scaffold.parsers.jenkinsfile import JenkinsfileSyntaxError, Node
 
 CHECKS: dict[str, Check] = {}
 control = registrar(CHECKS, (JenkinsfileSyntaxError,))
@@ -18,7 +19,7 @@ _RELEASE_STAGE = re.compile(r"^(?:publish|deploy|release|sign)", re.IGNORECASE)
 
 
 def _pipeline(files: Files) -> Node:
-    pipelines = parse(files.get(PATH, "")).find("pipeline")
+    pipelines = jenkinsfile(files.get(PATH, "")).find("pipeline")
     if len(pipelines) != 1:
         raise JenkinsfileSyntaxError(1, "expected exactly one pipeline block")
     return pipelines[0]
