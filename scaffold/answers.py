@@ -13,12 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from scaffold import registry_layout
 from scaffold.errors import UsageError
 
 Language = Literal["python", "node", "go", "java"]
 Platform = Literal["github", "gitlab", "jenkins"]
 Registry = Literal["ghcr", "ecr", "gar", "acr", "harbor", "artifactory", "dockerhub", "gitlab"]
 Cloud = Literal["none", "aws", "gcp", "azure"]
+Severity = Literal["critical", "high", "medium"]
 
 
 def _rule(pattern: str, rule: str, max_len: int) -> Callable[[str], str]:
@@ -149,6 +151,16 @@ CodeOwner = Annotated[
             r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]{1,100})?",
             "a GitHub user or team handle like @octocat or @my-org/platform-security",
             140,
+        )
+    ),
+]
+SourceRepo = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,99})(?:/[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,99})){1,5}",
+            "a repository path like my-org/api (GitHub owner/repo, or GitLab group/subgroup/project)",
+            255,
         )
     ),
 ]
@@ -288,6 +300,31 @@ class Answers(BaseModel):
         description="Owners who must review changes to CI, the kit record and policy files (CODEOWNERS).",
         json_schema_extra={"prompt": "Code owners for CI and policy files (comma-separated handles)"},
     )
+    source_repo: SourceRepo | None = Field(
+        default=None,
+        description="The repository's path on its forge: owner/repo on GitHub, group/project on GitLab. Names the "
+        "CI identity that signs images, which the admission policies trust. Defaults to my-org/<name>.",
+        json_schema_extra={"prompt": "Repository path on GitHub or GitLab (owner/repo)"},
+    )
+    gitlab_url: HttpsUrl = Field(
+        default="https://gitlab.com",
+        description="(platforms include gitlab) Base URL of the GitLab instance: the OIDC issuer of its signatures.",
+        json_schema_extra={"prompt": "GitLab base URL"},
+    )
+    keep_images: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="Registry retention: how many recent images each repository keeps (1-1000). Untagged images "
+        "expire after a week; release tags are never expired.",
+        json_schema_extra={"prompt": "Images each registry repository keeps"},
+    )
+    block_severity: Severity = Field(
+        default="high",
+        description="Lowest vulnerability severity at which the registry blocks pulls and builds fail: "
+        "critical, high or medium.",
+        json_schema_extra={"prompt": "Block images with vulnerabilities of at least this severity"},
+    )
     trusted_registries: list[RegistryHost] = Field(
         default_factory=list,
         max_length=20,
@@ -341,14 +378,16 @@ def default_registry(platforms: list[str]) -> str:
 
 def suggested_default(key: str, so_far: Mapping[str, Any]) -> Any:
     """The value a prompt should pre-fill when the answers so far leave ``key`` unset: the example image for the
-    chosen registry, a registry the chosen platforms can push to, the cloud that registry needs, or a cloud
-    field's default (aws_region)."""
+    chosen registry, a registry the chosen platforms can push to, the cloud that registry needs, the example
+    repository path, or a cloud field's default (aws_region)."""
     platform_registry = default_registry(list(so_far.get("platforms") or ["github"]))
     if key == "registry":
         return platform_registry
     registry = str(so_far.get("registry") or platform_registry)
     if key == "image":
         return default_image(registry, str(so_far.get("name") or "service"))
+    if key == "source_repo":
+        return f"my-org/{so_far.get('name') or 'service'}"
     if key == "cloud" and so_far.get("container", True):
         needs = _REGISTRY_HOSTS[registry][2]
         if needs is not None:
@@ -403,6 +442,13 @@ def finish(answers: Answers) -> Answers:
     else:
         data["dast_target_url"] = None
         data["openapi_path"] = None
+    if data["source_repo"] is None:
+        data["source_repo"] = suggested_default("source_repo", data)
+    if "gitlab" not in data["platforms"]:
+        data["gitlab_url"] = "https://gitlab.com"
+    data["gitlab_url"] = data["gitlab_url"].rstrip("/")
+    if data["container"]:
+        registry_layout.check(data)
     if not data["trusted_registries"]:
         hosts = ["docker.io"]
         if data["image"] is not None and image_host(data["image"]) not in hosts:
@@ -460,6 +506,9 @@ _APPLIES: dict[str, Callable[[Mapping[str, Any]], bool]] = {
     "azure_tenant_id": lambda a: a.get("cloud") == "azure",
     "azure_subscription_id": lambda a: a.get("cloud") == "azure",
     "dast_target_url": lambda a: bool(a.get("dast", False)),
+    "gitlab_url": lambda a: "gitlab" in (a.get("platforms") or []),
+    "keep_images": lambda a: bool(a.get("container", True)),
+    "block_severity": lambda a: bool(a.get("container", True)),
     "openapi_path": lambda a: bool(a.get("dast", False)),
 }
 

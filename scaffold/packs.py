@@ -28,6 +28,11 @@ class PackFile(BaseModel):
     template: str = Field(description="Template path inside the pack")
     path: str = Field(description="Output path; may use template syntax, and must stay inside the output dir")
     when: str = Field(default="true", description="Expression over the answers; the file is rendered when true")
+    each: str | None = Field(
+        default=None,
+        description="Expression giving a list; the file is rendered once per item, bound as 'item' (the path "
+        "must then use it)",
+    )
 
 
 class Delimiters(BaseModel):

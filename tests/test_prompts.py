@@ -106,6 +106,9 @@ def test_accepting_every_default_returns_the_defaults() -> None:
         "health_path": "/healthz",
         "dast": False,
         "code_owners": ["@my-org/platform-security"],
+        "source_repo": "my-org/demo",
+        "keep_images": 30,
+        "block_severity": "high",
         "trusted_registries": [],
     }
     assert tuple(result) == DEFAULT_QUESTIONS
@@ -267,7 +270,7 @@ def test_invalid_typed_values_are_refused(key: str, bad: str, good: str, expecte
 
 def test_keys_already_given_are_not_asked() -> None:
     given = {"name": "given-name", "language": "go", "container": False}
-    result = run_ask(ENTER * 8, given=given)
+    result = run_ask(ENTER * 9, given=given)
 
     assert list(result) == [
         "default_branch",
@@ -277,9 +280,10 @@ def test_keys_already_given_are_not_asked() -> None:
         "coverage_min",
         "dast",
         "code_owners",
+        "source_repo",
         "trusted_registries",
     ]
-    for key in ("registry", "image", "port", "health_path"):  # no container: these do not apply
+    for key in ("registry", "image", "port", "health_path", "keep_images", "block_severity"):  # no container: these do not apply
         assert key not in result
 
 

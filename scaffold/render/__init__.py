@@ -7,7 +7,7 @@ from typing import Any
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from scaffold import __version__, controls
+from scaffold import __version__, controls, registry_layout, signing
 from scaffold.answers import Answers
 from scaffold.errors import UnsafePackError
 from scaffold.packs import Pack
@@ -31,6 +31,8 @@ def _context(pack: Pack, answers: Answers, pins: Pins) -> dict[str, Any]:
     dumped = answers.model_dump()
     return {
         "answers": taint(dumped),
+        "registry": taint(registry_layout.context(dumped)),
+        "signers": taint(signing.context(dumped)),
         "controls": controls.table(dumped["platforms"], dumped),
         "data": pack.data,
         "pack": {"name": pack.name, "version": pack.version},
@@ -68,8 +70,22 @@ def render(pack: Pack, answers: Answers, pins: Pins | None = None) -> dict[str, 
             raise UnsafePackError(f"pack.yml: when {entry.when!r}: {error.message}") from None
         if not include:
             continue
-        path = safe_output_path(_render_one(env, f"path of {entry.template}", entry.path, context))
-        if path in files:
-            raise UnsafePackError(f"pack: two templates render to the same path '{path}'")
-        files[path] = _render_one(env, entry.template, None, context)
+        for item_context in _each(env, entry.each, context):
+            path = safe_output_path(_render_one(env, f"path of {entry.template}", entry.path, item_context))
+            if path in files:
+                raise UnsafePackError(f"pack: two templates render to the same path '{path}'")
+            files[path] = _render_one(env, entry.template, None, item_context)
     return dict(sorted(files.items()))
+
+
+def _each(env: ImmutableSandboxedEnvironment, each: str | None, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """One context per item of a file entry's ``each`` list (bound as ``item``), or the context itself."""
+    if each is None:
+        return [context]
+    try:
+        items = env.compile_expression(each)(context)
+    except TemplateError as error:
+        raise UnsafePackError(f"pack.yml: each {each!r}: {error.message}") from None
+    if not isinstance(items, list | tuple):
+        raise UnsafePackError(f"pack.yml: each {each!r} must give a list")
+    return [{**context, "item": item} for item in items]

@@ -2,8 +2,8 @@
 
 Answers reach templates as ``Tainted`` strings. The environment's ``finalize`` refuses to print a Tainted value,
 so an answer can only reach the output through one of these filters, each of which returns ``Quoted`` text that
-is inert in its target: a YAML scalar, a shell word, an HCL string, a Dockerfile word or JSON element, or a
-Markdown code span.
+is inert in its target: a YAML scalar, a shell word, an HCL, JSON, Rego or Falco string, a Dockerfile word or
+JSON element, or a Markdown code span.
 """
 
 from __future__ import annotations
@@ -92,6 +92,30 @@ def groovy_script(value: Any) -> Quoted:
     return Quoted(text)
 
 
+def json_string(value: Any) -> Quoted:
+    """A JSON string literal (ASCII only); numbers and booleans stay plain JSON values."""
+    if isinstance(value, bool | int):
+        return Quoted(_scalar(value, "json"))
+    return Quoted(json.dumps(_scalar(value, "json"), ensure_ascii=True))
+
+
+def rego_string(value: Any) -> Quoted:
+    """A Rego double-quoted string literal. Rego strings use JSON's escapes, so JSON encoding is exact."""
+    return Quoted(json.dumps(_scalar(value, "rego"), ensure_ascii=True))
+
+
+_FALCO_WORD = re.compile(r"[A-Za-z0-9._/:@-]{1,255}")
+
+
+def falco_string(value: Any) -> Quoted:
+    """A double-quoted string inside a Falco condition or list. Falco conditions have no escape for a quote, so
+    only plain words (letters, digits and ``. _ / : @ -``) are accepted; anything else is a pack error."""
+    text = _scalar(value, "falco")
+    if not _FALCO_WORD.fullmatch(text):
+        raise UnsafePackError(f"template: {text!r} cannot be used in a Falco condition")
+    return Quoted(f'"{text}"')
+
+
 def markdown_code(value: Any) -> Quoted:
     """An inline Markdown code span; the fence is longer than any backtick run inside."""
     text = _scalar(value, "md").replace("\n", " ")
@@ -111,6 +135,9 @@ FILTERS: dict[str, Callable[[Any], Quoted]] = {
     "md": markdown_code,
     "groovy": groovy_string,
     "groovy_script": groovy_script,
+    "json": json_string,
+    "rego": rego_string,
+    "falco": falco_string,
 }
 
 

@@ -18,6 +18,9 @@ DEFAULT_QUESTIONS = (
     "health_path",
     "dast",
     "code_owners",
+    "source_repo",
+    "keep_images",
+    "block_severity",
     "trusted_registries",
 )
 
