@@ -130,26 +130,39 @@ def _check_stage(registry: str, stage: Stage) -> None:
     """Raise UsageError when a derived name breaks the vendor's grammar."""
     if registry == "ecr":
         if not (2 <= len(stage.repository) <= 256 and _ECR_REPOSITORY.fullmatch(stage.repository)):
-            raise _fail("image", stage.repository, "an ECR repository name of at most 256 characters: lowercase "
-                        "letters and digits separated by single '.', '_', '-' or '/'")
+            raise _fail(
+                "image",
+                stage.repository,
+                "an ECR repository name of at most 256 characters: lowercase "
+                "letters and digits separated by single '.', '_', '-' or '/'",
+            )
         role = stage.pusher.split(":role/", 1)[1].rsplit("/", 1)[-1]
         if not _IAM_ROLE_NAME.fullmatch(role):
             raise _fail("name", role, "an IAM role name of at most 64 characters")
     elif registry == "harbor":
         if not (len(stage.namespace) <= 255 and _HARBOR_PROJECT.fullmatch(stage.namespace)):
-            raise _fail("image", stage.namespace, "a Harbor project name: lowercase letters and digits separated "
-                        "by single '.', '_' or '-'")
+            raise _fail(
+                "image",
+                stage.namespace,
+                "a Harbor project name: lowercase letters and digits separated by single '.', '_' or '-'",
+            )
     elif registry == "artifactory":
         if not (len(stage.namespace) <= 64 and _ARTIFACTORY_KEY.fullmatch(stage.namespace)):
             raise _fail("image", stage.namespace, "an Artifactory repository key of at most 64 characters")
     elif registry == "gar":
         parts = stage.repository.split("/")
         if len(parts) < 3 or not _GCP_PROJECT.fullmatch(parts[0]):
-            raise UsageError("image: must be an Artifact Registry path like "
-                             "europe-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE with a valid project id")
+            raise UsageError(
+                "image: must be an Artifact Registry path like "
+                "europe-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE with a valid project id"
+            )
         if not (len(stage.namespace) <= 63 and _GAR_REPOSITORY.fullmatch(stage.namespace)):
-            raise _fail("image", stage.namespace, "an Artifact Registry repository id of at most 63 characters: "
-                        "lowercase letters, digits and '-', starting with a letter")
+            raise _fail(
+                "image",
+                stage.namespace,
+                "an Artifact Registry repository id of at most 63 characters: "
+                "lowercase letters, digits and '-', starting with a letter",
+            )
         account = stage.pusher.split("@", 1)[0]
         if stage.name != DEV and not _GCP_ACCOUNT_ID.fullmatch(account):
             raise _fail("name", account, "a service account id of 6 to 30 characters")

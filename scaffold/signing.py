@@ -43,7 +43,9 @@ def signers(data: Mapping[str, Any]) -> list[Signer]:
     result: list[Signer] = []
     for platform in data["platforms"]:
         if platform == "github":
-            subject = f"^https://github\\.com/{_literal(repo)}/\\.github/workflows/release\\.yml@{_ref_pattern(branch)}$"
+            subject = (
+                f"^https://github\\.com/{_literal(repo)}/\\.github/workflows/release\\.yml@{_ref_pattern(branch)}$"
+            )
             result.append(Signer("github", GITHUB_ISSUER, subject, None))
         elif platform == "gitlab":
             base = str(data["gitlab_url"])

@@ -283,7 +283,8 @@ def test_keys_already_given_are_not_asked() -> None:
         "source_repo",
         "trusted_registries",
     ]
-    for key in ("registry", "image", "port", "health_path", "keep_images", "block_severity"):  # no container: these do not apply
+    no_container = ("registry", "image", "port", "health_path", "keep_images", "block_severity")
+    for key in no_container:  # no container: these do not apply
         assert key not in result
 
 
