@@ -79,3 +79,32 @@ def test_unknown_pin_is_a_pack_error() -> None:
     pack = _pack({"t.j2": "[[ uses('no-such-action') ]]"}, [PackFile(template="t.j2", path="out.yml")])
     with pytest.raises(UnsafePackError, match="unknown action pin 'no-such-action'"):
         render(pack, validate({}))
+
+
+def test_each_renders_one_file_per_item_with_the_item_bound() -> None:
+    pack = _pack(
+        {"t.j2": "[[ item.name | yaml ]] <- [[ item.image | yaml ]]\n"},
+        [PackFile(template="t.j2", path="stages/[[ item.name | path ]].txt", each="registry.stages")],
+    )
+    files = render(pack, validate({"environments": ["staging", "production"]}))
+
+    assert list(files) == ["stages/dev.txt", "stages/production.txt", "stages/staging.txt"]
+    assert files["stages/staging.txt"] == '"staging" <- "ghcr.io/my-org/service-staging"\n'
+
+
+def test_each_items_that_render_to_one_path_are_refused() -> None:
+    pack = _pack({"t.j2": "x\n"}, [PackFile(template="t.j2", path="same.txt", each="registry.stages")])
+    with pytest.raises(UnsafePackError, match=r"two templates render to the same path 'same\.txt'"):
+        render(pack, validate({}))
+
+
+def test_each_must_give_a_list() -> None:
+    pack = _pack({"t.j2": "x\n"}, [PackFile(template="t.j2", path="[[ item ]].txt", each="answers.port")])
+    with pytest.raises(UnsafePackError, match="must give a list"):
+        render(pack, validate({}))
+
+
+def test_stage_values_are_tainted_like_answers() -> None:
+    pack = _pack({"t.j2": "[[ registry.dev.image ]]\n"}, [PackFile(template="t.j2", path="out.txt")])
+    with pytest.raises(UnsafePackError, match="quoting filter"):
+        render(pack, validate({}))
