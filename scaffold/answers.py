@@ -443,7 +443,9 @@ def finish(answers: Answers) -> Answers:
         data["dast_target_url"] = None
         data["openapi_path"] = None
     if data["source_repo"] is None:
-        data["source_repo"] = suggested_default("source_repo", data)
+        project = data["image"].split("/", 1)[1] if data["container"] and data["registry"] == "gitlab" else None
+        fits = project is not None and check_one("source_repo", project) is None
+        data["source_repo"] = project if fits else suggested_default("source_repo", data)
     if "gitlab" not in data["platforms"]:
         data["gitlab_url"] = "https://gitlab.com"
     data["gitlab_url"] = data["gitlab_url"].rstrip("/")

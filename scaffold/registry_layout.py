@@ -9,8 +9,10 @@ How a stage's repository is named depends on where a registry draws its permissi
 
 - Harbor projects, Artifactory repositories and Artifact Registry repositories hold the permissions, so the stage
   suffix goes on that path component: ``harbor.example.com/shop-staging/api``.
-- ECR, ACR and the other registries grant per repository, so the suffix goes on the last component:
+- ECR, ACR, ghcr and Docker Hub grant per repository, so the suffix goes on the last component:
   ``123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api-staging``.
+- A GitLab project owns every repository below its path, so a stage is a sub-repository:
+  ``registry.gitlab.com/acme/api/staging``.
 
 ``check()`` validates every derived name against the vendor's own grammar, so an answer that would produce an
 invalid project, repository or role name stops with exit 2 before anything is rendered.
@@ -36,7 +38,7 @@ _NAMESPACE_INDEX: dict[str, int | None] = {
     "acr": None,
     "ghcr": None,
     "dockerhub": None,
-    "gitlab": None,
+    "gitlab": None,  # handled in _suffixed: stages are sub-repositories of the project
 }
 
 _ECR_REPOSITORY = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
@@ -77,6 +79,8 @@ def stage_names(environments: list[str]) -> list[str]:
 def _suffixed(registry: str, image: str, stage: str) -> tuple[str, str]:
     """The stage's image path and its namespace component."""
     host, *parts = image.split("/")
+    if registry == "gitlab":  # a GitLab project's images live below its own path: keep every stage inside it
+        return "/".join([host, *parts] + ([] if stage == DEV else [stage])), "/".join(parts)
     index = _NAMESPACE_INDEX[registry]
     position = len(parts) - 1 if index is None else index
     if stage != DEV:

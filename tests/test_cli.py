@@ -65,7 +65,11 @@ def test_defaults_write_the_kit_and_the_record(tmp_path: Path, capsys: pytest.Ca
     for path, digest in record["files"].items():
         assert file_hash((out / path).read_text()) == digest, path
     assert ".github/workflows/ci.yml" in record["files"]
-    assert "wrote 12 file(s)" in stdout
+    for policy in ("registry/README.md", "policy/kubernetes/README.md", "runtime/README.md"):
+        assert policy in record["files"]
+    written = [path for path in out.rglob("*") if path.is_file()]
+    assert len(written) == len(record["files"]) + 1  # the record itself
+    assert f"wrote {len(written)} file(s)" in stdout
 
 
 @pytest.mark.parametrize("key", TEXT_KEYS + LIST_KEYS)

@@ -4,14 +4,18 @@ Inert means, compared with a render of a known-good value for the same key: ever
 set of key paths (no new keys or jobs), every ``run:`` and GitLab ``script:`` is byte-identical (answers never
 reach a shell script except through ``env:`` or ``variables:``), the Jenkinsfile parses to the same tree of
 statements with the same kinds of string literals and byte-identical ``sh`` scripts, and the Dockerfile has the
-same instructions in the same order. Every kit is rendered for all three platforms at once.
+same instructions in the same order. JSON and Terraform files parse to the same key paths, and Rego files compile to
+the same packages. Every kit is rendered for all three platforms at once; a second property renders the registry
+and admission policies of every registry that has them.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+import regorus
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -21,6 +25,7 @@ from scaffold.api import render_kit
 from scaffold.errors import UsageError
 from scaffold.parsers.jenkinsfile import parse as parse_jenkinsfile
 from tests.answer_sets import AWS, AZURE, GCP
+from tests.support import hcl
 
 EVERY_PLATFORM = {"platforms": ["github", "gitlab", "jenkins"], "registry": "harbor"}
 
@@ -170,6 +175,14 @@ def shape(files: dict[str, str]) -> dict[str, Any]:
             ]
         elif path == "Dockerfile":
             result[path] = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
+        elif path.endswith(".json"):
+            result[path] = sorted(key_paths(json.loads(text)))
+        elif path.endswith(".tf"):
+            result[path] = sorted(key_paths(hcl.load(text)))
+        elif path.endswith(".rego"):
+            engine = regorus.Engine()
+            engine.add_policy(path, text)  # raises on a syntax error
+            result[path] = sorted(engine.get_packages())
     return result
 
 
@@ -202,4 +215,73 @@ def test_any_text_answer_is_rejected_or_inert(key: str, payload: str) -> None:
     event("accepted")
     baseline_value: Any = [VALID[key]] if key in LIST_KEYS else VALID[key]
     baseline = render_with(key, baseline_value)
+    if key in ("name", "environments"):  # they legitimately name files: the Falco rules, a stage's folder
+        candidate_shape = normalise_value(payload, normalise(key, payload, shape(candidate)))
+        assert candidate_shape == normalise_value(VALID[key], normalise(key, VALID[key], shape(baseline)))
+        return
     assert normalise(key, payload, shape(candidate)) == normalise(key, VALID[key], shape(baseline))
+
+
+# The registry policies: one context per registry with native policy documents, and the answers that reach them.
+REGISTRY_CONTEXTS: dict[str, dict[str, Any]] = {
+    "ecr": {"registry": "ecr", "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api", **AWS},
+    "gar": {"registry": "gar", "image": "europe-docker.pkg.dev/acme-prod/images/api", **GCP},
+    "acr": {"registry": "acr", "image": "acmeprod.azurecr.io/shop/api", **AZURE},
+    "harbor": {"registry": "harbor", "image": "harbor.example.com/shop/api"},
+    "artifactory": {"registry": "artifactory", "image": "acme.jfrog.io/docker-local/api"},
+    "gitlab": {"registry": "gitlab", "image": "registry.gitlab.com/acme/api"},
+}
+REGISTRY_KEYS = {
+    "name": "api",
+    "environments": "staging",
+    "source_repo": "acme/api",
+    "gitlab_url": "https://gitlab.example.com",
+    "image": None,  # the registry's own valid image
+}
+
+
+def normalise_value(value: str, node: Any) -> Any:
+    """Answers may name things: a stage's folder, Terraform map key or group name, the Falco rules file. Map each
+    path or name segment (delimited by '/', '-', '[' or the ends) equal to the value to one placeholder, then
+    re-sort the lists of key paths, so only structure is compared."""
+    if not value:
+        return node
+    pattern = re.compile(rf"(?:(?<=[/-])|^){re.escape(value)}(?=[/\[-]|$)")
+    if isinstance(node, str):
+        return pattern.sub("VALUE", node)
+    if isinstance(node, dict):
+        return {normalise_value(value, key): normalise_value(value, item) for key, item in node.items()}
+    if isinstance(node, list | tuple):
+        items = [normalise_value(value, item) for item in node]
+        return sorted(items) if all(isinstance(item, str) for item in items) else items
+    return node
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registry=st.sampled_from(sorted(REGISTRY_CONTEXTS)), key=st.sampled_from(sorted(REGISTRY_KEYS)), data=st.data())
+def test_any_answer_reaching_a_registry_or_policy_document_is_rejected_or_inert(
+    registry: str, key: str, data: st.DataObject
+) -> None:
+    context = {"platforms": ["github", "gitlab", "jenkins"], **REGISTRY_CONTEXTS[registry]}
+    valid = REGISTRY_KEYS[key] or str(context["image"])
+    payload = data.draw(
+        st.one_of(
+            st.text(max_size=60),
+            st.sampled_from(TRICKY_VALID),
+            st.builds(lambda f, b: valid + f + b, st.sampled_from(FRAGMENTS), st.text(alphabet="abc-./:_", max_size=6)),
+        )
+    )
+    value: Any = [payload] if key == "environments" else payload
+    try:
+        candidate = render_kit(answers=validate({**context, key: value}))
+    except UsageError as error:
+        event("rejected")
+        assert "\n" not in str(error)
+        return
+    event("accepted")
+    baseline_value: Any = [valid] if key == "environments" else valid
+    baseline = render_kit(answers=validate({**context, key: baseline_value}))
+    policy_paths = ("registry/", "policy/", "runtime/")
+    pick = {path: text for path, text in candidate.items() if path.startswith(policy_paths)}
+    base = {path: text for path, text in baseline.items() if path.startswith(policy_paths)}
+    assert normalise_value(payload, shape(pick)) == normalise_value(valid, shape(base))

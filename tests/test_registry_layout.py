@@ -109,3 +109,16 @@ def test_without_a_container_there_is_no_registry_context() -> None:
     data = validate({"container": False}).model_dump()
 
     assert registry_layout.context(data) == {"kind": None, "stages": [], "dev": None}
+
+
+def test_gitlab_stages_stay_inside_the_project_and_the_project_is_the_default_source_repo() -> None:
+    answers = validate({"name": "billing", "platforms": ["gitlab"], "registry": "gitlab"})
+    result = registry_layout.stages(answers.model_dump())
+
+    assert answers.source_repo == "my-group/billing"
+    assert [stage.image for stage in result] == [
+        "registry.gitlab.com/my-group/billing",
+        "registry.gitlab.com/my-group/billing/staging",
+        "registry.gitlab.com/my-group/billing/production",
+    ]
+    assert {stage.namespace for stage in result} == {"my-group/billing"}

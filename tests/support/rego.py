@@ -75,7 +75,8 @@ def run_tests(files: Iterable[Path]) -> list[RegoTest]:
 
 
 def evaluate(files: Iterable[Path], query: str, data_input: Any) -> Any:
-    """The value of ``query`` (a rule path like ``data.main.deny``) for this input; None when undefined."""
+    """The value of ``query`` (a rule path like ``data.main.deny``) for this input, through JSON: a Rego set
+    comes back as a list (sets of objects, like Gatekeeper's ``violation``, have no Python set form)."""
     loaded = engine(files)
     loaded.set_input_json(json.dumps(data_input))
-    return loaded.eval_rule(query)
+    return json.loads(loaded.eval_rule_as_json(query))
