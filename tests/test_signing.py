@@ -49,7 +49,12 @@ def test_github_subject_rejects_other_workflows_refs_and_repositories(identity: 
 
 def test_gitlab_subject_uses_the_instance_as_issuer() -> None:
     data = validate(
-        {"name": "api", "platforms": ["gitlab"], "source_repo": "my-org/api", "gitlab_url": "https://gitlab.acme.example/"}
+        {
+            "name": "api",
+            "platforms": ["gitlab"],
+            "source_repo": "my-org/api",
+            "gitlab_url": "https://gitlab.acme.example/",
+        }
     )
     (signer,) = signing.signers(data.model_dump())
 
