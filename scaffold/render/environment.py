@@ -109,7 +109,6 @@ class TaintPreservingEnvironment(ImmutableSandboxedEnvironment):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.globals["tainted_join"] = tainted_join
         for name, function in list(self.filters.items()):
             if name not in FILTERS:
                 self.filters[name] = _propagating(function)

@@ -139,6 +139,15 @@ def checkov(kit: Path, frameworks: tuple[str, ...]) -> tuple[list[str], int]:
     return findings, passed
 
 
+def checkov_report(directory: Path, framework: str) -> dict[str, Any]:
+    """checkov's whole JSON report for one framework on one folder, without --quiet, so that passed and skipped
+    checks are listed too (for asserting that a given check ID really ran and passed)."""
+    result = _run([tool("checkov"), "-d", ".", "--framework", framework, "--skip-download", "-o", "json"], directory)
+    assert result.returncode in (0, 1), result.stderr[-800:]
+    report = json.loads(result.stdout)
+    return dict(report[0] if isinstance(report, list) else report)
+
+
 def pre_commit(kit: Path) -> list[str]:
     result = _run([tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"], kit)
     return [] if result.returncode == 0 else [(result.stdout + result.stderr).strip()]

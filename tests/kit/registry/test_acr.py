@@ -3,9 +3,6 @@ retention, and one repository-scoped token per stage; parsed with tests/support/
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -87,18 +84,7 @@ def test_readme_says_admission_blocks_vulnerable_pulls(kit: tuple[dict[str, str]
 @pytest.mark.validators
 def test_terraform_passes_checkov(kit: tuple[dict[str, str], list[registry_layout.Stage]], tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(kit[0]["registry/acr/main.tf"])
-    result = subprocess.run(
-        [checkers.tool("checkov"), "-d", ".", "--framework", "terraform", "--skip-download", "-o", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    assert result.returncode in (0, 1), result.stderr[-800:]
-    report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
+    report = checkers.checkov_report(tmp_path, "terraform")
     assert [c["check_id"] for c in report["results"]["failed_checks"]] == []
     passed = {c["check_id"] for c in report["results"]["passed_checks"]}
     assert {"CKV_AZURE_137", "CKV_AZURE_138", "CKV_AZURE_166", "CKV_AZURE_167"} <= passed

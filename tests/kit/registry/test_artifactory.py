@@ -21,17 +21,16 @@ REST API documentation, as confirmed while writing the templates:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold import registry_layout
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from tests.answer_sets import ANSWER_SETS
+from tests.kit.registry.support import assert_names_every_control, load, render
 
 REPOSITORY = {
     "required": {"key", "rclass", "packageType"},
@@ -93,17 +92,6 @@ LOCAL: dict[str, dict[str, Any]] = {
     },
 }
 SETS = {"node-artifactory-dast-openapi": ANSWER_SETS["node-artifactory-dast-openapi"]} | LOCAL
-
-
-def render(data: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]], Any]:
-    answers = validate(data)
-    return render_kit(answers=answers), registry_layout.context(answers.model_dump())["stages"], answers
-
-
-def load(text: str) -> Any:
-    value = json.loads(text)
-    assert text == json.dumps(value, indent=2) + "\n"
-    return value
 
 
 def shape(value: dict[str, Any], spec: dict[str, set[str]]) -> None:
@@ -219,17 +207,7 @@ def test_watch_binds_the_policy_to_every_stage(name: str) -> None:
 def test_readme_names_each_control(name: str) -> None:
     files, stages, _ = render(SETS[name])
     readme = files["registry/README.md"]
-    for control in (
-        "no anonymous or public pull",
-        "immutable tags",
-        "scan on push",
-        "block pulls of vulnerable",
-        "signed-only pulls",
-        "retention",
-        "CI push identity",
-    ):
-        assert f"| {control}" in readme
-    assert "policy/kubernetes/" in readme
+    assert_names_every_control(readme)
     for stage in stages:
         assert f"`{stage['pusher']}`" in readme and f"`{stage['namespace']}`" in readme
 

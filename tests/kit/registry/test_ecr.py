@@ -5,8 +5,6 @@ never expire)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -194,22 +192,6 @@ def test_terraform_parses_and_carries_every_stage(kit: tuple[dict[str, str], lis
     )
 
 
-def _checkov(directory: Path) -> dict[str, Any]:
-    """checkov on one folder, without --quiet so the report lists passed checks too."""
-    result = subprocess.run(
-        [checkers.tool("checkov"), "-d", ".", "--framework", "terraform", "--skip-download", "-o", "json"],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    assert result.returncode in (0, 1), result.stderr[-800:]
-    report = json.loads(result.stdout)
-    return dict(report[0] if isinstance(report, list) else report)
-
-
 @pytest.mark.validators
 @pytest.mark.parametrize("name", ECR_SETS)
 def test_terraform_passes_checkov(name: str, tmp_path: Path) -> None:
@@ -217,7 +199,7 @@ def test_terraform_passes_checkov(name: str, tmp_path: Path) -> None:
     for path, text in files.items():
         if path.startswith("registry/ecr/") and "/" not in path.removeprefix("registry/ecr/"):
             (tmp_path / Path(path).name).write_text(text)
-    report = _checkov(tmp_path)
+    report = checkers.checkov_report(tmp_path, "terraform")
     failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
     assert failed == []
     assert report["summary"]["parsing_errors"] == 0

@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from scaffold import registry_layout
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from tests.answer_sets import ANSWER_SETS
+from tests.kit.registry.support import assert_names_every_control, load, render
 
 LOCAL: dict[str, dict[str, Any]] = {
     "harbor-critical-two-envs": {
@@ -59,19 +59,6 @@ RETENTION_TEMPLATES = {"latestPushedK", "latestPulledN", "nDaysSinceLastPush", "
 TAG_DECORATIONS = {"matches", "excludes"}
 REPO_DECORATIONS = {"repoMatches", "repoExcludes"}
 ROBOT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")  # validateName in Harbor's robot handler
-
-
-def render(data: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]], Any]:
-    answers = validate(data)
-    stages = registry_layout.context(answers.model_dump())["stages"]
-    return render_kit(answers=answers), stages, answers
-
-
-def load(text: str) -> Any:
-    """Parse one generated JSON file; it must be exactly the 2-space, newline-terminated form."""
-    value = json.loads(text)
-    assert text == json.dumps(value, indent=2) + "\n"
-    return value
 
 
 def _model_of(annotation: Any) -> Any:
@@ -247,17 +234,7 @@ def test_readme_applies_every_stage_and_names_each_control(name: str) -> None:
         assert f"`{stage['namespace']}`" in readme
         assert f"`{stage['pusher']}`" in readme
         assert f"registry/harbor/{stage['name']}" in readme
-    for control in (
-        "no anonymous or public pull",
-        "immutable tags",
-        "scan on push",
-        "block pulls of vulnerable",
-        "signed-only pulls",
-        "retention",
-        "CI push identity",
-    ):
-        assert f"| {control}" in readme
-    assert "policy/kubernetes/" in readme
+    assert_names_every_control(readme)
     assert "api/v2.0/retentions" in readme and ".scope.ref = $id" in readme
     assert f"`{answers.block_severity}`" in readme
 

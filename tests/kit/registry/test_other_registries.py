@@ -10,32 +10,21 @@ POST /api/v4/projects/:id/registry/protection/repository/rules takes "repository
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold import registry_layout
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from tests.answer_sets import ANSWER_SETS
+from tests.kit.registry.support import CONTROLS, load, render
 
 CADENCES = {"1d", "7d", "14d", "1month", "3month"}
 KEEP_N = [1, 5, 10, 25, 50, 100]
 OLDER_THAN = {"7d", "14d", "30d", "60d", "90d"}
 ACCESS_LEVELS = {"maintainer", "owner", "admin"}
-CONTROLS = (
-    "no anonymous or public pull",
-    "immutable tags",
-    "scan on push",
-    "block pulls of vulnerable",
-    "signed-only pulls",
-    "retention",
-    "CI push identity",
-)
 GITLAB_INSIDE = {
     "name": "billing",
     "platforms": ["gitlab"],
@@ -52,17 +41,6 @@ GITLAB_SETS = {
     "gitlab-inside-project": GITLAB_INSIDE,
 }
 README_ONLY = {"python-ghcr-defaults": ANSWER_SETS["python-ghcr-defaults"], "go-dockerhub": ANSWER_SETS["go-dockerhub"]}
-
-
-def render(data: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]], Any]:
-    answers = validate(data)
-    return render_kit(answers=answers), registry_layout.context(answers.model_dump())["stages"], answers
-
-
-def load(text: str) -> Any:
-    value = json.loads(text)
-    assert text == json.dumps(value, indent=2) + "\n"
-    return value
 
 
 @pytest.mark.parametrize("name", sorted(GITLAB_SETS))
