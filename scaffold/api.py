@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scaffold import __version__
 from scaffold.answer_sources import load_answers_file, parse_set, stack
 from scaffold.answers import Answers, default_name, validate
+from scaffold.errors import UsageError
+from scaffold.inference import Inference, infer_answers
 from scaffold.packs import Pack, load_pack
-from scaffold.record import RECORD_PATH, render_record
+from scaffold.record import RECORD_PATH, Record, file_hash, read_record, render_record, version_key
 from scaffold.render import render
+from scaffold.upgrade import repo, transaction
+from scaffold.upgrade.base import BaseFinder
+from scaffold.upgrade.line_merge import Labels
+from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
+from scaffold.upgrade.posture import Weakening, weakenings
+from scaffold.upgrade.transaction import STAGING
 from scaffold.writer import Change, PlannedFile, check_writable, plan, refuse_conflicts, write_atomically
 
 
@@ -83,6 +93,7 @@ def new(
 
     With ``dry_run`` nothing is written; the plan says what would happen.
     """
+    pack = pack or load_pack()
     files = render_kit(answers=answers, pack=pack)
     check_writable(output)
     planned = plan(output, files)
@@ -90,4 +101,196 @@ def new(
         return NewResult(output, answers, planned, [], True)
     refuse_conflicts(planned, force)
     written = write_atomically(output, planned)
+    with contextlib.suppress(UsageError):
+        _store_base(output, files, pack)
     return NewResult(output, answers, planned, written, False)
+
+
+# --- diff and upgrade -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    path: str
+    status: str  # "unchanged", "differs", "missing" (in the kit, not in the repo) or "left-kit"
+    current: str | None
+    rendered: str | None
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    entries: list[DiffEntry]
+    pack_version: str
+    recorded_pack_version: str
+
+    @property
+    def drifted(self) -> list[DiffEntry]:
+        return [entry for entry in self.entries if entry.status != "unchanged"]
+
+
+def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
+    """Compare the repository with what its recorded answers and the current kit render. Reads only."""
+    record = read_record(path)
+    if (path / STAGING).is_dir():
+        raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
+    pack = pack or load_pack()
+    _check_versions(record, pack, path)
+    rendered = render(pack, validate(record.answers, source=RECORD_PATH))
+    entries = []
+    for name in sorted(set(rendered) | set(record.files)):
+        current = read_current(path, name)
+        text = rendered.get(name)
+        if text is None:
+            if current is not None and name in record.files:
+                entries.append(DiffEntry(name, "left-kit", current, None))
+            continue
+        status = "missing" if current is None else "unchanged" if current == text else "differs"
+        entries.append(DiffEntry(name, status, current, text))
+    return DiffResult(entries, pack.version, record.pack_version)
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    outcomes: list[Outcome]
+    weakenings: list[Weakening]
+    written: bool
+    finished_interrupted: list[str] | None
+    from_version: str
+    to_version: str
+    base_sources: dict[str, str]
+
+    @property
+    def conflicts(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status is Status.CONFLICT]
+
+    @property
+    def blocked(self) -> bool:
+        """True when weakenings stopped the upgrade (nothing was written)."""
+        return bool(self.weakenings) and not self.written
+
+
+def upgrade(
+    *,
+    path: Path,
+    answers_file: Path | None = None,
+    settings: Sequence[str] = (),
+    pack: Pack | None = None,
+    dry_run: bool = False,
+    allow_dirty: bool = False,
+    accept_weaker: bool = False,
+    rejects: bool = False,
+) -> UpgradeResult:
+    """Apply the current kit and any changed answers to a generated repository, keeping the user's edits.
+
+    Nothing is written when the posture would get weaker (unless ``accept_weaker``) or with ``dry_run``.
+    """
+    record = read_record(path)
+    finished = None if dry_run else transaction.finish_interrupted(path)
+    if dry_run and (path / STAGING).is_dir():
+        raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
+    if not allow_dirty and not finished:
+        repo.require_clean(path, ignore=(STAGING + "/",))
+    if finished:
+        record = read_record(path)
+    pack = pack or load_pack()
+    _check_versions(record, pack, path)
+    old_answers = validate(record.answers, source=RECORD_PATH)
+    layers = AnswerLayers(record.answers, load_answers_file(answers_file) if answers_file else {}, parse_set(settings))
+    new_answers = resolve_answers(layers) if layers.given else old_answers
+    theirs = render_kit(answers=new_answers, pack=pack)
+    same_pack = pack.version == record.pack_version
+    finder = BaseFinder(path, record.files, (lambda: render(pack, old_answers)) if same_pack else None)
+    labels = Labels(
+        ours="your version",
+        base=f"kit {record.pack_name} {record.pack_version}",
+        theirs=f"kit {pack.name} {pack.version}",
+    )
+    outcomes = Planner(path, record.files, theirs, finder, labels, rejects).plan()
+    merged = {o.path: o.text for o in outcomes if o.text is not None}
+    weak = weakenings(theirs=theirs, merged=merged, answers=new_answers.model_dump())
+    result = UpgradeResult(outcomes, weak, False, finished, record.pack_version, pack.version, finder.sources)
+    if dry_run or (weak and not accept_weaker):
+        return result
+    writes = {o.path: o.text for o in outcomes if o.writes and o.text is not None}
+    writes |= {f"{o.path}.rej": o.reject for o in outcomes if o.reject is not None}
+    deletes = {o.path: file_hash(o.current) for o in outcomes if o.text is None and o.current is not None}
+    if writes or deletes or read_current(path, RECORD_PATH) != theirs[RECORD_PATH]:
+        transaction.apply(path, {**writes, RECORD_PATH: theirs[RECORD_PATH]}, deletes)
+    _store_base(path, theirs, pack)
+    return replace(result, written=True, base_sources=finder.sources)
+
+
+def _store_base(path: Path, files: dict[str, str], pack: Pack) -> None:
+    kit_files = {name: text for name, text in files.items() if name != RECORD_PATH}
+    try:
+        repo.store_base(path, kit_files, f"scaffold base: {pack.name} {pack.version}")
+    except repo.GitError as error:
+        raise UsageError(f"{path}: the files are written but the base could not be stored in git: {error}") from None
+
+
+def _check_versions(record: Record, pack: Pack, path: Path) -> None:
+    where = path / RECORD_PATH
+    if record.pack_name != pack.name:
+        raise UsageError(f"{where}: pack.name is '{record.pack_name}', but this kit is '{pack.name}'")
+    if version_key(record.pack_version) > version_key(pack.version):
+        raise UsageError(
+            f"{where}: pack.version {record.pack_version} is newer than this scaffold's {pack.version}; "
+            "a downgrade is refused (install a newer scaffold)"
+        )
+    if version_key(record.scaffold_version) > version_key(__version__):
+        raise UsageError(
+            f"{where}: scaffold_version {record.scaffold_version} is newer than this scaffold ({__version__}); "
+            "a downgrade is refused (install a newer scaffold)"
+        )
+
+
+# --- adopt ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    path: Path
+    answers: Answers
+    inferred: Inference
+    planned: list[PlannedFile]
+    taken: list[str]
+    dry_run: bool
+
+    @property
+    def left_alone(self) -> list[PlannedFile]:
+        """Existing files that differ from the kit and were not overwritten."""
+        return [item for item in self.planned if item.change is Change.DIFFERS and item.path not in self.taken]
+
+
+def adopt_layers(*, path: Path, answers_file: Path | None = None, settings: Sequence[str] = ()) -> AnswerLayers:
+    """Answer layers for adopting ``path``: what the repository's files say sits between defaults and the user's."""
+    if (path / RECORD_PATH).exists():
+        raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
+    layers = collect_layers(output=path, answers_file=answers_file, settings=settings)
+    inferred = infer_answers(path)
+    return AnswerLayers({**layers.defaults, **inferred.answers}, layers.from_file, layers.from_flags)
+
+
+def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_run: bool = False) -> AdoptResult:
+    """Write ``.scaffold.yml`` and the kit files a repository lacks; existing files are left alone unless named."""
+    if (path / RECORD_PATH).exists():
+        raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
+    files = render_kit(answers=answers)
+    unknown = [name for name in take_theirs if name not in files or name == RECORD_PATH]
+    if unknown:
+        raise UsageError(f"--take-theirs {unknown[0]}: is not a file of this kit")
+    check_writable(path)
+    planned = plan(path, files)
+    inferred = infer_answers(path)
+    result = AdoptResult(path, answers, inferred, planned, list(take_theirs), dry_run)
+    if dry_run:
+        return result
+    chosen = [
+        item
+        for item in planned
+        if item.change is Change.NEW or (item.change is Change.DIFFERS and item.path in take_theirs)
+    ]
+    write_atomically(path, chosen)
+    with contextlib.suppress(UsageError):
+        _store_base(path, files, load_pack())
+    return result

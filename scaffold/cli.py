@@ -7,16 +7,22 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold import __version__
 from scaffold.errors import ConflictError, ScaffoldError, UsageError
 
+if TYPE_CHECKING:
+    from scaffold.api import AnswerLayers
+
 EXIT_CODES = """\
 exit codes:
-  0  success (or --dry-run found nothing to refuse)
-  1  existing files differ from the kit and --force was not given; nothing was written
-  2  bad input: an invalid answer, answers file, pack or output directory; nothing was written
-  3  (upgrade) the security posture would get weaker
+  0  success: nothing to refuse, no drift, a clean upgrade
+  1  new: existing files differ and --force was not given (nothing written);
+     diff: the repository differs from the kit; upgrade: merge conflicts were written and need resolving
+  2  bad input: an invalid answer, answers file, .scaffold.yml, pack or directory, a dirty git tree or a
+     downgrade; nothing was written
+  3  upgrade: your edits would weaken a security control the kit has; nothing was written (--accept-weaker)
   4  (packs) an untrusted pack needs --trust
   anything else is a bug in scaffold: please report it"""
 
@@ -43,18 +49,61 @@ def _answer_keys_help() -> str:
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand parser whose answer-key epilog is built only when help is shown, keeping start-up light."""
 
+    takes_answers = False
+
     def format_help(self) -> str:
         if self.epilog is None:
-            self.epilog = _answer_keys_help() + "\n\n" + EXIT_CODES
+            self.epilog = (_answer_keys_help() + "\n\n" if self.takes_answers else "") + EXIT_CODES
         return super().format_help()
+
+
+def _answer_options(command: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    if isinstance(command, _CommandParser):
+        command.takes_answers = True
+    if defaults:
+        command.add_argument(
+            "--defaults",
+            action="store_true",
+            help="use the default for every answer not given by --answers or --set; never prompt",
+        )
+    command.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="YAML file of answers (a mapping of answer keys, or an existing .scaffold.yml)",
+    )
+    command.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one answer; repeatable; overrides --answers",
+    )
+
+
+def _path_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "path", nargs="?", type=Path, default=Path(), metavar="PATH", help="the repository (default: .)"
+    )
+
+
+def _format_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", choices=("plain", "json"), default="plain", help="report format")
+    command.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour diffs: auto (when writing to a terminal), always or never",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scaffold",
-        description="Generate hardened CI/CD kits (GitHub Actions workflows, Dockerfile, pre-commit config and "
-        "security docs) whose output passes zizmor, actionlint, hadolint and checkov with zero findings.",
-        epilog="Run 'scaffold new --help' for the answer keys.\n\n" + EXIT_CODES,
+        description="Generate hardened CI/CD kits (GitHub Actions, GitLab CI and Jenkins pipelines, Dockerfile, "
+        "pre-commit config, registry and admission policies) and keep repositories on them.",
+        epilog="Run 'scaffold COMMAND --help' for a command's options.\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
@@ -75,31 +124,73 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="directory to write the kit into (default: the current directory)",
     )
-    new.add_argument(
-        "--defaults",
-        action="store_true",
-        help="use the default for every answer not given by --answers or --set; never prompt",
-    )
-    new.add_argument(
-        "--answers",
-        type=Path,
-        metavar="FILE",
-        help="YAML file of answers (a mapping of answer keys, or an existing .scaffold.yml)",
-    )
-    new.add_argument(
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one answer; repeatable; overrides --answers",
-    )
+    _answer_options(new)
     new.add_argument(
         "--dry-run",
         action="store_true",
         help="list the files and show the diff of what would change; write nothing",
     )
     new.add_argument("--force", action="store_true", help="overwrite existing files that differ from the kit")
+
+    diff = commands.add_parser(
+        "diff",
+        help="show how the repository differs from its kit (a CI drift gate)",
+        description="Render what .scaffold.yml's answers and this scaffold's kit produce and show a unified diff "
+        "against the repository (a/ is the repository, b/ the kit). Exit 0 when nothing differs, 1 when "
+        "something does: use it in CI to catch drift. Reads only.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _path_argument(diff)
+    _format_options(diff)
+
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="apply the current kit or changed answers, keeping your edits",
+        description="Re-render the kit with this scaffold and the recorded answers (changed by --answers/--set) "
+        "and apply it. Files you never touched are updated; files you changed are merged three ways against "
+        "the exact previous render (YAML by jobs, steps and keys); files you deleted stay deleted; files that "
+        "left the kit are removed only if you never changed them. Conflicts get git-style markers (or .rej "
+        "files) and exit 1. Edits that weaken a security control of the kit stop the upgrade with exit 3. "
+        "Needs a clean git tree. .scaffold.yml is rewritten last.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _path_argument(upgrade)
+    _answer_options(upgrade, defaults=False)
+    upgrade.add_argument("--dry-run", action="store_true", help="show every change and its diff; write nothing")
+    upgrade.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes or outside git")
+    upgrade.add_argument(
+        "--accept-weaker",
+        action="store_true",
+        help="write even when your edits weaken a security control the kit has (reported, exit 0)",
+    )
+    upgrade.add_argument(
+        "--conflict",
+        choices=("markers", "rej"),
+        default="markers",
+        help="conflicts as git-style markers in the file (default), or your text kept and the kit's hunks in FILE.rej",
+    )
+    _format_options(upgrade)
+
+    adopt = commands.add_parser(
+        "adopt",
+        help="take on a repository scaffold never generated",
+        description="Infer answers from the repository (language from lockfiles, platforms from CI files, "
+        "registry and image from image references), ask for the rest (or take --defaults, --answers and --set), "
+        "write .scaffold.yml and create the kit files that do not exist yet. Existing files are never "
+        "overwritten: their diff is shown and they are left to 'scaffold harden' or --take-theirs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _path_argument(adopt)
+    _answer_options(adopt)
+    adopt.add_argument(
+        "--take-theirs",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="replace this existing file with the kit's version (repeatable)",
+    )
+    adopt.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    adopt.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     return parser
 
 
@@ -107,25 +198,35 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
+    """Ask for the answers that apply and were not given; an error without a terminal."""
+    from scaffold.answers import missing_keys
+
+    if use_defaults:
+        return {}
+    missing = missing_keys(layers.given)
+    if not missing:
+        return {}
+    if not _interactive():
+        raise UsageError(
+            f"answers missing for {', '.join(missing)}: no terminal to ask on; pass --defaults, "
+            "--answers FILE or --set KEY=VALUE"
+        )
+    from scaffold.prompts import ask
+
+    return ask(layers.merged(), layers.given)
+
+
+def _colour(args: argparse.Namespace) -> bool:
+    return args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+
+
 def _run_new(args: argparse.Namespace) -> int:
     from scaffold import api
-    from scaffold.answers import missing_keys
     from scaffold.writer import Change, unified_diff
 
     layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings)
-    prompted: dict[str, object] = {}
-    if not args.defaults:
-        missing = missing_keys(layers.given)
-        if missing:
-            if not _interactive():
-                raise UsageError(
-                    f"answers missing for {', '.join(missing)}: no terminal to ask on; pass --defaults, "
-                    "--answers FILE or --set KEY=VALUE"
-                )
-            from scaffold.prompts import ask
-
-            prompted = ask(layers.merged(), layers.given)
-    answers = api.resolve_answers(layers, prompted)
+    answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
     result = api.new(output=args.output, answers=answers, dry_run=args.dry_run, force=args.force)
     out = sys.stdout
     for item in result.planned:
@@ -144,6 +245,69 @@ def _run_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_diff(args: argparse.Namespace) -> int:
+    from scaffold import api
+    from scaffold.upgrade import report
+
+    result = api.diff(path=args.path)
+    text = report.diff_json(result) if args.format == "json" else report.diff_plain(result, _colour(args))
+    sys.stdout.write(text)
+    return 1 if result.drifted else 0
+
+
+def _run_upgrade(args: argparse.Namespace) -> int:
+    from scaffold import api
+    from scaffold.upgrade import report
+
+    result = api.upgrade(
+        path=args.path,
+        answers_file=args.answers,
+        settings=args.settings,
+        dry_run=args.dry_run,
+        allow_dirty=args.allow_dirty,
+        accept_weaker=args.accept_weaker,
+        rejects=args.conflict == "rej",
+    )
+    if args.format == "json":
+        sys.stdout.write(report.upgrade_json(result))
+    else:
+        sys.stdout.write(report.upgrade_plain(result, show_diffs=args.dry_run, colour=_colour(args)))
+    if result.blocked:
+        return 3
+    return 1 if result.conflicts else 0
+
+
+def _run_adopt(args: argparse.Namespace) -> int:
+    from scaffold import api
+    from scaffold.writer import Change, text_diff
+
+    layers = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
+    answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
+    result = api.adopt(path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run)
+    out = sys.stdout
+    for key, reason in result.inferred.evidence.items():
+        out.write(f"inferred {key}: {result.inferred.answers.get(key)} ({reason})\n")
+    for item in result.planned:
+        if item.change is Change.DIFFERS and item.path not in result.taken:
+            out.write(f"     kept  {item.path}  (exists; differs from the kit, see the diff)\n")
+            out.write(text_diff(item.path, item.current, item.text, _colour(args)))
+        else:
+            label = "replaced" if item.path in result.taken else item.change.value
+            out.write(f"{label:>9}  {item.path}\n")
+    verb = "would write" if result.dry_run else "wrote"
+    created = sum(item.change is Change.NEW for item in result.planned) + len(result.taken)
+    out.write(f"{verb} {created} file(s) and .scaffold.yml; {len(result.left_alone)} existing file(s) left alone")
+    out.write(
+        " (review them with 'scaffold harden', or take the kit's with --take-theirs FILE)\n"
+        if result.left_alone
+        else "\n"
+    )
+    return 0
+
+
+_COMMANDS = {"new": _run_new, "diff": _run_diff, "upgrade": _run_upgrade, "adopt": _run_adopt}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -151,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _run_new(args)
+        return _COMMANDS[args.command](args)
     except ConflictError as error:
         sys.stderr.write(f"scaffold: {error}\n")
         return error.exit_code

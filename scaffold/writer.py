@@ -28,7 +28,7 @@ class PlannedFile:
     current: str | None
 
 
-def _target(root: Path, relative: str) -> Path:
+def safe_target(root: Path, relative: str) -> Path:
     """The file's absolute path; refuses a path whose existing parents lead outside root (a symlink)."""
     target = root / relative
     real_parent = target.parent.resolve()
@@ -43,7 +43,7 @@ def plan(root: Path, files: Mapping[str, str]) -> list[PlannedFile]:
     """Compare the tree with what is on disk under root. Reads only."""
     planned = []
     for relative, text in files.items():
-        target = _target(root, relative)
+        target = safe_target(root, relative)
         if target.is_dir():
             raise UsageError(f"--output: '{relative}' exists and is a directory")
         current: str | None = None
@@ -87,10 +87,29 @@ def refuse_conflicts(planned: list[PlannedFile], force: bool) -> None:
 
 
 def unified_diff(item: PlannedFile) -> str:
-    before = (item.current or "").splitlines(keepends=True)
-    after = item.text.splitlines(keepends=True)
-    old = f"a/{item.path}" if item.current is not None else "/dev/null"
-    return "".join(difflib.unified_diff(before, after, old, f"b/{item.path}"))
+    return text_diff(item.path, item.current, item.text)
+
+
+_COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+
+
+def text_diff(path: str, before: str | None, after: str | None, colour: bool = False) -> str:
+    """A unified diff of one file, ``a/`` what is on disk and ``b/`` what scaffold would write; ANSI colours
+    when asked. A missing side is ``/dev/null``."""
+    lines = difflib.unified_diff(
+        (before or "").splitlines(keepends=True),
+        (after or "").splitlines(keepends=True),
+        f"a/{path}" if before is not None else "/dev/null",
+        f"b/{path}" if after is not None else "/dev/null",
+    )
+    text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    if not colour:
+        return text
+    painted = []
+    for line in text.splitlines(keepends=True):
+        code = "\033[1m" if line.startswith(("+++", "---")) else _COLOURS.get(line[:1])
+        painted.append(f"{code}{line.rstrip(chr(10))}\033[0m\n" if code else line)
+    return "".join(painted)
 
 
 def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
@@ -103,7 +122,7 @@ def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
         for item in planned:
             if item.change is Change.UNCHANGED:
                 continue
-            target = _target(root, item.path)
+            target = safe_target(root, item.path)
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             pending.append((temp_name, target))

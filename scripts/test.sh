@@ -14,10 +14,12 @@ apt_install() {
 
 # Debian packages, in one apt-get run (and its update) only when something is missing:
 #   - shellcheck: actionlint checks run: scripts with it; the deploy hook is checked with it;
+#   - git: upgrade merges with git merge-file and keeps its base in git; the upgrade tests use real repositories;
 #   - groovy and a JRE: Jenkinsfiles are parsed with groovy; npm-groovy-lint runs CodeNarc on Java >= 17;
 #   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one).
 debs=()
 command -v shellcheck >/dev/null || debs+=(shellcheck)
+command -v git >/dev/null || debs+=(git)
 { command -v groovy && command -v java; } >/dev/null || debs+=(groovy default-jre-headless)
 command -v npm >/dev/null || debs+=(nodejs npm)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"

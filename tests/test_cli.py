@@ -177,8 +177,33 @@ def test_help_lists_every_option_answer_key_and_exit_code(capsys: pytest.Capture
         assert option in text
     for key in ANSWER_KEYS:
         assert f"\n  {key}\n" in text, key
-    for code in ("0  success", "1  existing files differ", "2  bad input"):
+    for code in ("0  success", "1  new: existing files differ", "2  bad input"):
         assert code in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "keys"),
+    [
+        ("diff", ("PATH", "--format", "--color"), False),
+        (
+            "upgrade",
+            ("PATH", "--set", "--answers", "--dry-run", "--allow-dirty", "--accept-weaker", "--conflict", "--format"),
+            True,
+        ),
+        ("adopt", ("PATH", "--defaults", "--set", "--answers", "--take-theirs", "--dry-run"), True),
+    ],
+)
+def test_each_command_documents_its_options_and_exit_codes(
+    command: str, options: tuple[str, ...], keys: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main([command, "--help"])
+    assert raised.value.code == 0
+    text = capsys.readouterr().out
+    for option in options:
+        assert option in text
+    assert "3  upgrade: your edits would weaken a security control" in text
+    assert ("\n  coverage_min\n" in text) is keys
 
 
 def test_top_level_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,122 @@
+"""Decide what an upgrade does to each file: keep it, update it, merge it, or leave it for the user.
+
+The rules, per path of the old record and the new render:
+- untouched (hash matches the record): updated to the new render, or removed if it left the kit;
+- changed by the user: three-way merged against the exact previous render, or kept if it left the kit;
+- deleted by the user: stays deleted;
+- new in the kit: created, unless a file of that name already exists (then merged two-way, as a conflict).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import UsageError
+from scaffold.record import RECORD_PATH, file_hash
+from scaffold.upgrade.base import BaseFinder
+from scaffold.upgrade.line_merge import Conflict, Labels, Merged, merge_lines
+from scaffold.upgrade.merge import merge_file
+from scaffold.writer import safe_target
+
+
+class Status(enum.Enum):
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+    MERGED = "merged"
+    CONFLICT = "conflict"
+    KEPT_DELETED = "kept-deleted"
+    REMOVED = "removed"
+    KEPT = "kept"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file's fate. ``text`` is what the file will hold (None: absent), ``current`` what it holds now."""
+
+    path: str
+    status: Status
+    current: str | None
+    text: str | None
+    conflicts: int = 0
+    note: str = ""
+    reject: str | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.text is not None and self.text != self.current
+
+
+_MARKERS = re.compile(r"^<{7,} .*$.*^>{7,} .*$", re.MULTILINE | re.DOTALL)
+
+
+def read_current(kit: Path, path: str) -> str | None:
+    """The repository's text of a kit file, or None when it does not exist."""
+    target = safe_target(kit, path)
+    if not target.exists():
+        return None
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory where the kit has a file")
+    try:
+        return target.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{target}: is not UTF-8 text; scaffold cannot merge it") from None
+    except OSError as error:
+        raise UsageError(f"{target}: cannot be read: {error.strerror or error}") from None
+
+
+@dataclass(frozen=True)
+class Planner:
+    kit: Path
+    recorded: Mapping[str, str]
+    theirs: Mapping[str, str]
+    finder: BaseFinder
+    labels: Labels
+    rejects: bool
+
+    def plan(self) -> list[Outcome]:
+        paths = sorted((set(self.recorded) | set(self.theirs)) - {RECORD_PATH})
+        return [self._outcome(path, read_current(self.kit, path)) for path in paths]
+
+    def _outcome(self, path: str, current: str | None) -> Outcome:
+        new = self.theirs.get(path)
+        recorded = self.recorded.get(path)
+        untouched = current is not None and file_hash(current) == recorded
+        if new is None:
+            if current is None:
+                return Outcome(path, Status.REMOVED, None, None, note="left the kit; already gone")
+            if untouched:
+                return Outcome(path, Status.REMOVED, current, None, note="left the kit")
+            return Outcome(path, Status.KEPT, current, current, note="left the kit; kept because you changed it")
+        if current is None:
+            if recorded is None:
+                return Outcome(path, Status.NEW, None, new)
+            return Outcome(path, Status.KEPT_DELETED, None, None, note="you deleted it; it stays deleted")
+        if current == new:
+            return Outcome(path, Status.UNCHANGED, current, current)
+        if untouched:
+            return Outcome(path, Status.UPDATED, current, new)
+        if _MARKERS.search(current):
+            return Outcome(path, Status.CONFLICT, current, current, 1, "unresolved conflict markers: resolve them")
+        if recorded is None:
+            return self._merged(path, current, merge_lines("", current, new), "exists; the kit now has its own")
+        base = self.finder.find(path)
+        if base is None:
+            return self._merged(
+                path, current, Merged((Conflict(current, "", new),)), "the previous render could not be found"
+            )
+        return self._merged(path, current, merge_file(path, base=base, ours=current, theirs=new), "")
+
+    def _merged(self, path: str, current: str, merged: Merged, note: str) -> Outcome:
+        if not merged.conflicts:
+            text = merged.text_without_conflicts()
+            status = Status.UNCHANGED if text == current else Status.MERGED
+            return Outcome(path, status, current, text, note="your edits are kept" if status is Status.MERGED else "")
+        if self.rejects:
+            kept, reject = merged.ours_with_rejects(path, self.labels)
+            return Outcome(path, Status.CONFLICT, current, kept, merged.conflicts, note or "see .rej", reject)
+        return Outcome(path, Status.CONFLICT, current, merged.text(self.labels), merged.conflicts, note)

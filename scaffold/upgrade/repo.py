@@ -1,0 +1,180 @@
+"""The few git operations upgrades need, through the system's git: repository checks and the base store.
+
+The base of an upgrade, the exact files scaffold rendered last time, is kept as git objects: a commit whose tree
+holds the rendered kit, under ``refs/scaffold/base`` (one ref per kit folder in a monorepo). Blobs are
+content-addressed, so the base survives any change to scaffold or its templates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from scaffold.errors import UsageError
+
+BASE_REF = "refs/scaffold/base"
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "scaffold",
+    "GIT_AUTHOR_EMAIL": "scaffold@localhost",
+    "GIT_COMMITTER_NAME": "scaffold",
+    "GIT_COMMITTER_EMAIL": "scaffold@localhost",
+}
+
+
+class GitError(Exception):
+    pass
+
+
+def _git(folder: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+    git = shutil.which("git")
+    if git is None:
+        raise GitError("git is not installed")
+    result = subprocess.run(
+        [git, "-C", str(folder), *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
+    )
+    if result.returncode != 0:
+        raise GitError(result.stderr.decode(errors="replace").strip() or f"git {args[0]} failed")
+    return result.stdout
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The top of the git work tree holding ``folder``, or None when it is not in one (or git is missing)."""
+    try:
+        return Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    except (GitError, OSError):
+        return None
+
+
+def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:
+    """Changed, staged and untracked paths under ``folder`` (relative to it), except those starting with ``ignore``."""
+    output = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    root = repository_root(folder)
+    prefix = folder.resolve().relative_to(root).as_posix() + "/" if root and root != folder.resolve() else ""
+    paths = []
+    entries = output.decode("utf-8", errors="replace").split("\0")
+    skip_next = False
+    for entry in entries:
+        if skip_next or not entry:
+            skip_next = False
+            continue
+        status, name = entry[:2], entry[3:]
+        if "R" in status or "C" in status:
+            skip_next = True  # the rename's source path follows
+        relative = name[len(prefix) :] if name.startswith(prefix) else name
+        if not any(relative.startswith(item) for item in ignore):
+            paths.append(relative)
+    return paths
+
+
+def base_ref(root: Path, kit: Path) -> str:
+    """The ref holding a kit's base: ``refs/scaffold/base`` at the top, one ref per folder below it."""
+    relative = kit.resolve().relative_to(root).as_posix()
+    if relative == ".":
+        return BASE_REF
+    return f"{BASE_REF}-{hashlib.sha256(relative.encode()).hexdigest()[:16]}"
+
+
+def store_base(kit: Path, files: Mapping[str, str], message: str) -> str | None:
+    """Record ``files`` as the kit's base commit; returns its id, or None outside a git repository."""
+    root = repository_root(kit)
+    if root is None:
+        return None
+    ref = base_ref(root, kit)
+    git_dir = Path(_git(kit, "rev-parse", "--absolute-git-dir").decode().strip())
+    index = git_dir / "scaffold-base.index"
+    index.unlink(missing_ok=True)
+    try:
+        entries = []
+        for path, text in sorted(files.items()):
+            blob = _git(kit, "hash-object", "-w", "--stdin", stdin=text.encode("utf-8")).decode().strip()
+            entries.append(f"100644 {blob}\t{path}\n")
+        env = {"GIT_INDEX_FILE": str(index)}
+        _git(root, "update-index", "--add", "--index-info", stdin="".join(entries).encode("utf-8"), env=env)
+        tree = _git(root, "write-tree", env=env).decode().strip()
+    finally:
+        index.unlink(missing_ok=True)
+    parents: list[str] = []
+    with contextlib.suppress(GitError):
+        parents = ["-p", _git(kit, "rev-parse", "--verify", "--quiet", ref).decode().strip()]
+    commit = _git(kit, "commit-tree", tree, *parents, "-m", message, env=_IDENTITY).decode().strip()
+    _git(kit, "update-ref", ref, commit)
+    return commit
+
+
+def base_files(kit: Path) -> dict[str, bytes]:
+    """Every file of the stored base of the kit in ``kit``, or nothing when there is none."""
+    root = repository_root(kit)
+    if root is None:
+        return {}
+    try:
+        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", base_ref(root, kit)).decode("utf-8").split("\0")
+    except GitError:
+        return {}
+    blobs = {}
+    for line in listing:
+        if "\t" in line:
+            meta, path = line.split("\t", 1)
+            blobs[path] = meta.split()[2]
+    contents = read_blobs(kit, list(blobs.values()))
+    return {path: contents[blob] for path, blob in blobs.items() if blob in contents}
+
+
+def historical_versions(kit: Path, relative: str) -> list[bytes]:
+    """Every version of one file that any commit in the repository ever held, newest first."""
+    root = repository_root(kit)
+    if root is None:
+        return []
+    try:
+        output = _git(kit, "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", relative)
+    except GitError:
+        return []
+    blobs: list[str] = []
+    for line in output.decode("utf-8", errors="replace").splitlines():
+        fields = line.split()
+        if line.startswith(":") and len(fields) >= 5:
+            blobs += [blob for blob in (fields[3], fields[2]) if set(blob) != {"0"} and blob not in blobs]
+    contents = read_blobs(kit, blobs)
+    return [contents[blob] for blob in blobs if blob in contents]
+
+
+def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
+    """The contents of the given blob ids, read in one ``git cat-file --batch`` call."""
+    if not blobs:
+        return {}
+    output = _git(kit, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in blobs).encode())
+    contents: dict[str, bytes] = {}
+    position = 0
+    for blob in blobs:
+        header_end = output.index(b"\n", position)
+        header = output[position:header_end].decode().split()
+        position = header_end + 1
+        if len(header) != 3 or header[1] != "blob":
+            continue
+        size = int(header[2])
+        contents[blob] = output[position : position + size]
+        position += size + 1
+    return contents
+
+
+def require_clean(kit: Path, ignore: Iterable[str]) -> None:
+    """Refuse (exit 2) to change a kit whose git tree has uncommitted changes, or that is not in git at all."""
+    if repository_root(kit) is None:
+        raise UsageError(
+            f"{kit}: is not in a git repository, so an upgrade could not be reviewed or undone; "
+            "commit it to git first, or pass --allow-dirty"
+        )
+    dirty = dirty_paths(kit, ignore)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise UsageError(
+            f"{kit}: the git tree has uncommitted changes ({shown}); commit or stash them first, or pass --allow-dirty"
+        )

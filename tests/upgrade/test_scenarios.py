@@ -1,0 +1,255 @@
+"""The upgrade scenario table: real git repositories, kit v1 (built in) upgraded to v2; exact texts, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scaffold import api, cli
+from scaffold.packs import Pack
+from scaffold.record import RECORD_PATH, read_record
+from tests.upgrade import support
+from tests.upgrade.support import commit_all, git, make_repo, render_v, tree
+
+CI = ".github/workflows/ci.yml"
+LINT_CONFLICT = (
+    "<<<<<<< your version\n    timeout-minutes: 12\n=======\n    timeout-minutes: 10\n"
+    ">>>>>>> kit scaffold-default 1.1.0\n"
+)
+
+
+@pytest.fixture(scope="session")
+def kit_v2(tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    return support.make_kit_v2(tmp_path_factory.mktemp("kit") / "pack-v2")
+
+
+@pytest.fixture
+def on_v2(monkeypatch: pytest.MonkeyPatch, kit_v2: Pack) -> Pack:
+    """Make this scaffold's built-in kit be v2, as after a scaffold release."""
+    monkeypatch.setattr(api, "load_pack", lambda directory=None: kit_v2)
+    return kit_v2
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "service")
+
+
+def run(repo: Path, *args: str, capsys: pytest.CaptureFixture[str] | None = None) -> int:
+    return cli.main(["upgrade", str(repo), *args])
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    target = repo / path
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+
+
+def test_no_user_edits_gives_exactly_the_new_kit(repo: Path, on_v2: Pack) -> None:
+    assert run(repo) == 0
+    expected = render_v(on_v2)
+    assert tree(repo) == expected
+    assert read_record(repo).pack_version == "1.1.0"
+    assert not (repo / ".hadolint.yaml").exists()
+
+
+def test_an_edit_where_the_kit_did_not_change_is_merged(repo: Path, on_v2: Pack) -> None:
+    edit(repo, CI, "    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    edit(repo, "Dockerfile", "USER 10001:10001\n", "USER 10001:10001\nLABEL org.example.team=payments\n")
+    commit_all(repo, "user edits")
+    assert run(repo) == 0
+    expected = render_v(on_v2)
+    assert (repo / CI).read_text() == expected[CI].replace("    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    assert (repo / "Dockerfile").read_text() == expected["Dockerfile"].replace(
+        "USER 10001:10001\n", "USER 10001:10001\nLABEL org.example.team=payments\n", 1
+    )
+
+
+def test_an_edit_in_the_same_region_is_a_conflict_with_markers(repo: Path, on_v2: Pack) -> None:
+    edit(repo, CI, support.LINT_TIMEOUT_V1, support.LINT_TIMEOUT_V1.replace("15", "12"))
+    commit_all(repo, "user edit")
+    assert run(repo) == 1
+    expected = render_v(on_v2)[CI].replace("    timeout-minutes: 10\n", LINT_CONFLICT, 1)
+    assert (repo / CI).read_text() == expected
+    assert read_record(repo).pack_version == "1.1.0"
+
+
+def test_a_conflict_as_rej_keeps_the_users_text(repo: Path, on_v2: Pack) -> None:
+    edit(repo, CI, support.LINT_TIMEOUT_V1, support.LINT_TIMEOUT_V1.replace("15", "12"))
+    commit_all(repo, "user edit")
+    assert run(repo, "--conflict=rej") == 1
+    expected = render_v(on_v2)[CI].replace("    timeout-minutes: 10\n", "    timeout-minutes: 12\n", 1)
+    assert (repo / CI).read_text() == expected
+    reject = (repo / f"{CI}.rej").read_text()
+    assert "-    timeout-minutes: 15\n+    timeout-minutes: 10\n" in reject
+
+
+def test_a_user_job_and_a_kit_job_both_at_the_end_never_conflict(repo: Path, on_v2: Pack) -> None:
+    user_job = "\n  e2e:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n    permissions: {}\n    steps:\n"
+    user_job += "      - run: echo e2e\n"
+    (repo / CI).write_text((repo / CI).read_text() + user_job)
+    commit_all(repo, "user job")
+    assert run(repo) == 0
+    assert (repo / CI).read_text() == render_v(on_v2)[CI] + user_job
+
+
+def test_a_deleted_file_stays_deleted(repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "docs" / "ci-security.md").unlink()
+    commit_all(repo, "no docs")
+    assert run(repo, "--format=json") == 0
+    report = json.loads(capsys.readouterr().out)
+    statuses = {item["path"]: item["status"] for item in report["files"]}
+    assert statuses["docs/ci-security.md"] == "kept-deleted"
+    assert not (repo / "docs" / "ci-security.md").exists()
+    assert "docs/ci-security.md" in read_record(repo).files  # still known, so it stays deleted next time
+
+
+def test_files_that_left_the_kit_go_only_if_unchanged(
+    repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deploy = (repo / "deploy" / "deploy.sh").read_text() + "kubectl rollout status deploy/orders\n"
+    (repo / "deploy" / "deploy.sh").write_text(deploy)
+    commit_all(repo, "real deploy")
+    assert run(repo, "--format=json") == 0
+    statuses = {item["path"]: item["status"] for item in json.loads(capsys.readouterr().out)["files"]}
+    assert statuses[".hadolint.yaml"] == "removed"
+    assert statuses["deploy/deploy.sh"] == "kept"
+    assert not (repo / ".hadolint.yaml").exists()
+    assert (repo / "deploy" / "deploy.sh").read_text() == deploy
+    assert "deploy/deploy.sh" not in read_record(repo).files
+
+
+def test_an_answer_change_adds_a_platform(tmp_path: Path) -> None:
+    answers = {"name": "worker", "language": "go", "registry": "dockerhub", "image": "docker.io/acme/worker"}
+    repo = make_repo(tmp_path / "worker", answers)
+    edit(repo, CI, "    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    commit_all(repo, "user edit")
+    assert run(repo, "--set", "platforms=github,gitlab") == 0
+    expected = render_v(None, {**answers, "platforms": ["github", "gitlab"]})
+    assert (repo / ".gitlab-ci.yml").read_text() == expected[".gitlab-ci.yml"]
+    assert (repo / CI).read_text() == expected[CI].replace("    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    assert read_record(repo).answers["platforms"] == ["github", "gitlab"]
+
+
+def test_turning_on_dast_adds_the_scan(repo: Path) -> None:
+    assert run(repo, "--set", "dast=true", "--set", "dast_target_url=https://staging.example.com") == 0
+    expected = render_v(
+        None, {**support.DEFAULT_ANSWERS, "dast": True, "dast_target_url": "https://staging.example.com"}
+    )
+    assert tree(repo) == expected
+    assert "zaproxy" in (repo / ".github/workflows/release.yml").read_text()
+
+
+def test_a_downgrade_is_refused(tmp_path: Path, kit_v2: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path / "service", pack=kit_v2)
+    before = tree(repo)
+    assert run(repo) == 2
+    assert "pack.version 1.1.0 is newer than this scaffold's 1.0.0" in capsys.readouterr().err
+    assert tree(repo) == before
+
+
+def test_a_dirty_tree_is_refused(repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo, CI, "    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    before = tree(repo)
+    assert run(repo) == 2
+    assert "uncommitted changes (.github/workflows/ci.yml)" in capsys.readouterr().err
+    assert tree(repo) == before
+    assert run(repo, "--allow-dirty") == 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (None, ".scaffold.yml: not found"),
+        ("answers: [unclosed\n", ".scaffold.yml: is not valid YAML at line 2"),
+        ("- a list\n", ".scaffold.yml: must be a mapping"),
+        ("scaffold_version: 0.1.0\npack: {name: scaffold-default, version: 1.0.0}\nanswers: {}\n", "files is missing"),
+    ],
+)
+def test_a_missing_or_corrupt_record_is_a_clear_error(
+    repo: Path, damage: str | None, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if damage is None:
+        (repo / RECORD_PATH).unlink()
+    else:
+        (repo / RECORD_PATH).write_text(damage)
+    commit_all(repo, "damage")
+    before = tree(repo)
+    assert run(repo) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert tree(repo) == before
+
+
+def test_a_second_run_changes_nothing(repo: Path, on_v2: Pack) -> None:
+    edit(repo, CI, "    timeout-minutes: 30\n", "    timeout-minutes: 25\n")
+    (repo / CI).write_text(
+        (repo / CI).read_text() + "\n  e2e:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n"
+        "    permissions: {}\n    steps:\n      - run: echo e2e\n"
+    )
+    commit_all(repo, "user edits")
+    assert run(repo) == 0
+    commit_all(repo, "upgrade")
+    after_first = tree(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    assert run(repo) == 0
+    assert tree(repo) == after_first
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_a_second_run_after_a_conflict_still_reports_it(
+    repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, CI, support.LINT_TIMEOUT_V1, support.LINT_TIMEOUT_V1.replace("15", "12"))
+    commit_all(repo, "user edit")
+    assert run(repo) == 1
+    commit_all(repo, "upgrade with conflicts")
+    capsys.readouterr()
+    assert run(repo) == 1
+    assert "unresolved conflict markers" in capsys.readouterr().out
+
+
+def test_an_edit_that_weakens_a_control_stops_the_upgrade(
+    repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pinned = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+    text = (repo / CI).read_text()
+    assert pinned in text
+    line = text[: text.index(pinned)].count("\n") + 1
+    (repo / CI).write_text(text.replace(pinned, "actions/checkout@v7", 1))
+    commit_all(repo, "unpin")
+    before = tree(repo)
+    assert run(repo) == 3
+    out = capsys.readouterr().out
+    assert f"{CI}:{line}: weaker than the kit: pinned-dependencies: " in out
+    assert "nothing was written" in out
+    assert tree(repo) == before
+    assert run(repo, "--accept-weaker") == 0
+    assert (repo / CI).read_text() == render_v(on_v2)[CI].replace(pinned, "actions/checkout@v7", 1)
+
+
+def test_deleting_a_workflow_with_scans_is_a_weakening(
+    repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / CI).unlink()
+    commit_all(repo, "no ci")
+    assert run(repo, "--format=json") == 3
+    report = json.loads(capsys.readouterr().out)
+    assert report["written"] is False
+    assert {weak["control"] for weak in report["weakenings"]} >= {"secret-scan", "sast"}
+    assert {weak["path"] for weak in report["weakenings"]} == {CI}
+
+
+def test_dry_run_shows_diffs_and_writes_nothing(repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    before = tree(repo)
+    assert run(repo, "--dry-run", "--color=never") == 0
+    out = capsys.readouterr().out
+    assert f"     updated  {CI}\n--- a/{CI}\n+++ b/{CI}\n" in out
+    assert "-    timeout-minutes: 15\n+    timeout-minutes: 10\n" in out
+    assert out.rstrip().endswith("dry run: nothing written")
+    assert tree(repo) == before
