@@ -113,7 +113,7 @@ def instructions(text: str) -> list[Instruction]:
     return found
 
 
-def _is_root(user: str) -> bool:
+def is_root_user(user: str) -> bool:
     name = user.split(":", 1)[0]
     return name == "root" or bool(re.fullmatch(r"0+", name))
 
@@ -130,7 +130,7 @@ def non_root_user(files: Files) -> list[str]:
         users = [i.args for i in parsed if i.keyword == "user" and i.stage == final]
         if not users:
             problems.append(f"{path}: the final stage sets no USER, so the container runs as root")
-        elif _is_root(users[-1]):
+        elif is_root_user(users[-1]):
             problems.append(f"{path}: the final stage runs as root (USER {users[-1]})")
     return problems
 

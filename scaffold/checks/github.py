@@ -31,11 +31,16 @@ def _workflows(files: Files) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _mapping(value: Any) -> dict[Any, Any]:
+    """A mapping section, or an empty one when the file has something else there (checked by the schema)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _jobs(files: Files) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, name, job)
         for path, workflow in _workflows(files).items()
-        for name, job in (workflow.get("jobs") or {}).items()
+        for name, job in _mapping(workflow.get("jobs")).items()
         if isinstance(job, dict)
     ]
 
@@ -67,15 +72,15 @@ def pinned_dependencies(files: Files) -> list[str]:
     for _, name, job in _jobs(files):
         refs = [str(job["uses"])] if "uses" in job else []
         refs += [str(step["uses"]) for step in _steps(job) if "uses" in step]
-        problems += [f"job {name}: {ref} is not pinned to a commit SHA" for ref in refs if not _pinned(ref)]
-        for image in [job.get("container"), *(job.get("services") or {}).values()]:
+        problems += [f"job {name}: {ref} is not pinned to a commit SHA" for ref in refs if not pinned_ref(ref)]
+        for image in [job.get("container"), *_mapping(job.get("services")).values()]:
             ref = image.get("image") if isinstance(image, dict) else image
             if ref is not None and "@sha256:" not in str(ref):
                 problems.append(f"job {name}: image {ref} is not pinned by digest")
     return problems
 
 
-def _pinned(ref: str) -> bool:
+def pinned_ref(ref: str) -> bool:
     return ref.startswith("./") or ("@sha256:" in ref if ref.startswith("docker://") else bool(_SHA.search(ref)))
 
 
@@ -85,7 +90,7 @@ def least_privilege_token(files: Files) -> list[str]:
     for path, workflow in _workflows(files).items():
         if workflow.get("permissions") != {}:
             problems.append(f"{path}: top-level permissions are not {{}}")
-        for name, job in (workflow.get("jobs") or {}).items():
+        for name, job in _mapping(workflow.get("jobs")).items():
             if isinstance(job, dict) and job.get("permissions") in ("write-all", "read-all"):
                 problems.append(f"{path}: job {name} uses {job['permissions']}")
     return problems
@@ -141,7 +146,7 @@ def _release_workflows(files: Files) -> dict[str, dict[str, Any]]:
     return {
         path: wf
         for path, wf in _workflows(files).items()
-        if any(isinstance(job, dict) and "environment" in job for job in (wf.get("jobs") or {}).values())
+        if any(isinstance(job, dict) and "environment" in job for job in _mapping(wf.get("jobs")).values())
     }
 
 

@@ -16,8 +16,8 @@ CHECKS: dict[str, Check] = {}
 control = registrar(CHECKS, (yaml.YAMLError, ValueError))
 
 PATH = ".gitlab-ci.yml"
-_RESERVED = {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "spec"}
-_RESERVED |= {"before_script", "after_script"}
+RESERVED_KEYS = {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "spec"}
+RESERVED_KEYS |= {"before_script", "after_script"}
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", re.IGNORECASE)
 _VARIABLE_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
@@ -37,7 +37,7 @@ def _jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         name: job
         for name, job in pipeline.items()
-        if isinstance(job, dict) and name not in _RESERVED and not str(name).startswith(".")
+        if isinstance(job, dict) and name not in RESERVED_KEYS and not str(name).startswith(".")
     }
 
 

@@ -25,12 +25,12 @@ def _pipeline(files: Files) -> Node:
     return pipelines[0]
 
 
-def _stage_name(stage: Node) -> str:
+def stage_name(stage: Node) -> str:
     literals = stage.strings()
     return literals[0].value if literals else stage.head
 
 
-def _leaf_stages(pipeline: Node) -> list[Node]:
+def leaf_stages(pipeline: Node) -> list[Node]:
     """Stages that run steps (not the ones that only group parallel or nested stages)."""
     return [node for node in pipeline.walk() if node.name == "stage" and node.find("steps")]
 
@@ -39,15 +39,15 @@ def _steps(node: Node, name: str) -> list[Node]:
     return [child for child in node.walk() if child.name == name]
 
 
-def _sh_text(node: Node) -> str:
+def sh_text(node: Node) -> str:
     literals = node.strings()
     return literals[0].value if literals else node.head
 
 
 def _scripts(pipeline: Node) -> list[tuple[str, str]]:
     return [
-        (f"stage {_stage_name(stage)}", "\n".join(_sh_text(sh) for sh in _steps(stage, "sh")))
-        for stage in _leaf_stages(pipeline)
+        (f"stage {stage_name(stage)}", "\n".join(sh_text(sh) for sh in _steps(stage, "sh")))
+        for stage in leaf_stages(pipeline)
     ]
 
 
@@ -56,7 +56,7 @@ def _options(pipeline: Node) -> list[str]:
 
 
 def _is_release(stage: Node) -> bool:
-    return bool(_RELEASE_STAGE.match(_stage_name(stage)))
+    return bool(_RELEASE_STAGE.match(stage_name(stage)))
 
 
 @control("pinned-dependencies")
@@ -65,7 +65,7 @@ def pinned_dependencies(files: Files) -> list[str]:
     problems = []
     for docker in _steps(pipeline, "docker"):
         for image in docker.find("image"):
-            ref = _sh_text(image)
+            ref = sh_text(image)
             if "$" in ref or not _DIGEST.search(ref):
                 problems.append(f"line {image.line}: agent image {ref} is not pinned by @sha256 digest")
     for line in files.get(PATH, "").splitlines():
@@ -99,10 +99,10 @@ def timeouts(files: Files) -> list[str]:
 def artifact_hygiene(files: Files) -> list[str]:
     pipeline = _pipeline(files)
     problems = [] if any("logRotator(" in o for o in _options(pipeline)) else ["no buildDiscarder(logRotator())"]
-    for stage in _leaf_stages(pipeline):
+    for stage in leaf_stages(pipeline):
         cleans = [n for post in stage.find("post") for always in post.find("always") for n in always.find("cleanWs")]
         if not cleans:
-            problems.append(f"stage {_stage_name(stage)} does not cleanWs() in post always")
+            problems.append(f"stage {stage_name(stage)} does not cleanWs() in post always")
     return problems
 
 
@@ -112,10 +112,10 @@ def isolated_runners(files: Files) -> list[str]:
     problems = (
         [] if [a for a in pipeline.find("agent") if a.head == "agent none"] else ["the pipeline agent is not none"]
     )
-    for stage in _leaf_stages(pipeline):
+    for stage in leaf_stages(pipeline):
         agents = stage.find("agent")
         if not agents or not (agents[0].find("docker") or agents[0].find("kubernetes")):
-            problems.append(f"stage {_stage_name(stage)} does not run on an ephemeral docker or kubernetes agent")
+            problems.append(f"stage {stage_name(stage)} does not run on an ephemeral docker or kubernetes agent")
     return problems
 
 
@@ -127,11 +127,11 @@ def scoped_secrets(files: Files) -> list[str]:
         for node in pipeline.walk()
         if node.name in ("sh", "echo", "bat", "powershell") and any(s.interpolates for s in node.strings())
     ]
-    for stage in _leaf_stages(pipeline):
+    for stage in leaf_stages(pipeline):
         for binding in _steps(stage, "withCredentials"):
             if not _is_release(stage):
                 problems.append(
-                    f"line {binding.line}: credentials wrap PR-controlled steps in stage {_stage_name(stage)}"
+                    f"line {binding.line}: credentials wrap PR-controlled steps in stage {stage_name(stage)}"
                 )
             if [child.name for child in binding.children] != ["sh"]:
                 problems.append(f"line {binding.line}: withCredentials must wrap exactly one sh step")
@@ -140,21 +140,21 @@ def scoped_secrets(files: Files) -> list[str]:
 
 @control("protected-release")
 def protected_release(files: Files) -> list[str]:
-    release = [stage for stage in _leaf_stages(_pipeline(files)) if _is_release(stage)]
+    release = [stage for stage in leaf_stages(_pipeline(files)) if _is_release(stage)]
     if not release:
         return ["no publish or deploy stage"]
     problems = []
     for stage in release:
         conditions = [node.name for when in stage.find("when") for node in when.walk()]
         if not ({"branch", "buildingTag", "tag"} & set(conditions)) or "changeRequest" in conditions:
-            problems.append(f"stage {_stage_name(stage)} is not limited to the default branch or tags")
+            problems.append(f"stage {stage_name(stage)} is not limited to the default branch or tags")
         elif "beforeAgent" not in conditions:
-            problems.append(f"stage {_stage_name(stage)} starts its agent before its when condition")
+            problems.append(f"stage {stage_name(stage)} starts its agent before its when condition")
     return problems
 
 
 def _deploy_stages(pipeline: Node) -> list[Node]:
-    return [stage for stage in _leaf_stages(pipeline) if _stage_name(stage).lower().startswith("deploy")]
+    return [stage for stage in leaf_stages(pipeline) if stage_name(stage).lower().startswith("deploy")]
 
 
 @control("deploy-approval")
@@ -163,7 +163,7 @@ def deploy_approval(files: Files) -> list[str]:
     if not deploys:
         return ["no deploy stage"]
     if not deploys[-1].find("input"):
-        return [f"stage {_stage_name(deploys[-1])} deploys to production without an input approval"]
+        return [f"stage {stage_name(deploys[-1])} deploys to production without an input approval"]
     return []
 
 
@@ -172,12 +172,12 @@ def cloud_oidc(files: Files) -> list[str]:
     pipeline = _pipeline(files)
     problems = []
     tokens = 0
-    for stage in _leaf_stages(pipeline):
+    for stage in leaf_stages(pipeline):
         for binding in _steps(stage, "withCredentials"):
             if "'CLOUD_ID_TOKEN'" in binding.head:
                 tokens += 1
                 if not _is_release(stage):
-                    problems.append(f"stage {_stage_name(stage)} gets a cloud token outside a release stage")
+                    problems.append(f"stage {stage_name(stage)} gets a cloud token outside a release stage")
     return problems + ([] if tokens else ["no stage binds a cloud id token"])
 
 
@@ -208,7 +208,7 @@ def verify_before_deploy(files: Files) -> list[str]:
         problem
         for stage in deploys
         for problem in scripts.verifies_before_deploy(
-            f"stage {_stage_name(stage)}", "\n".join(_sh_text(sh) for sh in _steps(stage, "sh"))
+            f"stage {stage_name(stage)}", "\n".join(sh_text(sh) for sh in _steps(stage, "sh"))
         )
     ]
 
@@ -217,10 +217,10 @@ def verify_before_deploy(files: Files) -> list[str]:
 def dast(files: Files) -> list[str]:
     pipeline = _pipeline(files)
     problems = scripts.zap(_scripts(pipeline))
-    for stage in _leaf_stages(pipeline):
+    for stage in leaf_stages(pipeline):
         for sh in _steps(stage, "sh"):
-            if "zap-" in _sh_text(sh) and not any(sh in list(c.walk()) for c in _steps(stage, "catchError")):
-                problems.append(f"stage {_stage_name(stage)} lets the DAST scan fail the build")
+            if "zap-" in sh_text(sh) and not any(sh in list(c.walk()) for c in _steps(stage, "catchError")):
+                problems.append(f"stage {stage_name(stage)} lets the DAST scan fail the build")
     return problems
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import yaml
 
 from scaffold.checks import container
-from scaffold.checks.github import _pinned
-from scaffold.checks.gitlab import _RESERVED
-from scaffold.checks.jenkins import _leaf_stages, _sh_text, _stage_name
+from scaffold.checks.github import pinned_ref
+from scaffold.checks.gitlab import RESERVED_KEYS
+from scaffold.checks.jenkins import leaf_stages, sh_text, stage_name
 from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
 from scaffold.parsers.jenkinsfile import JenkinsfileSyntaxError, Node, parse
 
@@ -242,7 +242,7 @@ def _github_pins(merged: yaml.Node | None) -> list[Found]:
         uses = [(_value(job, "uses"), "calls")] + [(_value(step, "uses"), "step uses") for step in _steps(job)]
         for node, verb in uses:
             ref = _scalar(node)
-            if node is not None and ref is not None and not _pinned(ref):
+            if node is not None and ref is not None and not pinned_ref(ref):
                 message = f"job {name}: {verb} {ref}, not pinned to a commit SHA"
                 found.append(Found(_line(node), "pinned-dependencies", message, ref))
         images = [_image(_value(job, "container"))]
@@ -285,7 +285,7 @@ def gitlab(pair: Pair) -> list[Found]:
     holders += [
         (name if name == "default" else f"job {name}", job)
         for name, (_, job) in _items(pipeline).items()
-        if (name == "default" or name not in _RESERVED) and isinstance(job, yaml.MappingNode)
+        if (name == "default" or name not in RESERVED_KEYS) and isinstance(job, yaml.MappingNode)
     ]
     found = []
     for where, holder in holders:
@@ -305,13 +305,13 @@ def jenkins(pair: Pair) -> list[Found]:
     return [
         Found(image.line, "pinned-dependencies", f"{where}: agent image {ref} is not pinned by @sha256 digest", ref)
         for where, image in _agent_images(parse(pair.merged), "pipeline")
-        if "$" in (ref := _sh_text(image)) or not _DIGEST.search(ref)
+        if "$" in (ref := sh_text(image)) or not _DIGEST.search(ref)
     ]
 
 
 def _agent_images(node: Node, where: str) -> Iterator[tuple[str, Node]]:
     for child in node.children:
-        inner = f"stage {_stage_name(child)}" if child.name == "stage" else where
+        inner = f"stage {stage_name(child)}" if child.name == "stage" else where
         if child.name == "docker":
             yield from ((where, image) for image in child.find("image"))
         yield from _agent_images(child, inner)
@@ -337,7 +337,7 @@ def dockerfile(pair: Pair) -> list[Found]:
     final = max(i.stage for i in parsed)
     users = [i.args for i in parsed if i.keyword == "user"]
     final_users = [i.args for i in parsed if i.keyword == "user" and i.stage == final]
-    if final_users and container._is_root(final_users[-1]):
+    if final_users and container.is_root_user(final_users[-1]):
         line = _nth(lines["user"], len(users) - 1, pair)
         found.append(Found(line, "image-non-root-user", f"the final stage runs as root (USER {final_users[-1]})", ""))
     elif not final_users:
@@ -371,15 +371,15 @@ def units(platform: str, path: str, text: str) -> list[Unit]:
     if platform == "jenkins":
         pipeline = parse(text)
         return [
-            Unit(path, stage.line, f"stage {_stage_name(stage)}", "\n".join(n.head for n in stage.walk()))
-            for stage in _leaf_stages(pipeline)
+            Unit(path, stage.line, f"stage {stage_name(stage)}", "\n".join(n.head for n in stage.walk()))
+            for stage in leaf_stages(pipeline)
         ]
     document = _compose(text)
     if platform == "gitlab":
         return [
             Unit(path, _line(key), f"job {name}", _text(text, job))
             for name, (key, job) in _items(document).items()
-            if name not in _RESERVED and isinstance(job, yaml.MappingNode)
+            if name not in RESERVED_KEYS and isinstance(job, yaml.MappingNode)
         ]
     return [
         Unit(path, _line(step), f"job {name}, step {_step_name(step)}", _text(text, step))
