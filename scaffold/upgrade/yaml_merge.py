@@ -112,7 +112,7 @@ def _merge_block(base: Block, ours: Block, theirs: Block) -> list[Segment]:
         else:
             out.append(part.text)
         emit_new(key)
-    return out
+    return out + _pick(base.trailer, ours.trailer, theirs.trailer)
 
 
 def _anchor_new_parts(theirs: Block, in_ours: dict[Hashable, Part]) -> dict[Hashable | None, list[Hashable]]:
@@ -128,7 +128,7 @@ def _anchor_new_parts(theirs: Block, in_ours: dict[Hashable, Part]) -> dict[Hash
 
 
 def _block_text(block: Block) -> str:
-    return block.header + "".join(part.text for part in block.parts)
+    return block.header + "".join(part.text for part in block.parts) + block.trailer
 
 
 def _coalesce(segments: list[Segment]) -> list[Segment]:

@@ -32,6 +32,7 @@ class Block:
     header: str
     parts: tuple[Part, ...]
     column: int
+    trailer: str = ""  # comments after the last part that are indented less than the parts: not theirs
 
 
 class _Lines:
@@ -40,6 +41,19 @@ class _Lines:
 
     def join(self, start: int, end: int) -> str:
         return "".join(self.lines[start:end])
+
+    def trailer_start(self, floor: int, end: int, column: int) -> int:
+        """Where the lines closing a block start: the blank lines and comments, at the end of the block, that are
+        indented less than its parts (a comment the user put after a job, at the top level). ``end`` if none."""
+        line, commented = end, False
+        while line - 1 > floor:
+            above = self.lines[line - 1]
+            stripped = above.lstrip(" ")
+            if stripped.strip() and not (stripped.startswith("#") and len(above) - len(stripped) < column):
+                break
+            commented = commented or bool(stripped.strip())
+            line -= 1
+        return line if commented else end
 
     def pull_up(self, line: int, column: int, floor: int) -> int:
         """Extend an entry upwards over the blank lines and same-indented comments directly above it, so that a
@@ -59,15 +73,17 @@ class _NotPlaceableError(Exception):
 
 
 def parse(text: str) -> Block | None:
-    """The top-level block of a one-document YAML file whose root is a block mapping, else None."""
+    """The top-level block of a one-document YAML file whose root is a block mapping or list, else None."""
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
-    if not isinstance(root, MappingNode) or root.flow_style:
+    if not isinstance(root, MappingNode | SequenceNode) or root.flow_style:
         return None
     lines = _Lines(text if text.endswith("\n") else text + "\n")
     try:
+        if isinstance(root, SequenceNode):
+            return _sequence(lines, root, 0, len(lines.lines))
         return _mapping(lines, root, 0, len(lines.lines))
     except _NotPlaceableError:
         return None
@@ -97,11 +113,12 @@ def _mapping(lines: _Lines, node: MappingNode, start: int, end: int) -> Block:
         starts.append(lines.pull_up(mark.line, column, start) if before.strip() == "" else mark.line)
     if starts != sorted(starts) or len(set(starts)) != len(starts) or starts[0] < start:
         raise _NotPlaceableError
+    closing = lines.trailer_start(node.value[-1][0].start_mark.line, end, column)
     parts = []
     for index, (key, value) in enumerate(node.value):
-        part_end = starts[index + 1] if index + 1 < len(starts) else end
+        part_end = starts[index + 1] if index + 1 < len(starts) else closing
         parts.append(_entry(lines, keys[index], key, value, starts[index], part_end))
-    return Block("map", lines.join(start, starts[0]), tuple(parts), column)
+    return Block("map", lines.join(start, starts[0]), tuple(parts), column, lines.join(closing, end))
 
 
 def _entry(lines: _Lines, name: str, key: Node, value: Node, start: int, end: int) -> Part:
@@ -150,9 +167,10 @@ def _sequence(lines: _Lines, node: SequenceNode, start: int, end: int) -> Block:
     identities = [_identity(item) for item in node.value]
     if len(set(identities)) != len(identities):
         raise _NotPlaceableError
+    closing = lines.trailer_start(dashes[-1][0], end, column)
     parts = []
     for index, item in enumerate(node.value):
-        part_end = starts[index + 1] if index + 1 < len(starts) else end
+        part_end = starts[index + 1] if index + 1 < len(starts) else closing
         text = lines.join(starts[index], part_end)
         child: Block | None = None
         first_key: str | None = None
@@ -163,10 +181,11 @@ def _sequence(lines: _Lines, node: SequenceNode, start: int, end: int) -> Block:
             except _NotPlaceableError:
                 child = None
         parts.append(Part(identities[index], text, "", child, first_key))
-    return Block("seq", lines.join(start, starts[0]), tuple(parts), column)
+    return Block("seq", lines.join(start, starts[0]), tuple(parts), column, lines.join(closing, end))
 
 
-_IDENTITY_KEYS = ("id", "name", "uses", "package-ecosystem", "repo", "run", "script")
+# Step ids and names, actions, Dependabot ecosystems, pre-commit repos, Falco rules, macros and lists, scripts.
+_IDENTITY_KEYS = ("id", "name", "uses", "package-ecosystem", "repo", "rule", "macro", "list", "run", "script")
 
 
 def _identity(item: Node) -> Hashable:

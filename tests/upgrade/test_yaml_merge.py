@@ -173,3 +173,18 @@ def test_a_merge_that_would_not_parse_falls_back_to_lines() -> None:
 def test_no_trailing_newline_is_kept() -> None:
     text, conflicts = merged("a: 1\nb: 2\n", "a: 1\nb: 2\nc: 3", "a: 0\nb: 2\n")
     assert (text, conflicts) == ("a: 0\nb: 2\nc: 3", 0)
+
+
+def test_a_closing_comment_indented_less_than_the_jobs_stays_after_the_kits_new_job() -> None:
+    ours = BASE + "# end of the jobs\n"
+    kit_job = "\n  scan:\n    runs-on: ubuntu-24.04\n"
+    text, conflicts = merged(BASE, ours, BASE + kit_job)
+    assert (text, conflicts) == (BASE + kit_job + "# end of the jobs\n", 0)
+
+
+def test_a_root_list_merges_by_item_identity() -> None:
+    base = "- rule: shell\n  priority: WARNING\n- macro: spawned\n  condition: x\n"
+    ours = base.replace("WARNING", "ERROR  # we page on this")
+    theirs = base + "- list: allowed\n  items: [a]\n"
+    text, conflicts = merged(base, ours, theirs)
+    assert (text, conflicts) == (ours + "- list: allowed\n  items: [a]\n", 0)
