@@ -83,6 +83,7 @@ def upgrade_json(result: UpgradeResult) -> str:
                 "conflicts": outcome.conflicts,
                 "note": outcome.note,
                 "base": result.base_sources.get(outcome.path),
+                "diff": unified(outcome.path, outcome.current, outcome.text) if outcome.text != outcome.current else "",
             }
             for outcome in result.outcomes
         ],

@@ -103,6 +103,9 @@ def test_a_deleted_file_stays_deleted(repo: Path, on_v2: Pack, capsys: pytest.Ca
     report = json.loads(capsys.readouterr().out)
     statuses = {item["path"]: item["status"] for item in report["files"]}
     assert statuses["docs/ci-security.md"] == "kept-deleted"
+    diffs = {item["path"]: item["diff"] for item in report["files"]}
+    assert diffs["docs/ci-security.md"] == ""
+    assert "-    timeout-minutes: 15\n+    timeout-minutes: 10\n" in diffs[CI]
     assert not (repo / "docs" / "ci-security.md").exists()
     assert "docs/ci-security.md" in read_record(repo).files  # still known, so it stays deleted next time
 
