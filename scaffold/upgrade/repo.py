@@ -169,12 +169,12 @@ def require_clean(kit: Path, ignore: Iterable[str]) -> None:
     """Refuse (exit 2) to change a kit whose git tree has uncommitted changes, or that is not in git at all."""
     if repository_root(kit) is None:
         raise UsageError(
-            f"{kit}: is not in a git repository, so an upgrade could not be reviewed or undone; "
+            f"{kit.resolve()}: is not in a git repository, so an upgrade could not be reviewed or undone; "
             "commit it to git first, or pass --allow-dirty"
         )
     dirty = dirty_paths(kit, ignore)
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise UsageError(
-            f"{kit}: the git tree has uncommitted changes ({shown}); commit or stash them first, or pass --allow-dirty"
+            f"{kit.resolve()}: the git tree has uncommitted changes ({shown}); commit or stash them first, or pass --allow-dirty"
         )

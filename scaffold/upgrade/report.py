@@ -49,6 +49,8 @@ def upgrade_plain(result: UpgradeResult, *, show_diffs: bool, colour: bool) -> s
     if result.finished_interrupted:
         parts.append(f"finished an interrupted upgrade ({len(result.finished_interrupted)} file(s) moved into place)\n")
     for outcome in result.outcomes:
+        if outcome.status is Status.UNCHANGED:
+            continue
         detail = f"{outcome.conflicts} conflict(s)" if outcome.conflicts else ""
         note = "; ".join(item for item in (detail, outcome.note) if item)
         parts.append(f"{outcome.status.value:>12}  {outcome.path}" + (f"  ({note})" if note else "") + "\n")
@@ -57,7 +59,9 @@ def upgrade_plain(result: UpgradeResult, *, show_diffs: bool, colour: bool) -> s
     for weak in result.weakenings:
         parts.append(f"{weak.path}:{weak.line}: weaker than the kit: {weak.control}: {weak.message}\n")
     counts = _counts(o.status.value for o in result.outcomes if o.status is not Status.UNCHANGED)
+    unchanged = sum(o.status is Status.UNCHANGED for o in result.outcomes)
     summary = f"kit {result.from_version} -> {result.to_version}: {counts or 'nothing to change'}"
+    summary += f" ({unchanged} unchanged)" if counts else ""
     if result.blocked:
         summary += (
             f"; {len(result.weakenings)} weakening(s) of the kit's security controls: nothing was written "

@@ -256,3 +256,18 @@ def test_dry_run_shows_diffs_and_writes_nothing(repo: Path, on_v2: Pack, capsys:
     assert "-    timeout-minutes: 15\n+    timeout-minutes: 10\n" in out
     assert out.rstrip().endswith("dry run: nothing written")
     assert tree(repo) == before
+
+
+def test_the_plain_report_lists_changes_only(repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(repo, "--dry-run", "--format=json") == 0
+    statuses = [item["status"] for item in json.loads(capsys.readouterr().out)["files"]]
+    assert run(repo) == 0
+    out = capsys.readouterr().out
+    assert "unchanged  " not in out
+    assert f"     updated  {CI}\n" in out
+    assert "     removed  .hadolint.yaml  (left the kit)\n" in out
+    summary = out.splitlines()[-1]
+    assert summary.startswith("kit 1.0.0 -> 1.1.0: ")
+    assert f"{statuses.count('updated')} updated" in summary
+    assert f"{statuses.count('removed')} removed" in summary
+    assert summary.endswith(f"({statuses.count('unchanged')} unchanged)")
