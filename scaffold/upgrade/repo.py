@@ -176,5 +176,6 @@ def require_clean(kit: Path, ignore: Iterable[str]) -> None:
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise UsageError(
-            f"{kit.resolve()}: the git tree has uncommitted changes ({shown}); commit or stash them first, or pass --allow-dirty"
+            f"{kit.resolve()}: the git tree has uncommitted changes ({shown}); "
+            "commit or stash them first, or pass --allow-dirty"
         )
