@@ -40,6 +40,9 @@ def apply(root: Path, writes: Mapping[str, str], deletes: Mapping[str, str]) -> 
         _write_synced(staging / f"{_JOURNAL}.tmp", json.dumps(journal, indent=1).encode())
         (staging / f"{_JOURNAL}.tmp").replace(staging / _JOURNAL)
         _sync_folder(staging)
+    except UsageError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise UsageError(f"{root}: cannot stage the upgrade: {error.strerror or error}; nothing was changed") from None

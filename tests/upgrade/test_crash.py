@@ -103,3 +103,15 @@ def test_a_tampered_journal_cannot_move_files_from_outside(tmp_path: Path) -> No
     with pytest.raises(transaction.UsageError, match="outside the staging folder"):
         transaction.finish_interrupted(tmp_path)
     assert not (tmp_path / "x").exists()
+
+
+def test_a_write_through_a_symlink_out_of_the_kit_is_refused_before_anything_moves(tmp_path: Path) -> None:
+    kit, outside = tmp_path / "kit", tmp_path / "outside"
+    kit.mkdir()
+    outside.mkdir()
+    (kit / "deploy").symlink_to(outside)
+    with pytest.raises(transaction.UsageError, match="outside"):
+        transaction.apply(kit, {"a.txt": "a\n", "deploy/deploy.sh": "x\n"}, {})
+    assert not (kit / "a.txt").exists()
+    assert list(outside.iterdir()) == []
+    assert not (kit / transaction.STAGING).exists()
