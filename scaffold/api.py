@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +27,26 @@ from scaffold.writer import Change, PlannedFile, check_writable, plan, refuse_co
 
 @dataclass(frozen=True)
 class AnswerLayers:
-    """The answer layers a run starts from, lowest first: derived defaults, answers file, --set."""
+    """The answer layers a run starts from, lowest first: derived defaults, inferred from the repository (adopt),
+    answers file, --set."""
 
     defaults: dict[str, Any]
     from_file: dict[str, Any]
     from_flags: dict[str, Any]
+    inferred: dict[str, Any] = field(default_factory=dict)
 
     @property
     def given(self) -> dict[str, Any]:
         """Answers the user gave explicitly (file and flags)."""
         return stack(self.from_file, self.from_flags)
 
+    @property
+    def known(self) -> dict[str, Any]:
+        """Answers nobody needs to be asked for: given, or inferred from the repository's files."""
+        return stack(self.inferred, self.from_file, self.from_flags)
+
     def merged(self, *more: dict[str, Any]) -> dict[str, Any]:
-        return stack(self.defaults, self.from_file, self.from_flags, *more)
+        return stack(self.defaults, self.inferred, self.from_file, self.from_flags, *more)
 
 
 def collect_layers(*, output: Path, answers_file: Path | None = None, settings: Sequence[str] = ()) -> AnswerLayers:
@@ -55,7 +62,12 @@ def collect_layers(*, output: Path, answers_file: Path | None = None, settings: 
 def resolve_answers(layers: AnswerLayers, prompted: dict[str, Any] | None = None) -> Answers:
     sources = [
         name
-        for name, layer in (("answers file", layers.from_file), ("--set", layers.from_flags), ("prompts", prompted))
+        for name, layer in (
+            ("inferred from the repository", layers.inferred),
+            ("answers file", layers.from_file),
+            ("--set", layers.from_flags),
+            ("prompts", prompted),
+        )
         if layer
     ]
     return validate(layers.merged(prompted or {}), source=", ".join(sources) or "defaults")
@@ -267,8 +279,7 @@ def adopt_layers(*, path: Path, answers_file: Path | None = None, settings: Sequ
     if (path / RECORD_PATH).exists():
         raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
     layers = collect_layers(output=path, answers_file=answers_file, settings=settings)
-    inferred = infer_answers(path)
-    return AnswerLayers({**layers.defaults, **inferred.answers}, layers.from_file, layers.from_flags)
+    return replace(layers, inferred=infer_answers(path).answers)
 
 
 def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_run: bool = False) -> AdoptResult:

@@ -204,7 +204,7 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
 
     if use_defaults:
         return {}
-    missing = missing_keys(layers.given)
+    missing = missing_keys(layers.known)
     if not missing:
         return {}
     if not _interactive():
@@ -214,7 +214,7 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
         )
     from scaffold.prompts import ask
 
-    return ask(layers.merged(), layers.given)
+    return ask(layers.merged(), layers.known)
 
 
 def _colour(args: argparse.Namespace) -> bool:

@@ -104,3 +104,16 @@ def test_adopt_on_real_files_never_crashes_and_never_changes_them(
         assert expected_platform in record.answers["platforms"]
     else:
         assert record.answers["container"] is True
+
+
+def test_without_a_terminal_only_what_was_not_inferred_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_interactive", lambda: False)
+    repo = _repo(tmp_path / "shop", {"package-lock.json": "{}\n", ".github/workflows/ci.yml": WORKFLOW})
+    assert cli.main(["adopt", str(repo)]) == 2
+    err = capsys.readouterr().err
+    missing = err.split("answers missing for ", 1)[1].split(":", 1)[0].split(", ")
+    assert "coverage_min" in missing
+    assert "language" not in missing and "platforms" not in missing and "name" not in missing
+    assert not (repo / RECORD_PATH).exists()

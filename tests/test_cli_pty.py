@@ -119,3 +119,43 @@ def test_without_a_terminal_new_exits_2_naming_defaults_and_answers(tmp_path: Pa
     assert "--answers" in lines[0]
     assert completed.stdout == ""
     assert not output.exists()
+
+
+def test_interactive_adopt_asks_only_what_it_could_not_infer(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / "package-lock.json").write_text("{}\n")
+    (repo / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs:\n  test:\n    runs-on: x\n    steps:\n")
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", "adopt", str(repo)],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        dimensions=(50, 250),
+        timeout=TIMEOUT,
+    )
+    prompts = {
+        prompt_text(key): key
+        for key in Answers.model_fields
+        if "prompt" in (Answers.model_fields[key].json_schema_extra or {})
+    }  # type: ignore[operator]
+    asked = []
+    try:
+        while True:
+            index = child.expect_exact([*prompts, "file(s) and .scaffold.yml"])
+            if index == len(prompts):
+                break
+            asked.append(list(prompts.values())[index])
+            child.send("\r")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+
+    assert status == 0, child.before
+    assert "coverage_min" in asked
+    assert not {"name", "language", "platforms", "container"} & set(asked)
+    record = yaml.safe_load((repo / ".scaffold.yml").read_text(encoding="utf-8"))
+    assert (record["answers"]["language"], record["answers"]["platforms"]) == ("node", ["github"])
