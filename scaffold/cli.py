@@ -57,6 +57,11 @@ class _CommandParser(argparse.ArgumentParser):
         return super().format_help()
 
 
+def _paragraph(text: str) -> str:
+    """A command description, wrapped: the raw formatter (which keeps the exit-code table) would not wrap it."""
+    return textwrap.fill(text, width=100)
+
+
 def _answer_options(command: argparse.ArgumentParser, *, defaults: bool = True) -> None:
     if isinstance(command, _CommandParser):
         command.takes_answers = True
@@ -111,9 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     new = commands.add_parser(
         "new",
         help="write a new hardened kit into a repository",
-        description="Ask a few questions (or take --defaults, --answers and --set) and write a hardened CI/CD kit "
-        "plus .scaffold.yml, which records the answers and a hash of every generated file. Existing files that "
-        "differ are never overwritten without --force.",
+        description=_paragraph(
+            "Ask a few questions (or take --defaults, --answers and --set) and write a hardened CI/CD kit "
+            "plus .scaffold.yml, which records the answers and a hash of every generated file. Existing files that "
+            "differ are never overwritten without --force."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument(
@@ -135,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff = commands.add_parser(
         "diff",
         help="show how the repository differs from its kit (a CI drift gate)",
-        description="Render what .scaffold.yml's answers and this scaffold's kit produce and show a unified diff "
-        "against the repository (a/ is the repository, b/ the kit). Exit 0 when nothing differs, 1 when "
-        "something does: use it in CI to catch drift. Reads only.",
+        description=_paragraph(
+            "Render what .scaffold.yml's answers and this scaffold's kit produce and show a unified diff "
+            "against the repository (a/ is the repository, b/ the kit). Exit 0 when nothing differs, 1 when "
+            "something does: use it in CI to catch drift. Reads only."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _path_argument(diff)
@@ -146,12 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = commands.add_parser(
         "upgrade",
         help="apply the current kit or changed answers, keeping your edits",
-        description="Re-render the kit with this scaffold and the recorded answers (changed by --answers/--set) "
-        "and apply it. Files you never touched are updated; files you changed are merged three ways against "
-        "the exact previous render (YAML by jobs, steps and keys); files you deleted stay deleted; files that "
-        "left the kit are removed only if you never changed them. Conflicts get git-style markers (or .rej "
-        "files) and exit 1. Edits that weaken a security control of the kit stop the upgrade with exit 3. "
-        "Needs a clean git tree. .scaffold.yml is rewritten last.",
+        description=_paragraph(
+            "Re-render the kit with this scaffold and the recorded answers (changed by --answers/--set) "
+            "and apply it. Files you never touched are updated; files you changed are merged three ways against "
+            "the exact previous render (YAML by jobs, steps and keys); files you deleted stay deleted; files that "
+            "left the kit are removed only if you never changed them. Conflicts get git-style markers (or .rej "
+            "files) and exit 1. Edits that weaken a security control of the kit stop the upgrade with exit 3. "
+            "Needs a clean git tree. .scaffold.yml is rewritten last."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _path_argument(upgrade)
@@ -174,10 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     adopt = commands.add_parser(
         "adopt",
         help="take on a repository scaffold never generated",
-        description="Infer answers from the repository (language from lockfiles, platforms from CI files, "
-        "registry and image from image references), ask for the rest (or take --defaults, --answers and --set), "
-        "write .scaffold.yml and create the kit files that do not exist yet. Existing files are never "
-        "overwritten: their diff is shown and they are left to 'scaffold harden' or --take-theirs.",
+        description=_paragraph(
+            "Infer answers from the repository (language from lockfiles, platforms from CI files, "
+            "registry and image from image references), ask for the rest (or take --defaults, --answers and --set), "
+            "write .scaffold.yml and create the kit files that do not exist yet. Existing files are never "
+            "overwritten: their diff is shown and they are left to 'scaffold harden' or --take-theirs."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _path_argument(adopt)
