@@ -8,6 +8,7 @@ exactly (flow style, aliases, two keys on one line, duplicate keys) stays one op
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -35,9 +36,13 @@ class Block:
     trailer: str = ""  # comments after the last part that are indented less than the parts: not theirs
 
 
+_OTHER_LINE_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
 class _Lines:
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines(keepends=True)
+        # Split on "\n" only, as the composer counts lines (str.splitlines also breaks on form feeds and more).
+        self.lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
 
     def join(self, start: int, end: int) -> str:
         return "".join(self.lines[start:end])
@@ -78,7 +83,7 @@ def parse(text: str) -> Block | None:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
-    if not isinstance(root, MappingNode | SequenceNode) or root.flow_style:
+    if not isinstance(root, MappingNode | SequenceNode) or root.flow_style or _OTHER_LINE_BREAKS.search(text):
         return None
     lines = _Lines(text if text.endswith("\n") else text + "\n")
     try:

@@ -188,3 +188,15 @@ def test_a_root_list_merges_by_item_identity() -> None:
     theirs = base + "- list: allowed\n  items: [a]\n"
     text, conflicts = merged(base, ours, theirs)
     assert (text, conflicts) == (ours + "- list: allowed\n  items: [a]\n", 0)
+
+
+def test_form_feeds_and_crlf_keep_lines_aligned() -> None:
+    base = "a:\r\n  b: 1\r\n# page\x0c break\r\nc: 2\r\n"
+    ours = base.replace("b: 1", "b: 10")
+    theirs = base.replace("c: 2", "c: 3")
+    text, conflicts = merged(base, ours, theirs)
+    assert (text, conflicts) == (ours.replace("c: 2", "c: 3"), 0)
+
+
+def test_old_mac_line_breaks_are_merged_by_lines() -> None:
+    assert merge_yaml("a: 1\rb: 2\r", "a: 1\rb: 3\r", "a: 0\rb: 2\r") is None
