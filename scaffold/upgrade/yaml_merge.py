@@ -95,7 +95,7 @@ def _merge_block(base: Block, ours: Block, theirs: Block) -> list[Segment]:
                 out.append(kit_text)
                 continue
             base_text = _shift(in_base[key].text, base_delta)
-            if base_text != kit_text:  # the user deleted what the kit changed
+            if not _same(base_text, kit_text):  # the user deleted what the kit changed
                 out.append(Conflict("", base_text, kit_text))
 
     emit_new(None)
@@ -107,7 +107,7 @@ def _merge_block(base: Block, ours: Block, theirs: Block) -> list[Segment]:
             out += _pick(None, part.text, _shift(in_theirs[key].text, theirs_delta))
         elif key in in_base:
             base_text = _shift(in_base[key].text, base_delta)
-            if base_text != part.text:  # the kit removed what the user changed
+            if not _same(base_text, part.text):  # the kit removed what the user changed
                 out.append(Conflict(part.text, base_text, ""))
         else:
             out.append(part.text)
@@ -125,6 +125,13 @@ def _anchor_new_parts(theirs: Block, in_ours: dict[Hashable, Part]) -> dict[Hash
         else:
             anchored.setdefault(anchor, []).append(part.key)
     return anchored
+
+
+def _same(left: str, right: str) -> bool:
+    """Equal but for blank lines: a part one side deleted is not "changed" by the other's spacing."""
+    return left == right or [line for line in left.splitlines() if line.strip()] == [
+        line for line in right.splitlines() if line.strip()
+    ]
 
 
 def _block_text(block: Block) -> str:

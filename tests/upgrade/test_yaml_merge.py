@@ -200,3 +200,15 @@ def test_form_feeds_and_crlf_keep_lines_aligned() -> None:
 
 def test_old_mac_line_breaks_are_merged_by_lines() -> None:
     assert merge_yaml("a: 1\rb: 2\r", "a: 1\rb: 3\r", "a: 0\rb: 2\r") is None
+
+
+def test_spacing_left_by_a_deletion_does_not_make_a_neighbour_changed() -> None:
+    test_job = BASE[BASE.index("  test:") :]
+    ours = BASE.replace(test_job, "")  # the user deleted the job but left its blank line before it
+    theirs = BASE.replace("timeout-minutes: 15", "timeout-minutes: 10")
+    text, conflicts = merged(BASE, ours, theirs)
+    assert conflicts == 0
+    assert yaml.safe_load(text)["jobs"] == {"lint": yaml.safe_load(theirs)["jobs"]["lint"]}
+    base = "a: 1\n\nb: 2\n\nc: 3\n"
+    text, conflicts = merged(base, "a: 1\n\n\nc: 3\n", "a: 1\n\nb: 2\n")  # user drops b sloppily, kit drops c
+    assert (text, conflicts) == ("a: 1\n", 0)

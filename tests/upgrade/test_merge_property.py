@@ -1,0 +1,97 @@
+"""Property: when the user and the kit edit different jobs of a real workflow, in any mix of ways, the structural
+merge never conflicts, the result holds exactly both sets of edits, and every comment the user wrote survives."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scaffold.upgrade.merge import merge_file
+from tests.upgrade.support import render_v
+
+WORKFLOW = ".github/workflows/ci.yml"
+BASE = render_v(None)[WORKFLOW]
+JOBS = list(yaml.safe_load(BASE)["jobs"])
+OPERATIONS = ("timeout", "rename", "delete", "env", "comment")
+
+
+def _job_span(text: str, job: str) -> tuple[int, int]:
+    """Where a job's block starts (its key line) and ends (the next job's key line, or the end)."""
+    start = text.index(f"\n  {job}:\n") + 1
+    following = re.compile(r"^  \S", re.MULTILINE).search(text, text.index("\n", start) + 1)
+    end = following.start() if following else len(text)
+    while text[:end].endswith("\n\n"):  # the blank line before the next job belongs to it
+        end -= 1
+    return start, end
+
+
+def _edit(text: str, data: dict[str, Any], job: str, operation: str, side: str) -> str:
+    """Apply one edit to the text and the same edit to the expected data."""
+    start, end = _job_span(text, job)
+    block = text[start:end]
+    if operation == "timeout":
+        value = 7 if side == "ours" else 9
+        block = re.sub(r"^    timeout-minutes: \d+$", f"    timeout-minutes: {value}", block, count=1, flags=re.M)
+        data["jobs"][job]["timeout-minutes"] = value
+    elif operation == "rename":
+        block = block.replace("    name: ", f"    name: {side} ", 1)
+        data["jobs"][job]["name"] = f"{side} {data['jobs'][job]['name']}"
+    elif operation == "delete":  # with the blank line that separated it from the job before
+        block = ""
+        start -= 1 if text[:start].endswith("\n\n") else 0
+        del data["jobs"][job]
+    elif operation == "env":
+        block = block + f"    env:\n      EDITED_BY: {side}\n" if "\n    env:\n" not in block else block
+        if "env" not in data["jobs"][job]:
+            data["jobs"][job]["env"] = {"EDITED_BY": side}
+    else:
+        block = f"  # {side} note about {job}\n" + block
+    return text[:start] + block + text[end:]
+
+
+def _new_job(name: str) -> str:
+    return (
+        f"\n  {name}:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n    permissions: {{}}\n"
+        f"    steps:\n      - run: echo {name}\n"
+    )
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str], bool, bool]:
+    jobs = draw(st.permutations(JOBS))
+    split = draw(st.integers(0, len(jobs)))
+    ours = {job: draw(st.sampled_from(OPERATIONS)) for job in jobs[:split] if draw(st.booleans())}
+    theirs = {job: draw(st.sampled_from(OPERATIONS[:-1])) for job in jobs[split:] if draw(st.booleans())}
+    return ours, theirs, draw(st.booleans()), draw(st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(plan=plans())
+def test_edits_to_different_jobs_always_merge_to_both(plan: tuple[dict[str, str], dict[str, str], bool, bool]) -> None:
+    ours_ops, theirs_ops, user_job, kit_job = plan
+    expected = yaml.safe_load(BASE)
+    ours, theirs = BASE, BASE
+    kit_view = copy.deepcopy(expected)
+    for job, operation in ours_ops.items():
+        ours = _edit(ours, expected, job, operation, "ours")
+    for job, operation in theirs_ops.items():
+        theirs = _edit(theirs, expected, job, operation, "theirs")
+        _edit(BASE, kit_view, job, operation, "theirs")
+    if user_job:
+        ours += _new_job("user-e2e")
+        expected["jobs"]["user-e2e"] = yaml.safe_load(_new_job("user-e2e").replace("\n  ", "\n"))["user-e2e"]
+    if kit_job:
+        theirs += _new_job("kit-scan")
+        expected["jobs"]["kit-scan"] = yaml.safe_load(_new_job("kit-scan").replace("\n  ", "\n"))["kit-scan"]
+
+    merged = merge_file(WORKFLOW, base=BASE, ours=ours, theirs=theirs)
+    assert merged.conflicts == 0
+    text = merged.text_without_conflicts()
+    assert yaml.safe_load(text) == expected
+    comments = [line for line in ours.splitlines() if line.lstrip().startswith("#")]
+    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == comments
