@@ -1,10 +1,10 @@
-"""Property: when the user and the kit edit different jobs of a real workflow, in any mix of ways, the structural
+"""Property: when the user and the kit edit different jobs of a real workflow or GitLab pipeline, in any mix of ways, the structural
 merge never conflicts, the result holds exactly both sets of edits, and every comment the user wrote survives."""
 
 from __future__ import annotations
 
-import copy
 import re
+from collections import Counter
 from typing import Any
 
 import yaml
@@ -18,12 +18,15 @@ WORKFLOW = ".github/workflows/ci.yml"
 BASE = render_v(None)[WORKFLOW]
 JOBS = list(yaml.safe_load(BASE)["jobs"])
 OPERATIONS = ("timeout", "rename", "delete", "env", "comment")
+PIPELINE = ".gitlab-ci.yml"
+GITLAB_BASE = render_v(None, {"name": "orders", "platforms": ["gitlab"]})[PIPELINE]
+GITLAB_JOBS = [key for key, job in yaml.safe_load(GITLAB_BASE).items() if isinstance(job, dict) and "script" in job]
 
 
-def _job_span(text: str, job: str) -> tuple[int, int]:
+def _job_span(text: str, job: str, indent: str = "  ") -> tuple[int, int]:
     """Where a job's block starts (its key line) and ends (the next job's key line, or the end)."""
-    start = text.index(f"\n  {job}:\n") + 1
-    following = re.compile(r"^  \S", re.MULTILINE).search(text, text.index("\n", start) + 1)
+    start = text.index(f"\n{indent}{job}:\n") + 1
+    following = re.compile(rf"^{indent}\S", re.MULTILINE).search(text, text.index("\n", start) + 1)
     end = following.start() if following else len(text)
     while text[:end].endswith("\n\n"):  # the blank line before the next job belongs to it
         end -= 1
@@ -61,6 +64,22 @@ def _new_job(name: str) -> str:
     )
 
 
+def _comments(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.lstrip().startswith("#")]
+
+
+def _kept_comments(base: str, ours: str, theirs: str) -> list[str]:
+    """The user's comments in order, less those inside parts the kit deleted."""
+    removed = Counter(_comments(base)) - Counter(_comments(theirs))
+    kept = []
+    for line in _comments(ours):
+        if removed[line]:
+            removed[line] -= 1
+        else:
+            kept.append(line)
+    return kept
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str], bool, bool]:
     jobs = draw(st.permutations(JOBS))
@@ -76,12 +95,10 @@ def test_edits_to_different_jobs_always_merge_to_both(plan: tuple[dict[str, str]
     ours_ops, theirs_ops, user_job, kit_job = plan
     expected = yaml.safe_load(BASE)
     ours, theirs = BASE, BASE
-    kit_view = copy.deepcopy(expected)
     for job, operation in ours_ops.items():
         ours = _edit(ours, expected, job, operation, "ours")
     for job, operation in theirs_ops.items():
         theirs = _edit(theirs, expected, job, operation, "theirs")
-        _edit(BASE, kit_view, job, operation, "theirs")
     if user_job:
         ours += _new_job("user-e2e")
         expected["jobs"]["user-e2e"] = yaml.safe_load(_new_job("user-e2e").replace("\n  ", "\n"))["user-e2e"]
@@ -93,5 +110,48 @@ def test_edits_to_different_jobs_always_merge_to_both(plan: tuple[dict[str, str]
     assert merged.conflicts == 0
     text = merged.text_without_conflicts()
     assert yaml.safe_load(text) == expected
-    comments = [line for line in ours.splitlines() if line.lstrip().startswith("#")]
-    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == comments
+    assert _comments(text) == _kept_comments(BASE, ours, theirs)
+
+
+def _gitlab_edit(text: str, data: dict[str, Any], job: str, operation: str, side: str) -> str:
+    start, end = _job_span(text, job, indent="")
+    block = text[start:end]
+    if operation == "timeout":
+        block = re.sub(r"^  timeout: \S+$", f"  timeout: {side}-minutes", block, count=1, flags=re.M)
+        data[job]["timeout"] = f"{side}-minutes"
+    elif operation == "delete":
+        block = ""
+        start -= 1 if text[:start].endswith("\n\n") else 0
+        del data[job]
+    elif operation == "script":
+        block = re.sub(r"^  script:\n", f"  script:\n    - echo {side}\n", block, count=1, flags=re.M)
+        data[job]["script"].insert(0, f"echo {side}")
+    else:
+        block = f"# {side} note about {job}\n" + block
+    return text[:start] + block + text[end:]
+
+
+@st.composite
+def gitlab_plans(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
+    jobs = draw(st.permutations(GITLAB_JOBS))
+    split = draw(st.integers(0, len(jobs)))
+    operations = ("timeout", "delete", "script", "comment")
+    ours = {job: draw(st.sampled_from(operations)) for job in jobs[:split] if draw(st.booleans())}
+    theirs = {job: draw(st.sampled_from(operations[:-1])) for job in jobs[split:] if draw(st.booleans())}
+    return ours, theirs
+
+
+@settings(max_examples=100, deadline=None)
+@given(plan=gitlab_plans())
+def test_edits_to_different_gitlab_jobs_always_merge_to_both(plan: tuple[dict[str, str], dict[str, str]]) -> None:
+    expected = yaml.safe_load(GITLAB_BASE)
+    ours, theirs = GITLAB_BASE, GITLAB_BASE
+    for job, operation in plan[0].items():
+        ours = _gitlab_edit(ours, expected, job, operation, "ours")
+    for job, operation in plan[1].items():
+        theirs = _gitlab_edit(theirs, expected, job, operation, "theirs")
+    merged = merge_file(PIPELINE, base=GITLAB_BASE, ours=ours, theirs=theirs)
+    assert merged.conflicts == 0
+    text = merged.text_without_conflicts()
+    assert yaml.safe_load(text) == expected
+    assert _comments(text) == _kept_comments(GITLAB_BASE, ours, theirs)
