@@ -1,5 +1,6 @@
-"""Property: when the user and the kit edit different jobs of a real workflow or GitLab pipeline, in any mix of ways, the structural
-merge never conflicts, the result holds exactly both sets of edits, and every comment the user wrote survives."""
+"""Property: when the user and the kit edit different jobs of a real workflow or GitLab pipeline, in any mix of
+ways, the structural merge never conflicts, the result holds exactly both sets of edits, and every comment the user
+wrote survives (except inside a job the kit deleted)."""
 
 from __future__ import annotations
 
