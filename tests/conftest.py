@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from scaffold.answers import validate
 from scaffold.api import new
 from tests.answer_sets import ANSWER_SETS
+
+# In CI the property tests run a fixed set of examples, so a run is reproducible; locally they explore at random.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

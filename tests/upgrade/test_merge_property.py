@@ -83,7 +83,7 @@ def plans(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str], bool, bool]:
     return ours, theirs, draw(st.booleans()), draw(st.booleans())
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None)
 @given(plan=plans())
 def test_edits_to_different_jobs_always_merge_to_both(plan: tuple[dict[str, str], dict[str, str], bool, bool]) -> None:
     ours_ops, theirs_ops, user_job, kit_job = plan
@@ -135,7 +135,7 @@ def gitlab_plans(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
     return ours, theirs
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None)
 @given(plan=gitlab_plans())
 def test_edits_to_different_gitlab_jobs_always_merge_to_both(plan: tuple[dict[str, str], dict[str, str]]) -> None:
     expected = yaml.safe_load(GITLAB_BASE)
