@@ -31,7 +31,7 @@ BASE = _d(
         timeout-minutes: 15
         steps:
           - name: Check out
-            uses: actions/checkout@1111111111111111111111111111111111111111 # v1.0.0
+            uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
           - name: Lint
             run: make lint
 
@@ -40,7 +40,7 @@ BASE = _d(
         timeout-minutes: 30
         steps:
           - name: Check out
-            uses: actions/checkout@1111111111111111111111111111111111111111 # v1.0.0
+            uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
           - name: Test
             run: make test
     """
@@ -62,7 +62,9 @@ def test_a_user_job_and_a_kit_job_at_the_end_both_survive() -> None:
 
 def test_edits_to_different_steps_of_one_job_merge() -> None:
     ours = BASE.replace("        run: make lint\n", "        run: make lint-strict  # stricter\n")
-    theirs = BASE.replace("1111111111111111111111111111111111111111 # v1.0.0", "2" * 40 + " # v2.0.0")
+    theirs = BASE.replace(  # real tags of actions/checkout: v4.2.2 -> v7.0.1
+        "11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+    )
     text, conflicts = merged(BASE, ours, theirs)
     assert conflicts == 0
     assert text == theirs.replace("        run: make lint\n", "        run: make lint-strict  # stricter\n")
