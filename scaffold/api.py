@@ -11,7 +11,7 @@ from typing import Any
 from scaffold import __version__
 from scaffold.answer_sources import load_answers_file, parse_set, stack
 from scaffold.answers import Answers, default_name, validate
-from scaffold.errors import UsageError
+from scaffold.errors import UnsafePackError, UsageError
 from scaffold.inference import Inference, infer_answers
 from scaffold.packs import Pack, load_pack
 from scaffold.record import RECORD_PATH, Record, file_hash, read_record, render_record, version_key
@@ -107,6 +107,7 @@ def new(
     """
     pack = pack or load_pack()
     files = render_kit(answers=answers, pack=pack)
+    _audit_before_writing(files, pack)
     check_writable(output)
     planned = plan(output, files)
     if dry_run:
@@ -116,6 +117,21 @@ def new(
     with contextlib.suppress(UsageError):
         _store_base(output, files, pack)
     return NewResult(output, answers, planned, written, False)
+
+
+def _audit_before_writing(files: dict[str, str], pack: Pack) -> None:
+    """A kit must pass scaffold's own audit; a pack whose render does not is refused before anything is written."""
+    from scaffold.audit.runner import audit_tree
+
+    report = audit_tree(files)
+    problems = [f"{item.path}:{item.line}: {item.rule}: {item.message}" for item in report.findings]
+    problems += [f"{error.path}: {error.message}" for error in report.errors]
+    if problems:
+        raise UnsafePackError(
+            f"pack {pack.name} {pack.version}: the kit fails scaffold's audit ({problems[0]}"
+            + (f", and {len(problems) - 1} more" if len(problems) > 1 else "")
+            + "); nothing was written"
+        )
 
 
 # --- diff and upgrade -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -204,6 +205,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     adopt.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
     adopt.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+
+    audit = commands.add_parser(
+        "audit",
+        help="find insecure CI/CD files in any repository",
+        description=_paragraph(
+            "Check GitHub workflows and dependabot, .gitlab-ci.yml, Jenkinsfiles, Dockerfiles, .dockerignore and "
+            ".pre-commit-config.yaml against scaffold's rules (docs/checks.md). A folder is searched; a file is "
+            "checked when its name says what it is. Silence one finding with a comment on its line or the line "
+            "above: '# scaffold: ignore[rule-id] reason'. Settings come from the 'audit:' section of "
+            ".scaffold.yml in the current directory. Exit 0 when clean, 1 with findings, 2 for bad input or a file "
+            "that could not be read or parsed (the other files are still checked)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
+    audit.add_argument("--format", choices=("plain", "json", "sarif"), default="plain", help="report format")
+    audit.add_argument("--select", action="append", default=[], metavar="RULE", help="run only these rules")
+    audit.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never run these rules")
+    audit.add_argument("--min-severity", choices=("low", "medium", "high"), help="report only findings at or above it")
     return parser
 
 
@@ -318,7 +338,24 @@ def _run_adopt(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"new": _run_new, "diff": _run_diff, "upgrade": _run_upgrade, "adopt": _run_adopt}
+def _run_audit(args: argparse.Namespace) -> int:
+    from scaffold.audit import settings
+    from scaffold.audit.runner import audit_paths
+
+    missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder")
+    config = settings.load(Path(), select=args.select, ignore=args.ignore, min_severity=args.min_severity)
+    report = audit_paths(args.paths, config)
+    module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
+    formatter = importlib.import_module(f"scaffold.output.{module}")
+    sys.stdout.write(formatter.render(report))
+    if report.errors:
+        return 2
+    return 1 if report.findings else 0
+
+
+_COMMANDS = {"new": _run_new, "diff": _run_diff, "upgrade": _run_upgrade, "adopt": _run_adopt, "audit": _run_audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

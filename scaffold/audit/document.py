@@ -1,0 +1,26 @@
+"""One file as the rules see it: its path, kind and text, parsed once on first use."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from scaffold.audit import yaml_view
+from scaffold.audit.model import Kind
+from scaffold.audit.yaml_view import YNode
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    kind: Kind
+    text: str
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @functools.cached_property
+    def yaml(self) -> YNode | None:
+        """The YAML root; the runner parses YAML kinds before any rule runs, so rules never see an error here."""
+        return yaml_view.parse(self.text)

@@ -1,0 +1,66 @@
+"""What an audit reports: findings with a rule, a severity, a confidence and a place, and per-file errors."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Confidence(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Kind(enum.Enum):
+    """The kinds of file the audit reads."""
+
+    WORKFLOW = "github-workflow"
+    DEPENDABOT = "dependabot"
+    GITLAB_CI = "gitlab-ci"
+    JENKINSFILE = "jenkinsfile"
+    DOCKERFILE = "dockerfile"
+    DOCKERIGNORE = "dockerignore"
+    PRE_COMMIT = "pre-commit"
+
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    """What a rule's ``check()`` yields: a 1-based line and column in the file, and a one-line message."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    confidence: Confidence
+    message: str
+
+
+@dataclass(frozen=True, order=True)
+class FileError:
+    """A file the audit could not read or parse; the other files are still audited."""
+
+    path: str
+    message: str

@@ -1,0 +1,42 @@
+"""Write ``docs/checks.md`` from the rules' docstrings: ``python -m scaffold.rules.docs > docs/checks.md``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from scaffold.rules import REGISTRY, Rule
+
+_INTRO = """\
+# Audit rules
+
+`scaffold audit` checks CI/CD files against these rules. Each finding names its rule, a severity (how bad it is
+when real) and a confidence (how sure the rule is). Silence one finding with a comment on its line or the line
+above it, with a reason: `# scaffold: ignore[rule-id] reason` (`//` in a Jenkinsfile). Turn rules off, or raise
+the threshold, in `.scaffold.yml`:
+
+```yaml
+audit:
+  disable: [artipacked]
+  min_severity: medium
+```
+
+This file is generated from the rules' documentation; do not edit it by hand.
+
+| rule | files | severity | confidence | what it finds |
+|---|---|---|---|---|
+"""
+
+
+def render(rules: Sequence[Rule] = REGISTRY) -> str:
+    rows = [
+        f"| [`{rule.id}`](#{rule.id}) | {', '.join(sorted(kind.value for kind in rule.kinds))} | "
+        f"{rule.severity.label} | {rule.confidence.label} | {rule.summary} |"
+        for rule in rules
+    ]
+    sections = [f"## {rule.id}\n\n" + rule.doc.replace("\n## ", "\n### ").replace("## ", "### ", 1) for rule in rules]
+    return _INTRO + "\n".join(rows) + "\n\n" + "\n\n".join(sections) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

@@ -1,0 +1,44 @@
+"""Shared reading of GitHub Actions workflows for the rules: jobs, steps and what they use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.yaml_view import YNode
+
+SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def jobs(document: Document) -> Iterator[tuple[str, YNode]]:
+    root = document.yaml
+    section = root.get("jobs") if root is not None else None
+    for name, job in section.items() if section is not None else []:
+        if job.is_mapping:
+            yield name, job
+
+
+def steps(job: YNode) -> Iterator[YNode]:
+    section = job.get("steps")
+    for step in section.elements() if section is not None else []:
+        if step.is_mapping:
+            yield step
+
+
+def triggers(document: Document) -> dict[str, YNode]:
+    """The workflow's events by name, each with the node to report on."""
+    root = document.yaml
+    on = root.get("on") if root is not None else None
+    if on is None:
+        return {}
+    if on.text is not None:
+        return {on.text: on}
+    if on.is_sequence:
+        return {item.text: item for item in on.elements() if item.text is not None}
+    return {name: key for key, _ in on.entries() if (name := key.text) is not None}
+
+
+def action_name(uses: str) -> str:
+    """``owner/repo[/path]`` without the ref, lowercased."""
+    return uses.split("@", 1)[0].lower()
