@@ -1,4 +1,4 @@
-"""The audit rules: one module per rule, listed explicitly in ``REGISTRY``.
+"""The audit rules: one module per rule, listed explicitly per file kind and gathered in ``REGISTRY``.
 
 Each module defines ``ID`` (kebab-case), ``SEVERITY``, ``CONFIDENCE``, ``KINDS`` (the file kinds it reads) and
 ``check(document)``, a generator of ``Hit``s. Its docstring is the rule's documentation, in fixed sections
@@ -7,24 +7,13 @@ Each module defines ``ID`` (kebab-case), ``SEVERITY``, ``CONFIDENCE``, ``KINDS``
 
 from __future__ import annotations
 
-from scaffold.rules.github import (
-    artipacked,
-    dangerous_triggers,
-    excessive_permissions,
-    template_injection,
-    unpinned_uses,
-)
+from scaffold.rules import dependabot, docker, github, gitlab, jenkins, precommit
 from scaffold.rules.registry import Rule, rule_from_module
 
 __all__ = ["REGISTRY", "Rule"]
 
 REGISTRY: tuple[Rule, ...] = tuple(
     rule_from_module(module)
-    for module in (
-        unpinned_uses,
-        excessive_permissions,
-        template_injection,
-        dangerous_triggers,
-        artipacked,
-    )
+    for kind in (github, gitlab, jenkins, docker, precommit, dependabot)
+    for module in kind.RULES
 )

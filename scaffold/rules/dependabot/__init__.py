@@ -1,0 +1,5 @@
+"""Rules for Dependabot (``.github/dependabot.yml``)."""
+
+from types import ModuleType
+
+RULES: tuple[ModuleType, ...] = ()

@@ -1,0 +1,5 @@
+"""Rules for Dockerfiles and ``.dockerignore``."""
+
+from types import ModuleType
+
+RULES: tuple[ModuleType, ...] = ()

@@ -1,0 +1,5 @@
+"""Rules for GitLab CI (``.gitlab-ci.yml``)."""
+
+from types import ModuleType
+
+RULES: tuple[ModuleType, ...] = ()

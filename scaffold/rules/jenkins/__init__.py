@@ -1,0 +1,5 @@
+"""Rules for Jenkinsfiles."""
+
+from types import ModuleType
+
+RULES: tuple[ModuleType, ...] = ()
