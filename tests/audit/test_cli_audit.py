@@ -16,7 +16,10 @@ from scaffold.errors import UnsafePackError
 from scaffold.packs import builtin_pack_dir, load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
-UNPINNED = "permissions: {}\non: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: org/action@v1\n"
+UNPINNED = (
+    "permissions: {}\non: push\nconcurrency: ci\njobs:\n  t:\n    runs-on: x\n    timeout-minutes: 5\n    steps:\n"
+    "      - uses: org/action@v1\n"
+)
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def repo(tmp_path: Path) -> Path:
 def test_exit_1_with_findings_0_when_clean(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["audit", str(repo)]) == 1
     out = capsys.readouterr().out
-    assert f"{repo}/.github/workflows/ci.yml:7:15 unpinned-uses high job t: org/action@v1 is not pinned" in out
+    assert f"{repo}/.github/workflows/ci.yml:9:15 unpinned-uses high job t: org/action@v1 is not pinned" in out
     assert cli.main(["audit", str(repo), "--ignore", "unpinned-uses"]) == 0
 
 

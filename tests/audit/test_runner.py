@@ -15,7 +15,10 @@ from scaffold.audit.model import Severity
 from scaffold.audit.runner import audit_paths, audit_tree
 from tests.answer_sets import ANSWER_SETS
 
-UNPINNED = "permissions: {}\non: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: org/action@v1\n"
+UNPINNED = (
+    "permissions: {}\non: push\nconcurrency: ci\njobs:\n  t:\n    runs-on: x\n    timeout-minutes: 5\n    steps:\n"
+    "      - uses: org/action@v1\n"
+)
 
 
 def _write(root: Path, files: dict[str, str | bytes]) -> Path:

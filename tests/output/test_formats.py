@@ -42,6 +42,8 @@ def test_json_has_every_field(report: Report) -> None:
         "excessive-permissions",
         "unpinned-uses",
         "artipacked",
+        "missing-timeout",
+        "missing-concurrency",
     }
     first = document["findings"][0]
     assert set(first) == {"path", "line", "column", "rule", "severity", "confidence", "message"}

@@ -1,0 +1,52 @@
+"""## What it does
+Finds jobs without `timeout-minutes`.
+
+## Why is this bad?
+A job without a timeout runs for up to six hours on GitHub-hosted runners, and as long as the runner allows on
+self-hosted ones. A hung test, a stuck network call or an abused job (crypto-mining from a malicious dependency)
+holds a runner and its token for all that time.
+
+## Example
+```yaml
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+```
+
+## Use instead
+```yaml
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 15
+```
+
+## References
+- GitHub, "Workflow syntax: jobs.<job_id>.timeout-minutes"
+- OWASP CI/CD Security Risks, CICD-SEC-10 (insufficient logging and visibility) and resource abuse
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.github.workflow import jobs
+
+ID = "missing-timeout"
+SEVERITY = Severity.LOW
+CONFIDENCE = Confidence.HIGH
+KINDS = (Kind.WORKFLOW,)
+
+
+def check(document: Document) -> Iterator[Hit]:
+    root = document.yaml
+    section = root.get("jobs") if root is not None else None
+    keys = {key.text: key for key, _ in section.entries()} if section is not None else {}
+    for name, job in jobs(document):
+        if job.get("uses") is not None:
+            continue  # a reusable workflow call: the called workflow's jobs carry their own timeouts
+        if job.get("timeout-minutes") is None:
+            where = keys[name]
+            yield Hit(where.line, where.column, f"job {name} has no timeout-minutes")

@@ -1,0 +1,48 @@
+"""## What it does
+Finds `toJSON(secrets)`, which serializes every secret the workflow can read into one value.
+
+## Why is this bad?
+The whole set of secrets then travels as one string: into an environment variable every later process can read,
+into a script, or to an action that only needed one of them. Masking in logs works per secret value, so a
+reformatted JSON blob can leak them. Secrets should be referenced one at a time, where they are used.
+
+## Example
+```yaml
+- run: ./deploy.sh
+  env:
+    ALL_SECRETS: ${{ toJSON(secrets) }}
+```
+
+## Use instead
+```yaml
+- run: ./deploy.sh
+  env:
+    DEPLOY_TOKEN: ${{ secrets.DEPLOY_TOKEN }}
+```
+
+## References
+- GitHub, "Using secrets in GitHub Actions"
+- zizmor `overprovisioned-secrets`
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+
+ID = "secrets-dump"
+SEVERITY = Severity.HIGH
+CONFIDENCE = Confidence.HIGH
+KINDS = (Kind.WORKFLOW,)
+
+_DUMP = re.compile(r"\$\{\{[^}]*\btojson\s*\(\s*secrets\s*\)", re.IGNORECASE)
+
+
+def check(document: Document) -> Iterator[Hit]:
+    for number, line in enumerate(document.lines, start=1):
+        match = _DUMP.search(line)
+        if match is not None and not line.lstrip().startswith("#"):
+            yield Hit(number, match.start() + 1, "toJSON(secrets) exposes every secret at once")
