@@ -48,4 +48,4 @@ def check(document: Document) -> Iterator[Hit]:
             options = step.get("with")
             persist = options.get("persist-credentials") if options is not None else None
             if persist is None or persist.text not in ("false", "False", "FALSE"):
-                yield Hit(uses.line, uses.column, f"job {name}: checkout keeps the token in .git/config")
+                yield Hit(step.line, step.column, f"job {name}: checkout keeps the token in .git/config")

@@ -41,7 +41,8 @@ KINDS = (Kind.WORKFLOW,)
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 # Contexts nobody outside the repository's writers can set, and that cannot carry shell syntax.
 _SAFE = re.compile(
-    r"\s*(?:github\.(?:sha|run_id|run_number|run_attempt|repository_id|repository_owner_id|workspace|action_path|"
+    r"\s*(?:github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
+    r"workspace|action_path|"
     r"server_url|api_url|graphql_url|job|event_name|retention_days)|runner\.\w+|strategy\.\w+|job\.status|"
     r"secrets\.\w+|[0-9]+|true|false|null)\s*"
 )
@@ -57,8 +58,11 @@ def check(document: Document) -> Iterator[Hit]:
                 script = options.get("script") if options is not None else None
             if script is None or script.text is None:
                 continue
+            seen: dict[str, int] = {}
             for expression in unsafe_expressions(script.text):
-                line, column = _position(document, script.line, "${{" + expression + "}}")
+                literal = "${{" + expression + "}}"
+                seen[literal] = seen.get(literal, 0) + 1
+                line, column = _position(document, script.line, literal, seen[literal])
                 yield Hit(line, column, f"job {name}: ${{{{{expression}}}}} is expanded into a script")
 
 
@@ -67,10 +71,14 @@ def unsafe_expressions(script: str) -> list[str]:
     return [match.group(1) for match in EXPRESSION.finditer(script) if not _SAFE.fullmatch(match.group(1))]
 
 
-def _position(document: Document, first_line: int, literal: str) -> tuple[int, int]:
-    """The line and column of an expression in the file, searching from the script's first line."""
+def _position(document: Document, first_line: int, literal: str, occurrence: int) -> tuple[int, int]:
+    """The line and column of the n-th occurrence of an expression, searching from the script's first line."""
+    count = 0
     for number in range(first_line, len(document.lines) + 1):
-        column = document.lines[number - 1].find(literal)
-        if column >= 0:
-            return number, column + 1
+        start = 0
+        while (column := document.lines[number - 1].find(literal, start)) >= 0:
+            count += 1
+            if count == occurrence:
+                return number, column + 1
+            start = column + len(literal)
     return first_line, 1
