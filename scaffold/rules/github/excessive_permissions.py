@@ -57,15 +57,14 @@ def check(document: Document) -> Iterator[Hit]:
         exposed = [name for name, job in jobs(document) if job.get("permissions") is None and job.get("uses") is None]
         if not exposed and keys:
             yield Hit(1, 1, "no top-level permissions: set permissions: {} so that a job added later gets no scopes")
-        for name, job in jobs(document):
-            if name in exposed:
-                where = keys[name]
-                yield Hit(
-                    where.line,
-                    where.column,
-                    f"job {name} gets the repository's default token scopes: no permissions on it or at the top "
-                    "level (set permissions: {} and grant the job what it needs)",
-                )
+        for name in exposed:
+            where = keys[name]
+            yield Hit(
+                where.line,
+                where.column,
+                f"job {name} gets the repository's default token scopes: no permissions on it or at the top "
+                "level (set permissions: {} and grant the job what it needs)",
+            )
     else:
         yield from _broad(top, "the workflow", top_level=True)
     for name, job in jobs(document):
