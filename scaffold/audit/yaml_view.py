@@ -71,6 +71,9 @@ class YNode:
 
 
 def parse(text: str) -> YNode | None:
-    """The document's root (None for an empty document). Raises ``yaml.YAMLError`` for invalid YAML."""
-    root = yaml.compose(text, Loader=_Loader)
-    return YNode(root) if root is not None else None
+    """The root of the file's last document (None when it is empty). Raises ``yaml.YAMLError`` for invalid YAML.
+
+    A GitLab CI file may start with a ``spec:`` header document; the pipeline is the document after it.
+    """
+    roots = [root for root in yaml.compose_all(text, Loader=_Loader) if root is not None]
+    return YNode(roots[-1]) if roots else None

@@ -156,16 +156,16 @@ def pinned_bases(files: Files) -> list[str]:
     return problems
 
 
-def _pattern(value: str) -> str:
+def ignore_pattern(value: str) -> str:
     """A .dockerignore pattern as Docker reads it: blanks, one leading ``/`` or ``**/`` and a trailing ``/`` dropped."""
     return value.strip().removeprefix("/").removeprefix("**/").removesuffix("/")
 
 
-def _covers(pattern: str, required: str) -> bool:
+def ignore_covers(pattern: str, required: str) -> bool:
     return pattern == required or (pattern.endswith("*") and required.startswith(pattern[:-1]))
 
 
-def _unescape(value: str) -> str:
+def ignore_unescape(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
@@ -181,11 +181,11 @@ def dockerignore_secrets(files: Files) -> list[str]:
             if line.startswith("#") or not line.strip():
                 continue
             if line.startswith("!"):
-                included.append((line, _pattern(_unescape(line[1:]))))
+                included.append((line, ignore_pattern(ignore_unescape(line[1:]))))
             else:
-                excluded.append(_pattern(_unescape(line)))
+                excluded.append(ignore_pattern(ignore_unescape(line)))
         for required in DOCKERIGNORE_REQUIRED:
-            if not any(_covers(pattern, required) for pattern in excluded):
+            if not any(ignore_covers(pattern, required) for pattern in excluded):
                 problems.append(f"{path}: {required} is not excluded from the build context")
-            problems += [f"{path}: {line} re-includes {required}" for line, p in included if _covers(p, required)]
+            problems += [f"{path}: {line} re-includes {required}" for line, p in included if ignore_covers(p, required)]
     return problems

@@ -90,3 +90,10 @@ def test_every_generated_kit_is_audit_clean(name: str) -> None:
     assert report.files >= 3
     assert report.findings == []
     assert report.errors == []
+
+
+def test_a_gitlab_file_with_a_spec_header_is_audited_as_its_pipeline() -> None:
+    text = 'spec:\n  inputs:\n    stage:\n      default: test\n---\nlint:\n  image: alpine:3.20\n  script: ["true"]\n'
+    report = audit_tree({".gitlab-ci.yml": text})
+    assert report.errors == []
+    assert [(item.rule, item.line) for item in report.findings] == [("gitlab-unpinned-image", 7)]

@@ -1,5 +1,23 @@
 """Rules for GitLab CI (``.gitlab-ci.yml``)."""
 
-from types import ModuleType
+from scaffold.rules.gitlab import (
+    gitlab_curl_pipe_shell,
+    gitlab_debug_trace,
+    gitlab_include_template,
+    gitlab_secret_in_variables,
+    gitlab_unneeded_id_token,
+    gitlab_unpinned_image,
+    gitlab_unpinned_include,
+    gitlab_unprotected_deploy,
+)
 
-RULES: tuple[ModuleType, ...] = ()
+RULES = (
+    gitlab_unpinned_image,
+    gitlab_unpinned_include,
+    gitlab_include_template,
+    gitlab_unprotected_deploy,
+    gitlab_unneeded_id_token,
+    gitlab_debug_trace,
+    gitlab_curl_pipe_shell,
+    gitlab_secret_in_variables,
+)

@@ -1,5 +1,17 @@
-"""Rules for Jenkinsfiles."""
+"""Rules for Jenkinsfiles (declarative and scripted pipelines)."""
 
-from types import ModuleType
+from scaffold.rules.jenkins import (
+    jenkins_agent_any,
+    jenkins_credentials_around_build,
+    jenkins_groovy_credential_interpolation,
+    jenkins_missing_timeout,
+    jenkins_unpinned_library,
+)
 
-RULES: tuple[ModuleType, ...] = ()
+RULES = (
+    jenkins_agent_any,
+    jenkins_groovy_credential_interpolation,
+    jenkins_missing_timeout,
+    jenkins_unpinned_library,
+    jenkins_credentials_around_build,
+)

@@ -2,4 +2,6 @@
 
 from types import ModuleType
 
-RULES: tuple[ModuleType, ...] = ()
+from scaffold.rules.precommit import precommit_insecure_url, precommit_mutable_rev
+
+RULES: tuple[ModuleType, ...] = (precommit_mutable_rev, precommit_insecure_url)

@@ -1,0 +1,81 @@
+"""## What it does
+Finds `image:` and `services:` references that are not pinned by an `@sha256:` digest.
+
+They are checked at the top level, in `default:`, in jobs and in templates; a reference built from variables without
+a literal digest is reported too.
+
+## Why is this bad?
+A tag such as `python:3.13` or `docker:dind` is a pointer the image's publisher, or anyone who takes over the
+account or the registry, can move at any time. The job then runs different code, with the job's token and
+variables, without any change to the repository. A digest names the content itself: the runner refuses an image
+whose content differs. A reference assembled from variables (`$REGISTRY/tool:$TAG`) cannot be checked at all, and a
+pipeline variable set by whoever starts the pipeline may redirect it.
+
+A reference that ends in a literal digest is accepted even if another part of it comes from a variable, because the
+digest alone decides which content runs.
+
+## Example
+```yaml
+test:
+  image: python:3.13-slim
+  services:
+    - name: postgres:17
+```
+
+## Use instead
+```yaml
+test:
+  # python:3.13-slim-trixie
+  image: docker.io/library/python@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba372808abe9cc1a0c0125e6
+```
+Keep the tag in a comment or next to the digest (`image:tag@sha256:...`) for readers and Renovate.
+
+## References
+- GitLab documentation, "Pipeline security" (`doc/ci/pipeline_security`)
+- OpenSSF Scorecard Pinned-Dependencies (the same idea for Dockerfiles); checkov CKV_GITLABCI_3 only lists images
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.audit.yaml_view import YNode
+from scaffold.rules.gitlab.pipeline import get, holders, resolve, root
+
+ID = "gitlab-unpinned-image"
+SEVERITY = Severity.HIGH
+CONFIDENCE = Confidence.HIGH
+KINDS = (Kind.GITLAB_CI,)
+
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def check(document: Document) -> Iterator[Hit]:
+    top = root(document)
+    seen: set[tuple[int, int]] = set()
+    for label, holder in holders(document):
+        image = resolve(top, get(holder, "image"))
+        references = [("image", _name(top, image))]
+        services = resolve(top, get(holder, "services"))
+        references += [("service", _name(top, item)) for item in services.elements()] if services is not None else []
+        for what, node in references:
+            if node is None or node.text is None or not node.text.strip() or (node.line, node.column) in seen:
+                continue
+            seen.add((node.line, node.column))
+            reference = node.text.strip()
+            if DIGEST.search(reference):
+                continue
+            variable = "$" in reference
+            problem = "is built from variables and has no digest" if variable else "is not pinned by @sha256 digest"
+            yield Hit(node.line, node.column, f"{label}: {what} {reference} {problem}")
+
+
+def _name(top: YNode | None, node: YNode | None) -> YNode | None:
+    """The scalar naming the image: the value itself, or its ``name:``."""
+    node = resolve(top, node)
+    if node is None:
+        return None
+    return node if node.text is not None else resolve(top, get(node, "name"))

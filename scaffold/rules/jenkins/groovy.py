@@ -1,0 +1,403 @@
+"""A tolerant reading of Jenkinsfiles (declarative or scripted Groovy) for the rules.
+
+``scaffold.parsers.jenkinsfile`` reads the declarative subset and raises on anything else; rules must also read
+scripted pipelines and never fail, so this module only does what they need, on any text:
+
+* ``code``: the text with ``//``, ``/* */`` and ``#!`` comments blanked and the inside of every string literal
+  replaced by spaces (newlines kept), so that offsets, lines and columns stay those of the file and a regular
+  expression over it never matches inside a string or a comment;
+* ``literals``: the string literals (``'``, ``"``, ``'''``, ``\"\"\"``) with their raw text; ``${...}`` inside a
+  double-quoted string may hold braces and strings of its own;
+* ``blocks``: every ``{ ... }`` with the statement before it (``stage('Build') {``, ``withCredentials([...]) {``,
+  a closure passed to a call), nested as in the file.
+
+An unterminated string ends at its line's end (or, for triple quotes, at the end of the text); an unterminated
+comment or block runs to the end of the text; a ``}`` without a ``{`` is ignored. Slashy strings (``/.../``) are
+read as strings when a ``/`` follows an operator, an opening bracket or a separator and the string closes on
+the same line (``$/.../$`` anywhere); otherwise a ``/`` is code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_MAX_NESTING = 32  # strings inside ${...} inside strings: deeper than this is read as plain text
+STEP_NAMES = ("sh", "bat", "powershell", "pwsh", "echo")
+_STEP = "|".join(STEP_NAMES)
+# The text before a literal that makes it the script of a step: `sh "..."`, `sh("...")`, `sh(script: "...")`,
+# `sh returnStdout: true, script: "..."`.
+_STEP_BEFORE = re.compile(
+    rf"(?<![\w.$])(?P<step>{_STEP})"
+    r"(?:\s*\(?\s*|\s*\(\s*(?:[^(){};]*?[\s,])?script\s*:\s*|\s+(?:[^\n(){};]*?[\s,])?script\s*:\s*)\Z"
+)
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A string literal: ``start`` is the offset of its opening quote, ``end`` the offset after its last quote."""
+
+    start: int
+    end: int
+    quote: str
+    value: str
+
+    @property
+    def body(self) -> int:
+        """The offset of the first character inside the quotes."""
+        return self.start + len(self.quote)
+
+    @property
+    def interpolates(self) -> bool:
+        return self.quote in ('"', '"""')
+
+
+@dataclass(eq=False)
+class Block:
+    """A ``{ ... }`` and the statement before it: ``head`` is that statement in the code view (strings blanked)."""
+
+    head: str
+    start: int  # offset of the statement's first character
+    open: int  # offset of "{"
+    close: int  # offset of the matching "}", or the end of the text
+    parent: Block | None
+    children: list[Block] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The leading identifier of the head: ``stage`` for ``stage('Build')``, ``node`` for ``node('linux')``."""
+        match = _IDENTIFIER.match(self.head)
+        return match.group() if match else ""
+
+    def contains(self, offset: int) -> bool:
+        return self.open < offset < self.close
+
+
+class Source:
+    """One Jenkinsfile, read once: see the module documentation."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.literals: list[Literal] = []
+        self._code = list(text)
+        self._no_close_after: int | None = None
+        self._scan()
+        self.code = "".join(self._code)
+        del self._code
+        self._starts = [literal.start for literal in self.literals]
+        self._line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.blocks = _blocks(self.code)
+        self._roots = [block for block in self.blocks if block.parent is None]
+        self._steps: list[tuple[str, Literal]] | None = None
+
+    # Positions and lookups.
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of an offset."""
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def literals_in(self, start: int, end: int) -> list[Literal]:
+        """The literals that start in ``[start, end)``, in order."""
+        first = bisect.bisect_left(self._starts, start)
+        last = bisect.bisect_left(self._starts, end)
+        return self.literals[first:last]
+
+    def innermost(self, offset: int) -> list[Block]:
+        """The blocks that hold the offset, innermost first."""
+        holding: list[Block] = []
+        level = self._roots
+        while level:
+            index = bisect.bisect_left([block.open for block in level], offset) - 1
+            if index < 0 or not level[index].contains(offset):
+                break
+            holding.append(level[index])
+            level = level[index].children
+        return holding[::-1]
+
+    def head_literals(self, block: Block) -> list[Literal]:
+        return self.literals_in(block.start, block.open)
+
+    def stage_name(self, block: Block) -> str:
+        literals = self.head_literals(block)
+        return literals[0].value if literals else " ".join(block.head.split())
+
+    def where(self, offset: int) -> str:
+        """What a message starts with: ``stage <name>: `` for the innermost stage holding the offset, else
+        ``pipeline: `` inside a declarative pipeline, else nothing (top level of a scripted pipeline)."""
+        holders = self.innermost(offset)
+        for block in holders:
+            if block.name == "stage":
+                return f"stage {self.stage_name(block)}: "
+        return "pipeline: " if any(block.head == "pipeline" for block in holders) else ""
+
+    def step_of(self, literal: Literal) -> str | None:
+        """The step (sh, bat, powershell, pwsh or echo) whose script this literal is, if any."""
+        match = _STEP_BEFORE.search(self.code, max(0, literal.start - 400), literal.start)
+        return match.group("step") if match else None
+
+    def step_scripts(self, steps: tuple[str, ...] = STEP_NAMES) -> list[tuple[str, Literal]]:
+        """Every literal that is the script of one of these steps, with the step's name."""
+        if self._steps is None:
+            self._steps = [(step, literal) for literal in self.literals if (step := self.step_of(literal)) is not None]
+        return [(step, literal) for step, literal in self._steps if step in steps]
+
+    # The scan that fills ``literals`` and blanks comments and string bodies in the code view.
+
+    def _scan(self) -> None:
+        text = self.text
+        pos = 0
+        if text.startswith("#!"):
+            pos = self._blank(0, _line_end(text, 0))
+        while pos < len(text):
+            if text.startswith("//", pos):
+                pos = self._blank(pos, _line_end(text, pos))
+            elif text.startswith("/*", pos):
+                end = text.find("*/", pos + 2)
+                pos = self._blank(pos, len(text) if end < 0 else end + 2)
+            elif text[pos] in "'\"":
+                quote = _quote_at(text, pos)
+                end, closed = _skip_string(text, pos, 0)
+                pos = self._literal(pos, end, quote, closed)
+            elif text.startswith("$/", pos) and self._expression_starts(pos) and (end := self._dollar_slashy(pos)) > 0:
+                pos = self._literal(pos, end, "$/", True)
+            elif text[pos] == "/" and (end := _slashy_end(text, pos)) > 0 and self._expression_starts(pos):
+                pos = self._literal(pos, end, "/", True)
+            else:
+                pos += 1
+
+    def _dollar_slashy(self, pos: int) -> int:
+        """The offset after the ``/$`` closing a ``$/`` at pos, else -1 (remembered, so a file full of ``$/`` with
+        no ``/$`` is read in linear time)."""
+        if self._no_close_after is not None and pos >= self._no_close_after:
+            return -1
+        end = self.text.find("/$", pos + 2)
+        if end < 0:
+            self._no_close_after = pos
+            return -1
+        return end + 2
+
+    def _literal(self, start: int, end: int, quote: str, closed: bool) -> int:
+        """Record a literal and blank its body; returns ``end``."""
+        closing = len(quote) if closed else 0
+        self.literals.append(Literal(start, end, quote, self.text[start + len(quote) : end - closing]))
+        self._blank(start + len(quote), end - closing)
+        return end
+
+    def _expression_starts(self, pos: int) -> bool:
+        """Whether a ``/`` at pos starts a slashy string rather than dividing: the code before it ends in an
+        operator, an opening bracket, a separator or ``return`` (or there is none)."""
+        before = "".join(self._code[max(0, pos - 80) : pos]).rstrip()
+        return (
+            not before or before[-1] in "([{,;:=!&|?~+-*<>%^" or re.search(r"(?<![\w$.])return\Z", before) is not None
+        )
+
+    def _blank(self, start: int, end: int) -> int:
+        for index in range(start, end):
+            if self._code[index] != "\n":
+                self._code[index] = " "
+        return end
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def _quote_at(text: str, pos: int) -> str:
+    triple = text[pos] * 3
+    return triple if text.startswith(triple, pos) else text[pos]
+
+
+def _skip_string(text: str, pos: int, depth: int) -> tuple[int, bool]:
+    """The offset after the string that starts at pos, and whether its closing quote was found."""
+    quote = _quote_at(text, pos)
+    pos += len(quote)
+    while pos < len(text):
+        if text.startswith(quote, pos):
+            return pos + len(quote), True
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+        elif char == "\n" and len(quote) == 1:
+            return pos, False
+        elif quote[0] == '"' and text.startswith("${", pos) and depth < _MAX_NESTING:
+            pos = _skip_interpolation(text, pos + 2, len(quote) == 1, depth + 1)
+        else:
+            pos += 1
+    return len(text), False
+
+
+def _slashy_end(text: str, pos: int) -> int:
+    """The offset after a slashy string ``/.../`` starting at pos and closed on the same line, else -1."""
+    pos += 1
+    while pos < len(text) and text[pos] != "\n":
+        if text[pos] == "\\" and text.startswith("/", pos + 1):
+            pos += 2
+        elif text[pos] == "/":
+            return pos + 1
+        else:
+            pos += 1
+    return -1
+
+
+def _skip_interpolation(text: str, pos: int, one_line: bool, depth: int) -> int:
+    """The offset after the ``}`` closing a ``${`` whose contents start at pos (at a newline in a one-line string)."""
+    braces = 1
+    while pos < len(text):
+        char = text[pos]
+        if char == "\n" and one_line:
+            return pos
+        if char in "'\"":
+            pos, _ = _skip_string(text, pos, depth)
+            continue
+        if char == "{":
+            braces += 1
+        elif char == "}":
+            braces -= 1
+            if braces == 0:
+                return pos + 1
+        pos += 1
+    return len(text)
+
+
+def _blocks(code: str) -> list[Block]:
+    """Every block of the code view, in the order of their ``{``."""
+    blocks: list[Block] = []
+    stack: list[tuple[Block, int]] = []  # open blocks, each with the bracket depth outside it
+    brackets = 0  # open ( and [ in the current block
+    statement = 0  # where the current statement starts
+    previous: tuple[int, int] | None = None  # the last statement ended by a newline or ";", for a "{" on its own line
+    for offset, char in enumerate(code):
+        if char in "([":
+            brackets += 1
+        elif char in ")]":
+            brackets = max(0, brackets - 1)
+        elif char == "{":
+            start, end = statement, offset
+            if not code[start:end].strip() and previous is not None:
+                start, end = previous
+            head = code[start:end].strip()
+            start += len(code[start:end]) - len(code[start:end].lstrip())
+            block = Block(head, start, offset, len(code), stack[-1][0] if stack else None)
+            if block.parent is not None:
+                block.parent.children.append(block)
+            blocks.append(block)
+            stack.append((block, brackets))
+            brackets, statement, previous = 0, offset + 1, None
+        elif char == "}":
+            if stack:
+                block, brackets = stack.pop()
+                block.close = offset
+            statement, previous = offset + 1, None
+        elif char == ";" or (char == "\n" and not brackets):
+            if code[statement:offset].strip():
+                previous = (statement, offset)
+            statement = offset + 1
+    return blocks
+
+
+@functools.lru_cache(maxsize=16)
+def read(text: str) -> Source:
+    """The Jenkinsfile's reading, shared by the rules that run on the same text."""
+    return Source(text)
+
+
+_EXPRESSION_NAME = re.compile(r"(?<![\w.$])(?:env\.)?([A-Za-z_]\w*)")
+_DOLLAR_NAME = re.compile(r"(?:env\.)?([A-Za-z_]\w*)")
+
+
+def interpolated_names(value: str) -> list[tuple[int, str]]:
+    """The variables a double-quoted string's raw text expands with Groovy, each with the index of its ``$``.
+
+    ``$NAME``, ``$env.NAME``, and every identifier inside ``${...}`` (``env.NAME`` gives ``NAME``); an escaped
+    ``\\$`` expands nothing.
+    """
+    found: list[tuple[int, str]] = []
+    pos = 0
+    while pos < len(value):
+        char = value[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "$" and value.startswith("{", pos + 1):
+            end = _closing_brace(value, pos + 2)
+            found.extend((pos, name) for name in _EXPRESSION_NAME.findall(value[pos + 2 : end]))
+            pos = end + 1
+            continue
+        if char == "$":
+            name = _DOLLAR_NAME.match(value, pos + 1)
+            if name:
+                found.append((pos, name.group(1)))
+                pos = name.end()
+                continue
+        pos += 1
+    return found
+
+
+def _closing_brace(value: str, pos: int) -> int:
+    braces = 1
+    while pos < len(value):
+        if value[pos] == "{":
+            braces += 1
+        elif value[pos] == "}":
+            braces -= 1
+            if braces == 0:
+                return pos
+        pos += 1
+    return len(value)
+
+
+def credential_scopes(source: Source) -> list[tuple[Block | None, int, int, list[str], int]]:
+    """Where credentials are bound: (binding block, scope start, scope end, variable names, offset to report).
+
+    A ``withCredentials`` block binds the ``*Variable:`` names of its head inside itself. An ``environment`` block
+    binds ``X = credentials('...')`` (as ``X``, ``X_USR`` and ``X_PSW``) in the block that holds it: the whole
+    pipeline, or one stage. The binding block is None for the whole file.
+    """
+    scopes: list[tuple[Block | None, int, int, list[str], int]] = []
+    for block in source.blocks:
+        if block.name == "withCredentials":
+            names = [
+                literal.value
+                for literal in source.head_literals(block)
+                if re.search(
+                    r"\w*[Vv]ariable\s*:\s*$", source.code[max(block.start, literal.start - 60) : literal.start]
+                )
+                and re.fullmatch(r"[A-Za-z_]\w*", literal.value)
+            ]
+            scopes.append((block, block.open, block.close, names, block.start))
+        elif block.name == "environment" and block.head == "environment":
+            for match in re.finditer(
+                r"(?:^|[{;])[ \t]*([A-Za-z_]\w*)\s*=\s*credentials\s*\(",
+                source.code[block.open : block.close],
+                re.MULTILINE,
+            ):
+                name = match.group(1)
+                holder = block.parent
+                start, end = (holder.open, holder.close) if holder is not None else (0, len(source.text))
+                scopes.append((holder, start, end, [name, f"{name}_USR", f"{name}_PSW"], block.open + match.start(1)))
+    return scopes
+
+
+RELEASE_CONDITIONS = frozenset({"branch", "buildingTag", "tag"})
+_GATE_WORDS = RELEASE_CONDITIONS | {"when", "beforeAgent", "beforeInput", "beforeOptions", "true", "anyOf", "allOf"}
+_GATE_WORDS |= {"pattern", "comparator"}
+
+
+def release_only(source: Source, stage: Block) -> bool:
+    """Whether a declarative stage runs only for branches or tags: its ``when`` has ``branch``, ``tag`` or
+    ``buildingTag`` conditions and nothing else (no ``expression``, ``not``, ``changeRequest``, ...), so a pull
+    request build (its branch is ``PR-<n>``) skips it."""
+    for when in stage.children:
+        if when.name == "when" and when.head == "when":
+            words = set(re.findall(r"[A-Za-z_]\w*", source.code[when.open + 1 : when.close]))
+            return bool(words & RELEASE_CONDITIONS) and words <= _GATE_WORDS
+    return False
+
+
+def in_release_stage(source: Source, offset: int) -> bool:
+    return any(block.name == "stage" and release_only(source, block) for block in source.innermost(offset))
