@@ -226,6 +226,9 @@ def upgrade(
     layers = AnswerLayers(record.answers, load_answers_file(answers_file) if answers_file else {}, parse_set(settings))
     new_answers = resolve_answers(layers) if layers.given else old_answers
     theirs = render_kit(answers=new_answers, pack=pack)
+    if record.audit is not None:  # the user's audit settings live in the record: carry them over
+        kit = {name: text for name, text in theirs.items() if name != RECORD_PATH}
+        theirs[RECORD_PATH] = render_record(pack, new_answers, kit, audit=record.audit)
     same_pack = pack.version == record.pack_version
     finder = BaseFinder(path, record.files, (lambda: render(pack, old_answers)) if same_pack else None)
     labels = Labels(

@@ -39,14 +39,19 @@ def file_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def render_record(pack: Pack, answers: Answers, files: Mapping[str, str]) -> str:
-    """The text of ``.scaffold.yml`` for a rendered kit. Deterministic: keys and files are sorted."""
+def render_record(pack: Pack, answers: Answers, files: Mapping[str, str], audit: Any = None) -> str:
+    """The text of ``.scaffold.yml`` for a rendered kit. Deterministic: keys and files are sorted.
+
+    ``audit`` is the user's own ``audit:`` section (settings for ``scaffold audit``), carried over unchanged.
+    """
     record: dict[str, Any] = {
         "scaffold_version": __version__,
         "pack": {"name": pack.name, "version": pack.version},
         "answers": answers.model_dump(mode="json", exclude_none=True),
-        "files": {path: file_hash(text) for path, text in sorted(files.items())},
     }
+    if audit is not None:
+        record["audit"] = audit
+    record["files"] = {path: file_hash(text) for path, text in sorted(files.items())}
     body = yaml.dump(
         record,
         Dumper=_IndentedDumper,
@@ -67,6 +72,7 @@ class Record:
     pack_version: str
     answers: dict[str, Any]
     files: dict[str, str]
+    audit: Any = None  # the user's settings for scaffold audit, kept across upgrades
 
 
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
@@ -99,6 +105,7 @@ def read_record(root: Path) -> Record:
         pack_version=_field(data["pack"], "version", str, path, _VERSION, prefix="pack."),
         answers=_field(data, "answers", dict, path),
         files=_files(_field(data, "files", dict, path), path),
+        audit=data.get("audit"),
     )
 
 

@@ -271,3 +271,18 @@ def test_the_plain_report_lists_changes_only(repo: Path, on_v2: Pack, capsys: py
     assert f"{statuses.count('updated')} updated" in summary
     assert f"{statuses.count('removed')} removed" in summary
     assert summary.endswith(f"({statuses.count('unchanged')} unchanged)")
+
+
+def test_the_users_audit_settings_in_the_record_survive_an_upgrade(repo: Path, on_v2: Pack) -> None:
+    record = repo / RECORD_PATH
+    text = record.read_text()
+    record.write_text(
+        text.replace("files:\n", "audit:\n  disable: [missing-timeout]\n  min_severity: medium\nfiles:\n", 1)
+    )
+    commit_all(repo, "audit settings")
+    assert run(repo) == 0
+    assert read_record(repo).audit == {"disable": ["missing-timeout"], "min_severity": "medium"}
+    assert read_record(repo).pack_version == "1.1.0"
+    commit_all(repo, "upgrade")
+    assert run(repo) == 0  # idempotent with the settings in place
+    assert git(repo, "status", "--porcelain") == ""
