@@ -32,8 +32,3 @@ def assert_good_is_clean(rule: Rule) -> None:
     assert report.files >= 1, f"{rule.id}: good/ has no file of the rule's kinds"
     assert report.findings == []
     assert report.errors == []
-
-
-def rules_of(package: str, registry: tuple[Rule, ...]) -> list[Rule]:
-    """The rules whose module lives in ``scaffold.rules.<package>``."""
-    return [rule for rule in registry if rule.check.__module__.startswith(f"scaffold.rules.{package}.")]
