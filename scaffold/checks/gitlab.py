@@ -16,8 +16,11 @@ CHECKS: dict[str, Check] = {}
 control = registrar(CHECKS, (yaml.YAMLError, ValueError))
 
 PATH = ".gitlab-ci.yml"
-RESERVED_KEYS = {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "spec"}
-RESERVED_KEYS |= {"before_script", "after_script"}
+# Top-level keys that are not jobs (``types`` is the old name of ``stages``).
+RESERVED_KEYS = frozenset(
+    {"default", "include", "stages", "types", "variables", "workflow", "image", "services", "cache", "spec"}
+    | {"before_script", "after_script"}
+)
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", re.IGNORECASE)
 _VARIABLE_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
 from scaffold.rules.github.workflow import triggers
 
 ID = "dangerous-triggers"
@@ -37,10 +38,8 @@ SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW,)
 
-DANGEROUS = ("pull_request_target", "workflow_run")
-
 
 def check(document: Document) -> Iterator[Hit]:
     for event, node in triggers(document).items():
-        if event in DANGEROUS:
+        if event in DANGEROUS_TRIGGERS:
             yield Hit(node.line, node.column, f"triggered by {event}, which runs fork-started work with privileges")

@@ -28,7 +28,8 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.github.workflow import SHA, jobs, steps
+from scaffold.checks.github import pinned_ref
+from scaffold.rules.github.workflow import jobs, steps
 
 ID = "unpinned-uses"
 SEVERITY = Severity.HIGH
@@ -40,16 +41,7 @@ def check(document: Document) -> Iterator[Hit]:
     for name, job in jobs(document):
         references = [job.get("uses")] + [step.get("uses") for step in steps(job)]
         for uses in references:
-            if uses is None or uses.text is None or _pinned(uses.text):
+            if uses is None or uses.text is None or pinned_ref(uses.text):
                 continue
             pin = "by digest" if uses.text.startswith("docker://") else "to a commit SHA"
             yield Hit(uses.line, uses.column, f"job {name}: {uses.text} is not pinned {pin}")
-
-
-def _pinned(reference: str) -> bool:
-    if reference.startswith("./"):
-        return True  # an action or workflow of this repository, at this commit
-    if reference.startswith("docker://"):
-        return "@sha256:" in reference
-    _, _, ref = reference.partition("@")
-    return bool(SHA.fullmatch(ref))

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
 from scaffold.rules.github.workflow import action_name, jobs, steps, triggers
 
 ID = "untrusted-checkout"
@@ -47,7 +48,7 @@ _HEAD = re.compile(
 
 
 def check(document: Document) -> Iterator[Hit]:
-    privileged = [event for event in triggers(document) if event in ("pull_request_target", "workflow_run")]
+    privileged = [event for event in triggers(document) if event in DANGEROUS_TRIGGERS]
     if not privileged:
         return
     for name, job in jobs(document):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
-
-SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def jobs(document: Document) -> Iterator[tuple[str, YNode]]:

@@ -13,24 +13,8 @@ from dataclasses import dataclass
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
+from scaffold.checks.gitlab import RESERVED_KEYS
 
-# Top-level keys that are not jobs (``types`` is the old name of ``stages``).
-RESERVED_KEYS = frozenset(
-    {
-        "default",
-        "include",
-        "stages",
-        "types",
-        "variables",
-        "workflow",
-        "image",
-        "services",
-        "cache",
-        "spec",
-        "before_script",
-        "after_script",
-    }
-)
 SHA = re.compile(r"[0-9a-fA-F]{40}")
 _MERGE = "<<"
 _MAX_DEPTH = 12  # GitLab allows 11 levels of extends and 10 of !reference
