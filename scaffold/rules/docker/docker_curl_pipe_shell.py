@@ -35,7 +35,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import instructions
+from scaffold.rules.docker.instructions import run_scripts
 
 ID = "docker-curl-pipe-shell"
 SEVERITY = Severity.HIGH
@@ -52,14 +52,9 @@ _SUBSTITUTION = re.compile(rf"\b(?P<runner>{_RUNNER})\s+(?:-\S+\s+)*(?:<\(|-c\s+
 
 
 def check(document: Document) -> Iterator[Hit]:
-    for instruction in instructions(document):
-        if instruction.keyword != "RUN":
-            continue
-        for text, place in instruction.scripts():
-            if text.lstrip().startswith("#"):
-                continue
-            for pattern in (_PIPE, _SUBSTITUTION):
-                for match in pattern.finditer(text):
-                    line, column = place(match.start())
-                    runner = match.group("runner").rsplit("/", 1)[-1]
-                    yield Hit(line, column, f"RUN pipes a {match.group('tool')} download into {runner} unverified")
+    for text, place in run_scripts(document):
+        for pattern in (_PIPE, _SUBSTITUTION):
+            for match in pattern.finditer(text):
+                line, column = place(match.start())
+                runner = match.group("runner").rsplit("/", 1)[-1]
+                yield Hit(line, column, f"RUN pipes a {match.group('tool')} download into {runner} unverified")

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import expand, global_args, stages
+from scaffold.rules.docker.instructions import external_bases, shown
 
 ID = "docker-latest-tag"
 SEVERITY = Severity.MEDIUM
@@ -41,20 +41,12 @@ KINDS = (Kind.DOCKERFILE,)
 
 
 def check(document: Document) -> Iterator[Hit]:
-    variables = global_args(document)
-    names: set[str] = set()
-    for stage in stages(document):
-        image = stage.image
-        reference = expand(image.text, variables) if image is not None else None
-        if image is not None and reference and reference.lower() != "scratch" and reference.lower() not in names:
-            tag = _tag(reference)
-            if tag in (None, "latest"):
-                shown = image.text if reference == image.text else f"{image.text} ({reference})"
-                problem = "has no tag, so it means latest" if tag is None else "uses the latest tag"
-                line, column = stage.start.position(image.offset)
-                yield Hit(line, column, f"stage {stage.index}: FROM {shown} {problem}")
-        if stage.name is not None:
-            names.add(stage.name)
+    for stage, image, resolved in external_bases(document):
+        tag = _tag(resolved) if resolved else ""  # an ARG without a default cannot be judged
+        if tag in (None, "latest"):
+            problem = "has no tag, so it means latest" if tag is None else "uses the latest tag"
+            line, column = stage.start.position(image.offset)
+            yield Hit(line, column, f"stage {stage.index}: FROM {shown(image, resolved)} {problem}")
 
 
 def _tag(reference: str) -> str | None:

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import Stage, final_chain, stages
+from scaffold.rules.docker.instructions import final_image, final_setting, final_stage_label
 
 ID = "docker-missing-healthcheck"
 SEVERITY = Severity.LOW
@@ -47,24 +47,16 @@ KINDS = (Kind.DOCKERFILE,)
 
 
 def check(document: Document) -> Iterator[Hit]:
-    chain = final_chain(stages(document))
+    chain, stage, last = final_setting(document, "HEALTHCHECK")
     if not chain:
         return
-    for stage in chain:
-        checks = [item for item in stage.body if item.keyword == "HEALTHCHECK"]
-        if checks:
-            last = checks[-1]
-            first = last.args.split(None, 1)[0].upper() if last.args.strip() else ""
-            if first == "NONE":
-                where = "the final stage" if stage is chain[0] else f"the final stage, built from {_name(stage)},"
-                yield Hit(last.line, last.column, f"{where} turns the health check off (HEALTHCHECK NONE)")
-            elif first != "CMD":
-                yield Hit(last.line, last.column, "the final stage's HEALTHCHECK has no CMD")
-            return
-    final = chain[0].start
-    image = chain[0].image.text.partition("@")[0] if chain[0].image is not None else ""
-    yield Hit(final.line, final.column, f"the final stage (FROM {image}) has no HEALTHCHECK")
-
-
-def _name(stage: Stage) -> str:
-    return f"stage {stage.name}" if stage.name else f"stage {stage.index}"
+    if stage is None or last is None:
+        final = chain[0].start
+        yield Hit(final.line, final.column, f"the final stage (FROM {final_image(chain)}) has no HEALTHCHECK")
+        return
+    first = last.args.split(None, 1)[0].upper() if last.args.strip() else ""
+    if first == "NONE":
+        where = final_stage_label(chain, stage)
+        yield Hit(last.line, last.column, f"{where} turns the health check off (HEALTHCHECK NONE)")
+    elif first != "CMD":
+        yield Hit(last.line, last.column, "the final stage's HEALTHCHECK has no CMD")

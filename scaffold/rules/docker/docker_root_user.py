@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.checks.container import is_root_user
-from scaffold.rules.docker.instructions import final_chain, stages
+from scaffold.rules.docker.instructions import final_image, final_setting, final_stage_label
 
 ID = "docker-root-user"
 SEVERITY = Severity.MEDIUM
@@ -46,20 +46,17 @@ KINDS = (Kind.DOCKERFILE,)
 
 
 def check(document: Document) -> Iterator[Hit]:
-    chain = final_chain(stages(document))
+    chain, stage, last = final_setting(document, "USER")
     if not chain:
         return
-    for stage in chain:
-        users = [item for item in stage.body if item.keyword == "USER"]
-        if users:
-            last = users[-1]
-            words = last.words()
-            user = words[0].text if words else ""
-            if is_root_user(user):
-                line, column = last.position(0)
-                where = "the final stage" if stage is chain[0] else f"the final stage, built from stage {stage.name},"
-                yield Hit(line, column, f"{where} runs as root (USER {user})")
-            return
-    final = chain[0].start
-    image = chain[0].image.text.partition("@")[0] if chain[0].image is not None else ""
-    yield Hit(final.line, final.column, f"the final stage (FROM {image}) sets no USER, so it runs as root")
+    if stage is None or last is None:
+        final = chain[0].start
+        yield Hit(
+            final.line, final.column, f"the final stage (FROM {final_image(chain)}) sets no USER, so it runs as root"
+        )
+        return
+    words = last.words()
+    user = words[0].text if words else ""
+    if is_root_user(user):
+        line, column = last.position(0)
+        yield Hit(line, column, f"{final_stage_label(chain, stage)} runs as root (USER {user})")

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import instructions
+from scaffold.rules.docker.instructions import run_scripts
 
 ID = "docker-sudo"
 SEVERITY = Severity.MEDIUM
@@ -48,13 +48,8 @@ _SUDO = re.compile(
 
 
 def check(document: Document) -> Iterator[Hit]:
-    for instruction in instructions(document):
-        if instruction.keyword != "RUN":
-            continue
-        for text, place in instruction.scripts():
-            if text.lstrip().startswith("#"):
-                continue
-            for match in _SUDO.finditer(text):
-                group = "sudo" if match.group("sudo") else "exec"
-                line, column = place(match.start(group))
-                yield Hit(line, column, "RUN uses sudo; run the step as root with USER root instead")
+    for text, place in run_scripts(document):
+        for match in _SUDO.finditer(text):
+            group = "sudo" if match.group("sudo") else "exec"
+            line, column = place(match.start(group))
+            yield Hit(line, column, "RUN uses sudo; run the step as root with USER root instead")

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import DIGEST, expand, global_args, stages
+from scaffold.rules.docker.instructions import DIGEST, external_bases, shown
 
 ID = "docker-unpinned-base"
 SEVERITY = Severity.MEDIUM
@@ -41,16 +41,9 @@ KINDS = (Kind.DOCKERFILE,)
 
 
 def check(document: Document) -> Iterator[Hit]:
-    variables = global_args(document)
-    names: set[str] = set()
-    for stage in stages(document):
-        image = stage.image
-        if image is not None:
-            resolved = expand(image.text, variables)
-            reference = (resolved if resolved is not None else image.text).lower()
-            if reference != "scratch" and reference not in names and not DIGEST.search(reference):
-                shown = image.text if resolved in (None, image.text) else f"{image.text} ({resolved})"
-                line, column = stage.start.position(image.offset)
-                yield Hit(line, column, f"stage {stage.index}: FROM {shown} is not pinned by @sha256 digest")
-        if stage.name is not None:
-            names.add(stage.name)
+    for stage, image, resolved in external_bases(document):
+        if not DIGEST.search((resolved if resolved is not None else image.text).lower()):
+            line, column = stage.start.position(image.offset)
+            yield Hit(
+                line, column, f"stage {stage.index}: FROM {shown(image, resolved)} is not pinned by @sha256 digest"
+            )

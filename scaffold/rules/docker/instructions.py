@@ -197,6 +197,58 @@ def final_chain(all_stages: tuple[Stage, ...]) -> list[Stage]:
         chain.append(parent)
 
 
+def external_bases(document: Document) -> Iterator[tuple[Stage, Word, str | None]]:
+    """Each stage's base that is an image (not ``scratch``, not an earlier stage): the stage, the reference as
+    written, and its value with the global ARGs expanded (None when an ARG has no default)."""
+    variables = global_args(document)
+    names: set[str] = set()
+    for stage in stages(document):
+        image = stage.image
+        if image is not None:
+            resolved = expand(image.text, variables)
+            reference = (resolved if resolved is not None else image.text).lower()
+            if reference != "scratch" and reference not in names:
+                yield stage, image, resolved
+        if stage.name is not None:
+            names.add(stage.name)
+
+
+def shown(image: Word, resolved: str | None) -> str:
+    """A base reference as written, with its expanded value when that differs."""
+    return image.text if resolved in (None, image.text) else f"{image.text} ({resolved})"
+
+
+def final_setting(document: Document, keyword: str) -> tuple[list[Stage], Stage | None, Instruction | None]:
+    """The final stage's chain, and the last ``keyword`` instruction the built image inherits with its stage."""
+    chain = final_chain(stages(document))
+    for stage in chain:
+        found = [item for item in stage.body if item.keyword == keyword]
+        if found:
+            return chain, stage, found[-1]
+    return chain, None, None
+
+
+def final_stage_label(chain: list[Stage], stage: Stage) -> str:
+    """How a message names where a setting comes from: the final stage, or the stage it is built from."""
+    if stage is chain[0]:
+        return "the final stage"
+    return f"the final stage, built from stage {stage.name if stage.name else stage.index},"
+
+
+def final_image(chain: list[Stage]) -> str:
+    """The final stage's base, without a digest, for messages."""
+    return chain[0].image.text.partition("@")[0] if chain[0].image is not None else ""
+
+
+def run_scripts(document: Document) -> Iterator[tuple[str, Callable[[int], Position]]]:
+    """The shell text of every RUN (command and heredoc bodies) that is not a comment, with its position mapper."""
+    for instruction in instructions(document):
+        if instruction.keyword == "RUN":
+            for text, place in instruction.scripts():
+                if not text.lstrip().startswith("#"):
+                    yield text, place
+
+
 @functools.lru_cache(maxsize=32)
 def _stages(text: str) -> tuple[Stage, ...]:
     parsed = _parse(text)
