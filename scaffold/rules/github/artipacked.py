@@ -31,7 +31,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.github.workflow import action_name, jobs, steps
+from scaffold.rules.github.workflow import action_steps, step_input
 
 ID = "artipacked"
 SEVERITY = Severity.MEDIUM
@@ -40,12 +40,7 @@ KINDS = (Kind.WORKFLOW,)
 
 
 def check(document: Document) -> Iterator[Hit]:
-    for name, job in jobs(document):
-        for step in steps(job):
-            uses = step.get("uses")
-            if uses is None or uses.text is None or action_name(uses.text) != "actions/checkout":
-                continue
-            options = step.get("with")
-            persist = options.get("persist-credentials") if options is not None else None
-            if persist is None or persist.text not in ("false", "False", "FALSE"):
-                yield Hit(step.line, step.column, f"job {name}: checkout keeps the token in .git/config")
+    for name, step in action_steps(document, "actions/checkout"):
+        persist = step_input(step, "persist-credentials")
+        if persist is None or persist.text not in ("false", "False", "FALSE"):
+            yield Hit(step.line, step.column, f"job {name}: checkout keeps the token in .git/config")

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.rules.github.workflow import action_name, jobs, steps, triggers
+from scaffold.rules.github.workflow import action_name, jobs, step_input, steps, triggers
 
 ID = "cache-in-release"
 SEVERITY = Severity.HIGH
@@ -87,13 +87,12 @@ def _publishes(document: Document) -> bool:
 
 
 def _restores_cache(action: str, step: YNode) -> bool:
-    options = step.get("with")
-    cache = options.get("cache") if options is not None else None
+    cache = step_input(step, "cache")
     if action in ("actions/cache", "actions/cache/restore"):
         return True
     if action in _CACHE_INPUT:
         return cache is not None and cache.text not in (None, "", "false")
     if action in _CACHE_BY_DEFAULT:
-        disabled = options.get("cache-disabled") if options is not None else None
+        disabled = step_input(step, "cache-disabled")
         return not ((cache is not None and cache.text == "false") or (disabled is not None and disabled.text == "true"))
     return False

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.github.workflow import action_name, jobs, steps
+from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
 
 ID = "template-injection"
 SEVERITY = Severity.HIGH
@@ -53,9 +53,8 @@ def check(document: Document) -> Iterator[Hit]:
         for step in steps(job):
             script = step.get("run")
             uses = step.get("uses")
-            options = step.get("with")
             if uses is not None and uses.text and action_name(uses.text) == "actions/github-script":
-                script = options.get("script") if options is not None else None
+                script = step_input(step, "script")
             if script is None or script.text is None:
                 continue
             seen: dict[str, int] = {}

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
-from scaffold.rules.github.workflow import action_name, jobs, steps, triggers
+from scaffold.rules.github.workflow import action_steps, step_input, triggers
 
 ID = "untrusted-checkout"
 SEVERITY = Severity.HIGH
@@ -51,12 +51,7 @@ def check(document: Document) -> Iterator[Hit]:
     privileged = [event for event in triggers(document) if event in DANGEROUS_TRIGGERS]
     if not privileged:
         return
-    for name, job in jobs(document):
-        for step in steps(job):
-            uses = step.get("uses")
-            if uses is None or uses.text is None or action_name(uses.text) != "actions/checkout":
-                continue
-            options = step.get("with")
-            ref = options.get("ref") if options is not None else None
-            if ref is not None and ref.text is not None and _HEAD.search(ref.text):
-                yield Hit(ref.line, ref.column, f"job {name}: checks out the pull request's code under {privileged[0]}")
+    for name, step in action_steps(document, "actions/checkout"):
+        ref = step_input(step, "ref")
+        if ref is not None and ref.text is not None and _HEAD.search(ref.text):
+            yield Hit(ref.line, ref.column, f"job {name}: checks out the pull request's code under {privileged[0]}")

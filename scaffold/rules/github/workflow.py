@@ -39,3 +39,18 @@ def triggers(document: Document) -> dict[str, YNode]:
 def action_name(uses: str) -> str:
     """``owner/repo[/path]`` without the ref, lowercased."""
     return uses.split("@", 1)[0].lower()
+
+
+def action_steps(document: Document, action: str) -> Iterator[tuple[str, YNode]]:
+    """(job name, step) for every step that uses ``action`` (``owner/repo[/path]``), at any ref."""
+    for name, job in jobs(document):
+        for step in steps(job):
+            uses = step.get("uses")
+            if uses is not None and uses.text is not None and action_name(uses.text) == action:
+                yield name, step
+
+
+def step_input(step: YNode, name: str) -> YNode | None:
+    """The value of one ``with:`` input of a step."""
+    options = step.get("with")
+    return options.get(name) if options is not None else None
