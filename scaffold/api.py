@@ -159,8 +159,7 @@ class DiffResult:
 def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
     """Compare the repository with what its recorded answers and the current kit render. Reads only."""
     record = read_record(path)
-    if (path / STAGING).is_dir():
-        raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
+    _refuse_interrupted(path)
     pack = pack or load_pack()
     _check_versions(record, pack, path)
     rendered = render(pack, validate(record.answers, source=RECORD_PATH))
@@ -213,9 +212,9 @@ def upgrade(
     Nothing is written when the posture would get weaker (unless ``accept_weaker``) or with ``dry_run``.
     """
     record = read_record(path)
+    if dry_run:
+        _refuse_interrupted(path)
     finished = None if dry_run else transaction.finish_interrupted(path)
-    if dry_run and (path / STAGING).is_dir():
-        raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
     if not allow_dirty and not finished:
         repo.require_clean(path, ignore=(STAGING + "/",))
     if finished:
@@ -251,6 +250,11 @@ def upgrade(
     return replace(result, written=True, base_sources=finder.sources)
 
 
+def _refuse_interrupted(path: Path) -> None:
+    if (path / STAGING).is_dir():
+        raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
+
+
 def _store_base(path: Path, files: dict[str, str], pack: Pack) -> None:
     kit_files = {name: text for name, text in files.items() if name != RECORD_PATH}
     try:
@@ -282,7 +286,6 @@ def _check_versions(record: Record, pack: Pack, path: Path) -> None:
 class AdoptResult:
     path: Path
     answers: Answers
-    inferred: Inference
     planned: list[PlannedFile]
     taken: list[str]
     dry_run: bool
@@ -293,26 +296,33 @@ class AdoptResult:
         return [item for item in self.planned if item.change is Change.DIFFERS and item.path not in self.taken]
 
 
-def adopt_layers(*, path: Path, answers_file: Path | None = None, settings: Sequence[str] = ()) -> AnswerLayers:
-    """Answer layers for adopting ``path``: what the repository's files say sits between defaults and the user's."""
+def adopt_layers(
+    *, path: Path, answers_file: Path | None = None, settings: Sequence[str] = ()
+) -> tuple[AnswerLayers, Inference]:
+    """Answer layers for adopting ``path``, with what the repository's files say between the defaults and the user's
+    answers; and the inference itself, whose evidence the CLI shows."""
+    _refuse_adopted(path)
+    inferred = infer_answers(path)
+    layers = collect_layers(output=path, answers_file=answers_file, settings=settings)
+    return replace(layers, inferred=inferred.answers), inferred
+
+
+def _refuse_adopted(path: Path) -> None:
     if (path / RECORD_PATH).exists():
         raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
-    layers = collect_layers(output=path, answers_file=answers_file, settings=settings)
-    return replace(layers, inferred=infer_answers(path).answers)
 
 
 def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_run: bool = False) -> AdoptResult:
     """Write ``.scaffold.yml`` and the kit files a repository lacks; existing files are left alone unless named."""
-    if (path / RECORD_PATH).exists():
-        raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
-    files = render_kit(answers=answers)
+    _refuse_adopted(path)
+    pack = load_pack()
+    files = render_kit(answers=answers, pack=pack)
     unknown = [name for name in take_theirs if name not in files or name == RECORD_PATH]
     if unknown:
         raise UsageError(f"--take-theirs {unknown[0]}: is not a file of this kit")
     check_writable(path)
     planned = plan(path, files)
-    inferred = infer_answers(path)
-    result = AdoptResult(path, answers, inferred, planned, list(take_theirs), dry_run)
+    result = AdoptResult(path, answers, planned, list(take_theirs), dry_run)
     if dry_run:
         return result
     chosen = [
@@ -322,5 +332,5 @@ def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_
     ]
     write_atomically(path, chosen)
     with contextlib.suppress(UsageError):
-        _store_base(path, files, load_pack())
+        _store_base(path, files, pack)
     return result

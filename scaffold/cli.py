@@ -314,12 +314,12 @@ def _run_adopt(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.writer import Change, text_diff
 
-    layers = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
+    layers, inferred = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
     answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
     result = api.adopt(path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run)
     out = sys.stdout
-    for key, reason in result.inferred.evidence.items():
-        out.write(f"inferred {key}: {result.inferred.answers.get(key)} ({reason})\n")
+    for key, reason in inferred.evidence.items():
+        out.write(f"inferred {key}: {inferred.answers.get(key)} ({reason})\n")
     for item in result.planned:
         if item.change is Change.DIFFERS and item.path not in result.taken:
             out.write(f"     kept  {item.path}  (exists; differs from the kit, see the diff)\n")

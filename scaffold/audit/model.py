@@ -6,24 +6,28 @@ import enum
 from dataclasses import dataclass
 
 
-class Severity(enum.IntEnum):
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
+class _Level(enum.IntEnum):
+    """An ordered low/medium/high scale, shown in lower case."""
 
     @property
     def label(self) -> str:
         return self.name.lower()
 
 
-class Confidence(enum.IntEnum):
+class Severity(_Level):
+    """How bad a finding is when it is real."""
+
     LOW = 1
     MEDIUM = 2
     HIGH = 3
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
+
+class Confidence(_Level):
+    """How sure the rule is that the finding is real."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
 
 
 class Kind(enum.Enum):

@@ -76,7 +76,7 @@ def _describe(rule: Rule) -> dict[str, Any]:
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {
             "security-severity": _SCORE[rule.severity],
-            "precision": {3: "high", 2: "medium", 1: "low"}[int(rule.confidence)],
+            "precision": rule.confidence.label,
             "tags": ["security"],
         },
     }
