@@ -33,9 +33,9 @@ def safe_target(root: Path, relative: str) -> Path:
     target = root / relative
     real_parent = target.parent.resolve()
     if not real_parent.is_relative_to(root.resolve()):
-        raise UsageError(f"--output: '{relative}' would be written outside {root} through a symlink")
+        raise UsageError(f"{root}: '{relative}' would be written outside it through a symlink")
     if target.is_symlink():
-        raise UsageError(f"--output: '{relative}' is a symlink; refusing to write through it")
+        raise UsageError(f"{root}: '{relative}' is a symlink; refusing to write through it")
     return target
 
 
