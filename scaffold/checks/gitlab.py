@@ -22,7 +22,7 @@ RESERVED_KEYS = frozenset(
     | {"before_script", "after_script"}
 )
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", re.IGNORECASE)
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", re.IGNORECASE)
 _VARIABLE_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 _PROTECTED = re.compile(r"\$CI_COMMIT_REF_PROTECTED\s*==\s*[\"']true[\"']|\$CI_COMMIT_TAG\b")
 _SIGSTORE_TOKEN = "SIGSTORE_ID_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -194,7 +194,7 @@ def scoped_secrets(files: Files) -> list[str]:
     return [
         f"{where} sets {name} to a literal value; use a protected, masked CI/CD variable"
         for where, name, value in _variables(_pipeline(files))
-        if _SECRET_NAME.search(name) and not _VARIABLE_REFERENCE.fullmatch(str(value))
+        if SECRET_NAME.search(name) and not _VARIABLE_REFERENCE.fullmatch(str(value))
     ]
 
 
