@@ -224,6 +224,32 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--select", action="append", default=[], metavar="RULE", help="run only these rules")
     audit.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never run these rules")
     audit.add_argument("--min-severity", choices=("low", "medium", "high"), help="report only findings at or above it")
+
+    harden = commands.add_parser(
+        "harden",
+        help="fix insecure CI/CD files in place, keeping comments and layout",
+        description=_paragraph(
+            "Make the fixes that scaffold's audit rules know (docs/checks.md says which rules have one): pin actions "
+            "and images to verified commits and digests, least-privilege token permissions, persist-credentials: "
+            "false, expressions moved out of scripts into env:, timeouts and concurrency, a non-root USER. Each "
+            "fix is a small text edit, so comments, key order, quoting and blank lines stay as they were, and a "
+            "file with nothing to fix is left byte for byte. By default the diff is shown and nothing is written. "
+            "--fix=safe (the default) makes only fixes that cannot change what a working pipeline does; --fix=all "
+            "adds the unsafe ones, each reported with its risk. A file that cannot be parsed is never written. "
+            "Exit 0 when nothing is left to do, 1 when changes are not yet written or findings remain that need "
+            "--fix=all or a hand fix, 2 for bad input or a file that could not be read or parsed."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    harden.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
+    harden.add_argument(
+        "--fix", choices=("safe", "all"), default="safe", help="which fixes to make: safe (default) or all"
+    )
+    harden.add_argument("--write", action="store_true", help="write the changes (default: show the diff only)")
+    harden.add_argument("--format", choices=("plain", "json"), default="plain", help="report format")
+    harden.add_argument("--select", action="append", default=[], metavar="RULE", help="fix only these rules")
+    harden.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never apply these rules' fixes")
+    harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     return parser
 
 
@@ -342,9 +368,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     from scaffold.audit import settings
     from scaffold.audit.runner import audit_paths
 
-    missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
-    if missing:
-        raise UsageError(f"{missing[0]}: no such file or folder")
+    _require_paths(args.paths)
     config = settings.load(Path(), select=args.select, ignore=args.ignore, min_severity=args.min_severity)
     report = audit_paths(args.paths, config)
     module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
@@ -355,7 +379,39 @@ def _run_audit(args: argparse.Namespace) -> int:
     return 1 if report.findings else 0
 
 
-_COMMANDS = {"new": _run_new, "diff": _run_diff, "upgrade": _run_upgrade, "adopt": _run_adopt, "audit": _run_audit}
+def _run_harden(args: argparse.Namespace) -> int:
+    from scaffold.audit import settings
+    from scaffold.harden import report
+    from scaffold.harden.model import Safety
+    from scaffold.harden.runner import harden_paths
+
+    _require_paths(args.paths)
+    config = settings.load(Path(), select=args.select, ignore=args.ignore)
+    level = Safety.UNSAFE if args.fix == "all" else Safety.SAFE
+    result = harden_paths(args.paths, level, config, write=args.write)
+    if args.format == "json":
+        sys.stdout.write(report.as_json(result))
+    else:
+        sys.stdout.write(report.plain(result, colour=_colour(args)))
+    if result.errors:
+        return 2
+    return 1 if result.left_to_do else 0
+
+
+def _require_paths(paths: Sequence[Path]) -> None:
+    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder")
+
+
+_COMMANDS = {
+    "new": _run_new,
+    "diff": _run_diff,
+    "upgrade": _run_upgrade,
+    "adopt": _run_adopt,
+    "audit": _run_audit,
+    "harden": _run_harden,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from scaffold.audit.model import FileError, Finding, Kind
 from scaffold.audit.suppression import suppressed, suppressions
 from scaffold.rules import REGISTRY, Rule
 
-_YAML_KINDS = {Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT}
+YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
 
 
 @dataclass
@@ -38,37 +38,34 @@ def audit_tree(files: Mapping[str, str], config: AuditConfig | None = None, rule
 def audit_paths(paths: Sequence[Path], config: AuditConfig | None = None, rules: Sequence[Rule] = REGISTRY) -> Report:
     """Audit files and folders on disk. A folder is searched; a file is audited if its name gives its kind."""
     report = Report()
-    for given in paths:
-        if given.is_dir():
-            targets = [
-                (path, path.relative_to(given).as_posix(), given / path.relative_to(given))
-                for path in sources.discover(given)
-            ]
+    for item in sources.documents(paths):
+        if isinstance(item, FileError):
+            report.errors.append(item)
         else:
-            targets = [(given, given.as_posix(), given)]
-        for path, relative, shown in targets:
-            kind = sources.classify(relative)
-            if kind is None:
-                report.errors.append(FileError(str(shown), "is not a kind of file scaffold audits"))
-                continue
-            text = sources.read(path, str(shown))
-            if isinstance(text, FileError):
-                report.errors.append(text)
-                continue
-            _audit_one(Document(str(shown), kind, text), config or AuditConfig(), rules, report)
+            _, shown, kind, text = item
+            _audit_one(Document(shown, kind, text), config or AuditConfig(), rules, report)
     return report
+
+
+def parse_error(document: Document) -> FileError | None:
+    """Why a YAML file cannot be checked (parsed once here, before any rule), or None."""
+    if document.kind not in YAML_KINDS:
+        return None
+    try:
+        document.yaml  # noqa: B018 - the parse is cached on the document for the rules
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        return FileError(document.path, f"is not valid YAML{where}")
+    return None
 
 
 def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report) -> None:
     report.files += 1
-    if document.kind in _YAML_KINDS:
-        try:
-            document.yaml  # noqa: B018 - parse once, before any rule, to report invalid YAML as a file error
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            report.errors.append(FileError(document.path, f"is not valid YAML{where}"))
-            return
+    error = parse_error(document)
+    if error is not None:
+        report.errors.append(error)
+        return
     by_line = suppressions(document.lines)
     for rule in rules:
         if document.kind not in rule.kinds or not config.runs(rule.id) or rule.severity < config.min_severity:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from scaffold.audit.model import FileError, Kind
@@ -70,3 +70,24 @@ def read(path: Path, shown: str) -> str | FileError:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return FileError(shown, "is not UTF-8 text")
+
+
+def documents(paths: Sequence[Path]) -> Iterator[tuple[Path, str, Kind, str] | FileError]:
+    """(file on disk, path as shown, kind, text) for every file to check under ``paths``, or a per-file error.
+
+    A folder is searched; a file is taken when its name gives its kind.
+    """
+    for given in paths:
+        if given.is_dir():
+            found = [
+                (path, given / path.relative_to(given), path.relative_to(given).as_posix()) for path in discover(given)
+            ]
+        else:
+            found = [(given, given, given.as_posix())]
+        for path, shown, relative in found:
+            kind = classify(relative)
+            if kind is None:
+                yield FileError(str(shown), "is not a kind of file scaffold audits")
+                continue
+            text = read(path, str(shown))
+            yield text if isinstance(text, FileError) else (path, str(shown), kind, text)

@@ -21,17 +21,19 @@ audit:
   min_severity: medium
 ```
 
+`scaffold harden` makes the fixes listed in the "fix" column: safe ones by default, unsafe ones with `--fix=all`.
+
 This file is generated from the rules' documentation; do not edit it by hand.
 
-| rule | files | severity | confidence | what it finds |
-|---|---|---|---|---|
+| rule | files | severity | confidence | fix | what it finds |
+|---|---|---|---|---|---|
 """
 
 
 def render(rules: Sequence[Rule] = REGISTRY) -> str:
     rows = [
         f"| [`{rule.id}`](#{rule.id}) | {', '.join(sorted(kind.value for kind in rule.kinds))} | "
-        f"{rule.severity.label} | {rule.confidence.label} | {rule.summary} |"
+        f"{rule.severity.label} | {rule.confidence.label} | {rule.fix_safety or '-'} | {rule.summary} |"
         for rule in rules
     ]
     sections = [f"## {rule.id}\n\n" + rule.doc.replace("\n## ", "\n### ").replace("## ", "### ", 1) for rule in rules]

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+
+if TYPE_CHECKING:
+    from scaffold.harden.model import Proposal
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
@@ -20,6 +24,8 @@ class Rule:
     kinds: frozenset[Kind]
     check: Callable[[Document], Iterable[Hit]]
     doc: str
+    fix: Callable[[Document], Iterable[Proposal]] | None = None
+    fix_safety: str = ""
 
     @property
     def summary(self) -> str:
@@ -36,4 +42,6 @@ def rule_from_module(module: ModuleType) -> Rule:
         kinds=frozenset(module.KINDS),
         check=module.check,
         doc=(module.__doc__ or "").strip(),
+        fix=getattr(module, "fix", None),
+        fix_safety=getattr(module, "FIX_SAFETY", ""),
     )

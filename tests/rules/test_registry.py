@@ -23,7 +23,10 @@ def test_ids_are_unique_and_kebab_case() -> None:
 @pytest.mark.parametrize("rule", REGISTRY, ids=IDS)
 def test_documentation_has_every_section_in_order(rule: Rule) -> None:
     headings = re.findall(r"^## (.+)$", rule.doc, re.MULTILINE)
-    assert headings == list(SECTIONS)
+    expected = list(SECTIONS)
+    if rule.fix is not None:  # a rule with a fix says what it does and when it is unsafe, before its references
+        expected.insert(expected.index("References"), "Fix")
+    assert headings == expected
     for section in re.split(r"^## .+$", rule.doc, flags=re.MULTILINE)[1:]:
         assert section.strip(), f"{rule.id}: an empty section"
     assert rule.summary.endswith(".") and len(rule.summary) > 20
@@ -33,3 +36,11 @@ def test_every_rule_has_fixtures_and_every_fixture_folder_a_rule() -> None:
     assert sorted(path.name for path in FIXTURES.iterdir()) == sorted(IDS)
     for rule_id in IDS:
         assert (FIXTURES / rule_id / "good").is_dir() and (FIXTURES / rule_id / "bad").is_dir(), rule_id
+
+
+@pytest.mark.parametrize("rule", REGISTRY, ids=IDS)
+def test_a_rule_with_a_fix_says_how_safe_it_is(rule: Rule) -> None:
+    if rule.fix is None:
+        assert rule.fix_safety == ""
+    else:
+        assert rule.fix_safety.split(";")[0] in ("safe", "unsafe"), rule.fix_safety

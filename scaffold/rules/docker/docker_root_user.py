@@ -25,6 +25,10 @@ CMD ["python", "/app/main.py"]
 ```
 A numeric UID/GID needs no entry in `/etc/passwd` and lets Kubernetes' `runAsNonRoot` verify it.
 
+## Fix
+`scaffold harden --fix=all` ends the file with `USER 10001:10001`. It is unsafe because the program may need root
+at run time (a port below 1024, files owned by root); check that the image still starts.
+
 ## References
 - CIS Docker Benchmark 4.1, "Ensure that a user for the container has been created"
 - hadolint DL3002; Checkov CKV_DOCKER_3
@@ -37,12 +41,15 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.checks.container import is_root_user
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.docker.instructions import final_image, final_setting, final_stage_label
 
 ID = "docker-root-user"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.DOCKERFILE,)
+FIX_SAFETY = "unsafe"
+NON_ROOT = "10001:10001"
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -60,3 +67,19 @@ def check(document: Document) -> Iterator[Hit]:
     if is_root_user(user):
         line, column = last.position(0)
         yield Hit(line, column, f"{final_stage_label(chain, stage)} runs as root (USER {user})")
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden.edits import newline
+
+    for hit in check(document):
+        text = document.text.rstrip()
+        if not text or text.endswith("\\"):
+            yield Unfixable(hit.line, "the file does not end on a complete instruction; add USER by hand")
+            return
+        end = newline(document.text)
+        gap = "" if document.text.endswith("\n") else end
+        edit = TextEdit(len(document.text), len(document.text), f"{gap}USER {NON_ROOT}{end}")
+        yield Fix(
+            hit.line, f"run the final stage as USER {NON_ROOT}", Safety.UNSAFE, (edit,), "the program may need root"
+        )

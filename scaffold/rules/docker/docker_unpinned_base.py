@@ -21,6 +21,11 @@ FROM python:3.13-slim-trixie@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba37
 ```
 Keep the tag in front of the digest for readers, and let Dependabot or Renovate update the digest.
 
+## Fix
+`scaffold harden` adds the digest to a base image whose tag is in scaffold's pins file, as `image:tag@sha256:...`,
+the digest verified from the image's published source. Other images are reported: find their digest with
+`crane digest` or `docker buildx imagetools inspect` and add it by hand.
+
 ## References
 - CIS Docker Benchmark 4.2, "Ensure that containers use only trusted base images"
 - OpenSSF Scorecard Pinned-Dependencies (container images); hadolint DL3006/DL3007
@@ -32,12 +37,14 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.docker.instructions import DIGEST, external_bases, shown
 
 ID = "docker-unpinned-base"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.DOCKERFILE,)
+FIX_SAFETY = "safe"
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -47,3 +54,25 @@ def check(document: Document) -> Iterator[Hit]:
             yield Hit(
                 line, column, f"stage {stage.index}: FROM {shown(image, resolved)} is not pinned by @sha256 digest"
             )
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden import image_pins
+    from scaffold.harden.edits import line_starts
+
+    starts = line_starts(document.text)
+    for stage, image, resolved in external_bases(document):
+        if DIGEST.search((resolved if resolved is not None else image.text).lower()):
+            continue
+        line, column = stage.start.position(image.offset)
+        pin = image_pins.lookup(image.text) if resolved is None else None
+        if pin is None:
+            yield Unfixable(
+                line, f"FROM {shown(image, resolved)}: no verified digest in scaffold's pins; add it by hand"
+            )
+            continue
+        end = starts[line - 1] + column - 1 + len(image.text)
+        if document.text[end - len(image.text) : end] != image.text:
+            yield Unfixable(line, f"FROM {image.text}: the reference is split across lines; add the digest by hand")
+            continue
+        yield Fix(line, f"pin FROM {image.text} to {pin.digest}", Safety.SAFE, (TextEdit(end, end, "@" + pin.digest),))

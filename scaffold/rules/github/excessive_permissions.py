@@ -26,6 +26,13 @@ jobs:
       contents: read  # check out the repository
 ```
 
+## Fix
+`scaffold harden` sets `permissions: {}` at the top and gives each job that has no permissions of its own (or has
+`write-all`/`read-all`) the scopes its steps need, each with a comment naming the step that needs it. The needs come
+from scaffold's table of known actions and `run:` commands. A job with a step the table does not know (an unknown
+action, a reusable workflow, a script that uses the token) still gets a block, but the fix is then unsafe: review
+it. A top-level block that grants write scopes is reported, not rewritten, so that no comment in it is lost.
+
 ## References
 - GitHub, "Automatic token authentication: modifying the permissions for the GITHUB_TOKEN"
 - zizmor `excessive-permissions`; OpenSSF Scorecard Token-Permissions; checkov CKV2_GHA_1
@@ -38,12 +45,14 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.github.workflow import jobs
 
 ID = "excessive-permissions"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+FIX_SAFETY = "safe; unsafe when a job has a step whose needs are not known"
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -82,3 +91,61 @@ def _broad(permissions: YNode, owner: str, *, top_level: bool) -> Iterator[Hit]:
     for scope, value in permissions.items():
         if value.text == "write":
             yield Hit(value.line, value.column, f"{scope}: write at the top level reaches every job; grant it per job")
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden import yaml_edit
+    from scaffold.harden.permissions import job_needs
+
+    root = document.yaml
+    jobs_key = root.key("jobs") if root is not None else None
+    if root is None or jobs_key is None:
+        return
+    top = root.get("permissions")
+    if top is not None and top.is_mapping:
+        if any(value.text == "write" for _, value in top.items()):
+            yield Unfixable(top.line, "move the top-level write scopes to the jobs that need them")
+        return
+    unsure: list[str] = []
+    names = {key.text: key.line for key, _ in (root.get("jobs") or root).entries()}
+    for name, job in jobs(document):
+        own = job.get("permissions")
+        if own is not None and own.text not in ("write-all", "read-all"):
+            continue
+        needs = job_needs(job)
+        if own is None:
+            anchor = job.key("steps") or job.key("uses")
+            edit = yaml_edit.insert_before_key(document, anchor, needs.lines()) if anchor is not None else None
+            edit = edit or yaml_edit.append_entry(document, job, needs.lines())
+        else:
+            edit = yaml_edit.replace_scalar(document, own, needs.flow())
+        line = own.line if own is not None else names[name]
+        if edit is None:
+            unsure.append(name)
+            yield Unfixable(line, f"job {name}: its layout leaves no place to add permissions")
+            continue
+        risk = "; ".join(needs.unknown)
+        if risk:
+            unsure.append(name)
+        grant = needs.flow() if needs.scopes else "no scopes"
+        yield Fix(line, f"job {name}: grant {grant}", Safety.UNSAFE if risk else Safety.SAFE, (edit,), risk)
+    yield from _top_level(document, top, jobs_key, unsure)
+
+
+def _top_level(document: Document, top: YNode | None, jobs_key: YNode, unsure: list[str]) -> Iterator[Proposal]:
+    from scaffold.harden import yaml_edit
+
+    edit: TextEdit | None
+    if top is None:
+        row = jobs_key.node.start_mark.line
+        spaced = row > 0 and not document.lines[row - 1].strip()
+        edit = yaml_edit.insert_before_key(document, jobs_key, ["permissions: {}"], blank_after=spaced)
+    elif top.text in ("write-all", "read-all"):
+        edit = yaml_edit.replace_scalar(document, top, "{}")
+    else:
+        return
+    if edit is None:
+        return
+    line = top.line if top is not None else jobs_key.line
+    risk = f"jobs {', '.join(unsure)} may need scopes scaffold cannot tell" if unsure else ""
+    yield Fix(line, "set permissions: {} at the top level", Safety.UNSAFE if unsure else Safety.SAFE, (edit,), risk)

@@ -22,6 +22,17 @@ concurrency:
 ```
 Release and deploy workflows usually want `cancel-in-progress: false`, so a started deploy finishes.
 
+## Fix
+`scaffold harden --fix=all` adds a group per workflow and ref that cancels superseded pull-request runs only:
+
+```yaml
+concurrency:
+  group: ${{ github.workflow }}-${{ github.ref }}
+  cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+```
+It is unsafe because a run waiting in the group replaces the one waiting before it, which a deployment queue may
+not want. A reusable workflow (`on: workflow_call`) is left to its caller, since the group would be the caller's.
+
 ## References
 - GitHub, "Control the concurrency of workflows and jobs"
 - zizmor `concurrency-limits`
@@ -33,12 +44,19 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.github.workflow import jobs
+from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
+from scaffold.rules.github.workflow import jobs, triggers
 
 ID = "missing-concurrency"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+FIX_SAFETY = "unsafe"
+GROUP = (
+    "concurrency:",
+    "  group: ${{ github.workflow }}-${{ github.ref }}",
+    "  cancel-in-progress: ${{ github.event_name == 'pull_request' }}",
+)
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -50,3 +68,22 @@ def check(document: Document) -> Iterator[Hit]:
         return
     where = root.key("jobs") or root
     yield Hit(where.line, where.column, "the workflow has no concurrency group; superseded runs are not cancelled")
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden import yaml_edit
+
+    root = document.yaml
+    for hit in check(document):
+        if "workflow_call" in triggers(document):
+            yield Unfixable(hit.line, "a reusable workflow: set concurrency in the workflows that call it")
+            return
+        key = root.key("jobs") if root is not None else None
+        if key is None:
+            return
+        row = key.node.start_mark.line
+        spaced = row > 0 and not document.lines[row - 1].strip()
+        edit = yaml_edit.insert_before_key(document, key, GROUP, blank_after=spaced)
+        if edit is not None:
+            risk = "a queued run replaces the one queued before it"
+            yield Fix(hit.line, "cancel superseded pull-request runs", Safety.UNSAFE, (edit,), risk)

@@ -21,6 +21,10 @@ jobs:
     timeout-minutes: 15
 ```
 
+## Fix
+`scaffold harden --fix=all` gives each such job `timeout-minutes: 60`. It is unsafe because a job that really takes
+longer would now fail; adjust the number to the job.
+
 ## References
 - GitHub, "Workflow syntax: jobs.<job_id>.timeout-minutes"
 - OWASP CI/CD Security Risks, CICD-SEC-10 (insufficient logging and visibility) and resource abuse
@@ -32,12 +36,15 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.github.workflow import jobs
 
 ID = "missing-timeout"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+FIX_SAFETY = "unsafe"
+TIMEOUT = 60
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -50,3 +57,20 @@ def check(document: Document) -> Iterator[Hit]:
         if job.get("timeout-minutes") is None:
             where = keys[name]
             yield Hit(where.line, where.column, f"job {name} has no timeout-minutes")
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden import yaml_edit
+
+    for hit in check(document):
+        name = hit.message.split()[1]
+        job = dict(jobs(document))[name]
+        entry = [f"timeout-minutes: {TIMEOUT}"]
+        steps = job.key("steps")
+        edit = yaml_edit.insert_before_key(document, steps, entry) if steps is not None else None
+        edit = edit or yaml_edit.append_entry(document, job, entry)
+        if edit is None:
+            yield Unfixable(hit.line, f"job {name}: a flow mapping; add timeout-minutes by hand")
+            continue
+        risk = "a job that needs longer will fail"
+        yield Fix(hit.line, f"job {name}: timeout-minutes: {TIMEOUT}", Safety.UNSAFE, (edit,), risk)

@@ -30,6 +30,10 @@ test:
 ```
 Keep the tag in a comment or next to the digest (`image:tag@sha256:...`) for readers and Renovate.
 
+## Fix
+`scaffold harden` adds the digest to an image whose tag is in scaffold's pins file (`image:tag@sha256:...`). Other
+images, and references built from variables, are reported and left alone.
+
 ## References
 - GitLab documentation, "Pipeline security" (`doc/ci/pipeline_security`)
 - OpenSSF Scorecard Pinned-Dependencies (the same idea for Dockerfiles); checkov CKV_GITLABCI_3 only lists images
@@ -43,17 +47,40 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.gitlab.pipeline import get, holders, resolve, root
 
 ID = "gitlab-unpinned-image"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+FIX_SAFETY = "safe"
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 def check(document: Document) -> Iterator[Hit]:
+    for label, what, node, reference in _unpinned(document):
+        variable = "$" in reference
+        problem = "is built from variables and has no digest" if variable else "is not pinned by @sha256 digest"
+        yield Hit(node.line, node.column, f"{label}: {what} {reference} {problem}")
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.harden import image_pins
+
+    for label, what, node, reference in _unpinned(document):
+        pin = image_pins.lookup(reference)
+        raw = document.text[node.node.start_mark.index : node.node.end_mark.index]
+        if pin is None or raw.count(reference) != 1:
+            yield Unfixable(node.line, f"{label}: {what} {reference}: no verified digest in scaffold's pins")
+            continue
+        end = node.node.start_mark.index + raw.index(reference) + len(reference)
+        edit = TextEdit(end, end, "@" + pin.digest)
+        yield Fix(node.line, f"{label}: pin {what} {reference} to {pin.digest}", Safety.SAFE, (edit,))
+
+
+def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
     top = root(document)
     seen: set[tuple[int, int]] = set()
     for label, holder in holders(document):
@@ -66,11 +93,8 @@ def check(document: Document) -> Iterator[Hit]:
                 continue
             seen.add((node.line, node.column))
             reference = node.text.strip()
-            if DIGEST.search(reference):
-                continue
-            variable = "$" in reference
-            problem = "is built from variables and has no digest" if variable else "is not pinned by @sha256 digest"
-            yield Hit(node.line, node.column, f"{label}: {what} {reference} {problem}")
+            if not DIGEST.search(reference):
+                yield label, what, node, reference
 
 
 def _name(top: YNode | None, node: YNode | None) -> YNode | None:

@@ -1,0 +1,104 @@
+"""Harden files on disk or in memory, and write the results atomically when asked."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.audit import sources
+from scaffold.audit.config import AuditConfig
+from scaffold.audit.document import Document
+from scaffold.audit.model import FileError
+from scaffold.audit.runner import parse_error
+from scaffold.errors import UsageError
+from scaffold.harden.engine import FileResult, harden_document
+from scaffold.harden.model import Safety
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class HardenReport:
+    results: list[FileResult] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[FileResult]:
+        return [result for result in self.results if result.changed]
+
+    @property
+    def left_to_do(self) -> bool:
+        """Whether anything remains: changes not written, fixes held back, or findings no fix covers."""
+        pending = any(result.path not in self.written for result in self.changed)
+        return pending or any(result.held or result.notes for result in self.results)
+
+
+def harden_tree(
+    files: Mapping[str, str], level: Safety = Safety.SAFE, config: AuditConfig | None = None
+) -> HardenReport:
+    """Harden in-memory files ({repository-relative path: text}); nothing is written."""
+    report = HardenReport()
+    for path, text in sorted(files.items()):
+        kind = sources.classify(path)
+        if kind is not None:
+            _harden_one(Document(path, kind, text), level, config, report)
+    return report
+
+
+def harden_paths(
+    paths: Sequence[Path], level: Safety = Safety.SAFE, config: AuditConfig | None = None, *, write: bool = False
+) -> HardenReport:
+    """Harden files and folders on disk; with ``write``, replace each changed file atomically."""
+    report = HardenReport()
+    on_disk: dict[str, Path] = {}
+    for item in sources.documents(paths):
+        if isinstance(item, FileError):
+            report.errors.append(item)
+            continue
+        path, shown, kind, text = item
+        on_disk[shown] = path
+        _harden_one(Document(shown, kind, text), level, config, report)
+    if write:
+        for result in report.changed:
+            replace_file(on_disk[result.path], result.after)
+            report.written.append(result.path)
+    return report
+
+
+def _harden_one(document: Document, level: Safety, config: AuditConfig | None, report: HardenReport) -> None:
+    error = parse_error(document)
+    if error is not None:
+        report.errors.append(FileError(error.path, f"{error.message}; not changed"))
+        return
+    report.results.append(harden_document(document, level, config))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Replace a file's content through a temp file in its folder and a rename, keeping its mode and a leading BOM.
+
+    A symlink is followed, so the file it points to changes and the link stays a link.
+    """
+    target = path.resolve()
+    try:
+        with target.open("rb") as stream:
+            bom = _BOM if stream.read(3) == _BOM else b""
+        mode = target.stat().st_mode & 0o7777
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(bom + text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temp_name).chmod(mode)
+        Path(temp_name).replace(target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            Path(temp_name).unlink()
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
