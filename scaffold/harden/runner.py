@@ -17,6 +17,7 @@ from scaffold.audit.runner import parse_error
 from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
 from scaffold.harden.model import Safety
+from scaffold.rules import REGISTRY, Rule
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -39,14 +40,17 @@ class HardenReport:
 
 
 def harden_tree(
-    files: Mapping[str, str], level: Safety = Safety.SAFE, config: AuditConfig | None = None
+    files: Mapping[str, str],
+    level: Safety = Safety.SAFE,
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
 ) -> HardenReport:
     """Harden in-memory files ({repository-relative path: text}); nothing is written."""
     report = HardenReport()
     for path, text in sorted(files.items()):
         kind = sources.classify(path)
         if kind is not None:
-            _harden_one(Document(path, kind, text), level, config, report)
+            _harden_one(Document(path, kind, text), level, config, report, rules)
     return report
 
 
@@ -70,12 +74,18 @@ def harden_paths(
     return report
 
 
-def _harden_one(document: Document, level: Safety, config: AuditConfig | None, report: HardenReport) -> None:
+def _harden_one(
+    document: Document,
+    level: Safety,
+    config: AuditConfig | None,
+    report: HardenReport,
+    rules: Sequence[Rule] = REGISTRY,
+) -> None:
     error = parse_error(document)
     if error is not None:
         report.errors.append(FileError(error.path, f"{error.message}; not changed"))
         return
-    report.results.append(harden_document(document, level, config))
+    report.results.append(harden_document(document, level, config, rules))
 
 
 def replace_file(path: Path, text: str) -> None:

@@ -65,11 +65,14 @@ def fix(document: Document) -> Iterator[Proposal]:
         if DIGEST.search((resolved if resolved is not None else image.text).lower()):
             continue
         line, column = stage.start.position(image.offset)
-        pin = image_pins.lookup(image.text) if resolved is None else None
+        pin = image_pins.lookup(image.text)
         if pin is None:
-            yield Unfixable(
-                line, f"FROM {shown(image, resolved)}: no verified digest in scaffold's pins; add it by hand"
+            why = (
+                "comes from an ARG: pin the ARG's value"
+                if "$" in image.text
+                else "no verified digest in scaffold's pins"
             )
+            yield Unfixable(line, f"FROM {shown(image, resolved)}: {why}; add the digest by hand")
             continue
         end = starts[line - 1] + column - 1 + len(image.text)
         if document.text[end - len(image.text) : end] != image.text:

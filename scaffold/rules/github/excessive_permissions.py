@@ -127,8 +127,9 @@ def fix(document: Document) -> Iterator[Proposal]:
         risk = "; ".join(needs.unknown)
         if risk:
             unsure.append(name)
-        grant = needs.flow() if needs.scopes else "no scopes"
-        yield Fix(line, f"job {name}: grant {grant}", Safety.UNSAFE if risk else Safety.SAFE, (edit,), risk)
+        yield Fix(
+            line, f"job {name}: permissions {needs.flow()}", Safety.UNSAFE if risk else Safety.SAFE, (edit,), risk
+        )
     yield from _top_level(document, top, jobs_key, unsure)
 
 

@@ -222,7 +222,7 @@ def _reference(shell: str, variable: str, context: str) -> str:
         return f"$env:{variable}"
     if shell == "cmd":
         return f"%{variable}%"
-    return {"single": f"'\"${{{variable}}}\"'", "plain": f"\"${{{variable}}}\""}.get(context, f"${{{variable}}}")
+    return {"single": f"'\"${{{variable}}}\"'", "plain": f'"${{{variable}}}"'}.get(context, f"${{{variable}}}")
 
 
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*([A-Za-z_]\w*)")
