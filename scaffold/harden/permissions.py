@@ -82,7 +82,8 @@ def _action(uses: str, step: YNode, needs: JobNeeds) -> None:
     for condition in entry.get("when") or []:
         value = inputs.get(condition["input"]) if inputs is not None else None
         if _holds(condition, value.text if value is not None else None):
-            needs.grant(dict(condition["add"]), f"{name} with {condition['input']}")
+            given = "without" if "absent" in condition else "with"
+            needs.grant(dict(condition["add"]), f"{name} {given} {condition['input']}")
 
 
 def _holds(condition: dict[str, Any], value: str | None) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
@@ -17,21 +17,24 @@ from scaffold.harden.model import TextEdit
 
 
 def indent_unit(document: Document) -> int:
-    """How far the file indents a nested mapping, read from the keys under ``jobs:`` (2 when unknown)."""
+    """How far the file indents a nested block mapping: the column of the job names under ``jobs:`` (else 2)."""
     root = document.yaml
     section = root.get("jobs") if root is not None else None
-    for key, job in section.entries() if section is not None else []:
-        for inner, _ in job.entries():
-            step = inner.node.start_mark.column - key.node.start_mark.column
-            if step > 0:
-                return int(step)
+    if section is not None and is_block_mapping(section):
+        return key_column(section) or 2
     return 2
 
 
 def block(lines: Sequence[str], indent: int, document: Document) -> str:
-    """Lines of YAML, each indented by ``indent`` spaces and ended with the file's newline."""
+    """Lines of YAML written with two-space steps, placed at ``indent`` and re-indented to the file's own step,
+    each ended with the file's newline."""
     end = newline(document.text)
-    return "".join(" " * indent + line + end for line in lines)
+    unit = indent_unit(document)
+    out = []
+    for line in lines:
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        out.append(" " * (indent + depth * unit) + line.lstrip(" ") + end)
+    return "".join(out)
 
 
 def last_content_line(document: Document, node: YNode, floor: int) -> int:
@@ -45,6 +48,8 @@ def last_content_line(document: Document, node: YNode, floor: int) -> int:
     lines = document.lines
     ends_before = mark.line >= len(lines) or not lines[mark.line][: mark.column].strip()
     index = min(mark.line - 1 if ends_before else mark.line, len(lines) - 1)
+    if _keeps_trailing_lines(document, node):
+        return index  # a ``|+`` or ``>+`` scalar ends the node: its trailing blank lines are part of its value
     while index > node.node.start_mark.line:
         line = lines[index]
         stripped = line.strip()
@@ -52,6 +57,17 @@ def last_content_line(document: Document, node: YNode, floor: int) -> int:
             break
         index -= 1
     return index
+
+
+def _keeps_trailing_lines(document: Document, node: YNode) -> bool:
+    """Whether the node's last value is a block scalar with keep chomping (``|+``, ``>+``)."""
+    last = node.node
+    while isinstance(last, MappingNode | SequenceNode) and last.value:
+        last = last.value[-1][1] if isinstance(last, MappingNode) else last.value[-1]
+    if not isinstance(last, ScalarNode) or last.style not in ("|", ">"):
+        return False
+    header = document.text[last.start_mark.index : line_end(document.text, last.start_mark.index)]
+    return "+" in header.split("#", 1)[0]
 
 
 def key_column(mapping: YNode) -> int:

@@ -102,15 +102,14 @@ def fix(document: Document) -> Iterator[Proposal]:
     if root is None or jobs_key is None:
         return
     top = root.get("permissions")
-    if top is not None and top.is_mapping:
-        if any(value.text == "write" for _, value in top.items()):
-            yield Unfixable(top.line, "move the top-level write scopes to the jobs that need them")
-        return
+    named = top is not None and top.is_mapping  # jobs without a block inherit these named scopes: left alone
+    if named and any(value.text == "write" for _, value in top.items()):
+        yield Unfixable(top.line, "move the top-level write scopes to the jobs that need them")
     unsure: list[str] = []
     names = {key.text: key.line for key, _ in (root.get("jobs") or root).entries()}
     for name, job in jobs(document):
         own = job.get("permissions")
-        if own is not None and own.text not in ("write-all", "read-all"):
+        if (own is None and named) or (own is not None and own.text not in ("write-all", "read-all")):
             continue
         needs = job_needs(job)
         if own is None:
@@ -130,7 +129,8 @@ def fix(document: Document) -> Iterator[Proposal]:
         yield Fix(
             line, f"job {name}: permissions {needs.flow()}", Safety.UNSAFE if risk else Safety.SAFE, (edit,), risk
         )
-    yield from _top_level(document, top, jobs_key, unsure)
+    if not named:
+        yield from _top_level(document, top, jobs_key, unsure)
 
 
 def _top_level(document: Document, top: YNode | None, jobs_key: YNode, unsure: list[str]) -> Iterator[Proposal]:

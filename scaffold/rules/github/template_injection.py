@@ -129,6 +129,7 @@ def _move_to_env(document: Document, root: YNode | None, job: YNode, step: YNode
     if shell == "sh" and _QUOTED_HEREDOC.search(text):
         raise _CannotFixError("the script has a quoted heredoc, where a variable would not expand")
     taken = _env_names(root, job, step)
+    visible = dict(taken)
     names: dict[str, str] = {}
     replacements: list[str] = []
     for match in EXPRESSION.finditer(text):
@@ -145,7 +146,11 @@ def _move_to_env(document: Document, root: YNode | None, job: YNode, step: YNode
     raw = document.text[raw_start:raw_end]
     style = getattr(script.node, "style", None)
     edits = _replace_in_raw(raw, raw_start, text, replacements, style)
-    entries = [f"{variable}: ${{{{ {path} }}}}" for path, variable in names.items() if not path.startswith("env.")]
+    entries = [
+        f"{variable}: ${{{{ {path} }}}}"
+        for path, variable in names.items()
+        if not path.startswith("env.") and visible.get(variable) != path
+    ]
     if entries:
         env = step.get("env")
         if env is None:
@@ -174,6 +179,8 @@ def _replace_in_raw(raw: str, offset: int, text: str, replacements: list[str], s
         replacement = next(unsafe)
         if style in ("'", '"') and style in replacement:
             raise _CannotFixError("the script is a quoted YAML string that the shell quoting would break")
+        if style is None and found == 0 and replacement[0] in "'\"":
+            raise _CannotFixError("the script starts with the expression, where a quote would end the YAML value")
         edits.append(TextEdit(offset + found, offset + found + len(literal), replacement))
         position = found + len(literal)
     return edits
