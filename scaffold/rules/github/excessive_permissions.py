@@ -103,7 +103,7 @@ def fix(document: Document) -> Iterator[Proposal]:
         return
     top = root.get("permissions")
     named = top is not None and top.is_mapping  # jobs without a block inherit these named scopes: left alone
-    if named and any(value.text == "write" for _, value in top.items()):
+    if top is not None and named and any(value.text == "write" for _, value in top.items()):
         yield Unfixable(top.line, "move the top-level write scopes to the jobs that need them")
     unsure: list[str] = []
     names = {key.text: key.line for key, _ in (root.get("jobs") or root).entries()}
