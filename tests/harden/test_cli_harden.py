@@ -137,3 +137,13 @@ def test_help_names_the_fix_levels_and_exit_codes(capsys: pytest.CaptureFixture[
     out = " ".join(capsys.readouterr().out.split())
     assert "--fix=safe (the default)" in out and "--write" in out
     assert "Exit 0 when nothing is left to do, 1 when" in out and "2 for bad input" in out
+
+
+def test_a_leading_byte_order_mark_and_crlf_endings_are_kept(repo: Path) -> None:
+    path = repo / ".github/workflows/ci.yml"
+    path.write_bytes(b"\xef\xbb\xbf" + WORKFLOW.replace("\n", "\r\n").encode())
+    assert cli.main(["harden", str(repo), "--select", "unpinned-uses", "--write"]) == 0
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf# Continuous integration\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert CHECKOUT_V4.encode() in data
