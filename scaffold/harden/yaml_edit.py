@@ -6,6 +6,7 @@ of the file (comments, quoting, blank lines, key order) is left exactly as it wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -91,17 +92,40 @@ def append_entry(document: Document, mapping: YNode, lines: Sequence[str]) -> Te
     return TextEdit(offset, offset, prefix + block(lines, column, document))
 
 
-def insert_before_key(
-    document: Document, key: YNode, lines: Sequence[str], *, blank_after: bool = False
-) -> TextEdit | None:
-    """Insert ``lines`` just above the line of ``key``, at its column; None when the key shares its line (``- a:``)."""
+def insert_before_key(document: Document, key: YNode, lines: Sequence[str]) -> TextEdit | None:
+    """Insert ``lines`` above ``key`` at its column, and above the blank lines and comments that lead up to it, so
+    that they stay with the key; None when the key shares its line (``- a:``). A top-level key set off by a blank
+    line is inserted with a blank line before it."""
     row, column = key.node.start_mark.line, key.node.start_mark.column
-    before = document.lines[row][:column]
-    if before.strip():
+    if document.lines[row][:column].strip():
         return None
-    offset = line_starts(document.text)[row]
-    gap = newline(document.text) if blank_after else ""
-    return TextEdit(offset, offset, block(lines, column, document) + gap)
+    start = _lead_in(document, row, column)
+    offset = line_starts(document.text)[start]
+    # A top-level section set off by a blank line gets one too, so the file keeps its rhythm.
+    spaced = column == 0 and start < row and not document.lines[start].strip()
+    return TextEdit(offset, offset, (newline(document.text) if spaced else "") + block(lines, column, document))
+
+
+_KEEP_HEADER = re.compile(r"[|>][1-9]?\+[1-9]?\s*(?:#.*)?$")
+
+
+def _lead_in(document: Document, row: int, column: int) -> int:
+    """The first row of the blank lines and comments (at the key's column or left of it) just above ``row``.
+
+    Blank lines that end a ``|+`` or ``>+`` scalar belong to its value, so the search stops there.
+    """
+    lines = document.lines
+    start = row
+    while start > 0 and (not lines[start - 1].strip() or lines[start - 1].lstrip().startswith("#")):
+        if lines[start - 1].strip() and indentation(lines[start - 1]) > column:
+            break
+        start -= 1
+    if start == row or start == 0:
+        return start
+    owner = start - 1
+    while owner > 0 and indentation(lines[owner]) > column:
+        owner -= 1
+    return row if _KEEP_HEADER.search(lines[owner].strip()) else start
 
 
 def replace_scalar(document: Document, node: YNode, replacement: str) -> TextEdit | None:

@@ -184,16 +184,29 @@ def test_insert_before_key_goes_above_the_key_at_its_column() -> None:
     )
 
 
-def test_insert_before_a_top_level_key_with_a_blank_line_after() -> None:
-    text = "on: push\n\njobs:\n  test:\n    runs-on: x\n"
+def test_insert_before_a_key_goes_above_the_blank_lines_and_comments_that_lead_up_to_it() -> None:
+    text = "on: push\n\n# the work\njobs:\n  test:\n    runs-on: x\n"
     document = _document(text)
     root = document.yaml
     assert root is not None
     key = root.key("jobs")
     assert key is not None
-    edit = yaml_edit.insert_before_key(document, key, ["permissions: {}"], blank_after=True)
+    edit = yaml_edit.insert_before_key(document, key, ["permissions: {}"])
     assert edit is not None
-    assert apply(text, [edit]) == "on: push\n\npermissions: {}\n\njobs:\n  test:\n    runs-on: x\n"
+    assert apply(text, [edit]) == "on: push\n\npermissions: {}\n\n# the work\njobs:\n  test:\n    runs-on: x\n"
+
+
+def test_insert_before_a_key_leaves_the_trailing_blank_lines_of_a_keep_chomped_scalar_in_it() -> None:
+    text = "job:\n  script: |+\n    make\n\n  steps: []\n"
+    document = _document(text)
+    job = _node(document, "job")
+    key = job.key("steps")
+    assert key is not None
+    edit = yaml_edit.insert_before_key(document, key, ["timeout: 5"])
+    assert edit is not None
+    after = apply(text, [edit])
+    assert after == "job:\n  script: |+\n    make\n\n  timeout: 5\n  steps: []\n"
+    assert yaml.safe_load(after)["job"]["script"] == "make\n\n"
 
 
 def test_insert_before_key_in_a_crlf_file() -> None:
@@ -203,9 +216,9 @@ def test_insert_before_key_in_a_crlf_file() -> None:
     assert root is not None
     key = root.key("jobs")
     assert key is not None
-    edit = yaml_edit.insert_before_key(document, key, ["a:", "  b: c"], blank_after=True)
+    edit = yaml_edit.insert_before_key(document, key, ["a:", "  b: c"])
     assert edit is not None
-    assert apply(text, [edit]) == "on: push\r\na:\r\n  b: c\r\n\r\njobs:\r\n  t:\r\n    runs-on: x\r\n"
+    assert apply(text, [edit]) == "on: push\r\na:\r\n  b: c\r\njobs:\r\n  t:\r\n    runs-on: x\r\n"
 
 
 def test_insert_before_a_key_that_shares_its_line_with_a_dash_is_none() -> None:

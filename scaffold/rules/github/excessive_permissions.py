@@ -138,9 +138,7 @@ def _top_level(document: Document, top: YNode | None, jobs_key: YNode, unsure: l
 
     edit: TextEdit | None
     if top is None:
-        row = jobs_key.node.start_mark.line
-        spaced = row > 0 and not document.lines[row - 1].strip()
-        edit = yaml_edit.insert_before_key(document, jobs_key, ["permissions: {}"], blank_after=spaced)
+        edit = yaml_edit.insert_before_key(document, jobs_key, ["permissions: {}"])
     elif top.text in ("write-all", "read-all"):
         edit = yaml_edit.replace_scalar(document, top, "{}")
     else:

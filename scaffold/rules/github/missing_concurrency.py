@@ -81,9 +81,7 @@ def fix(document: Document) -> Iterator[Proposal]:
         key = root.key("jobs") if root is not None else None
         if key is None:
             return
-        row = key.node.start_mark.line
-        spaced = row > 0 and not document.lines[row - 1].strip()
-        edit = yaml_edit.insert_before_key(document, key, GROUP, blank_after=spaced)
+        edit = yaml_edit.insert_before_key(document, key, GROUP)
         if edit is not None:
             risk = "a queued run replaces the one queued before it"
             yield Fix(hit.line, "cancel superseded pull-request runs", Safety.UNSAFE, (edit,), risk)
