@@ -118,14 +118,19 @@ def _mentions_token(step: YNode) -> bool:
 
 
 def _lookup(name: str) -> dict[str, Any] | None:
-    actions: dict[str, dict[str, Any]] = _knowledge()["actions"]
-    lowered = {key.lower(): value for key, value in actions.items()}
+    """The entry of an action, or of the repository holding it (``owner/repo/path`` falls back to ``owner/repo``)."""
+    lowered = _actions()
     parts = name.lower().split("/")
     for size in range(len(parts), 1, -1):
         found = lowered.get("/".join(parts[:size]))
         if found is not None:
             return found
     return None
+
+
+@cache
+def _actions() -> dict[str, dict[str, Any]]:
+    return {key.lower(): value for key, value in _knowledge()["actions"].items()}
 
 
 @cache

@@ -34,19 +34,23 @@ def _summary(report: HardenReport) -> str:
     notes = sum(len(result.notes) for result in report.results)
     files = len(report.changed)
     if report.written:
-        done = f"{applied} fixes written to {len(report.written)} files"
+        done = f"{_count(applied, 'fix', 'fixes')} written to {_count(len(report.written), 'file')}"
     elif files:
-        done = f"{applied} fixes in {files} files, not written (add --write to apply them)"
+        done = f"{_count(applied, 'fix', 'fixes')} in {_count(files, 'file')}, not written (add --write to apply them)"
     else:
         done = "nothing to change"
     parts = [done]
     if held:
-        parts.append(f"{held} unsafe fixes held back (review them, then use --fix=all)")
+        parts.append(f"{_count(held, 'unsafe fix', 'unsafe fixes')} held back (review, then use --fix=all)")
     if notes:
-        parts.append(f"{notes} findings to fix by hand")
+        parts.append(f"{_count(notes, 'finding')} to fix by hand")
     if report.errors:
-        parts.append(f"{len(report.errors)} files could not be read or parsed")
+        parts.append(f"{_count(len(report.errors), 'file')} could not be read or parsed")
     return "harden: " + "; ".join(parts) + "\n"
+
+
+def _count(number: int, one: str, many: str = "") -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def as_json(report: HardenReport) -> str:

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.audit.yaml_view import YNode
 from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.github.workflow import jobs
 
@@ -47,7 +48,8 @@ FIX_SAFETY = "unsafe"
 TIMEOUT = 60
 
 
-def check(document: Document) -> Iterator[Hit]:
+def _untimed(document: Document) -> Iterator[tuple[str, YNode, YNode]]:
+    """(name, key node, job) for each job that runs steps and has no timeout-minutes."""
     root = document.yaml
     section = root.get("jobs") if root is not None else None
     keys = {key.text: key for key, _ in section.entries()} if section is not None else {}
@@ -55,22 +57,24 @@ def check(document: Document) -> Iterator[Hit]:
         if job.get("uses") is not None:
             continue  # a reusable workflow call: the called workflow's jobs carry their own timeouts
         if job.get("timeout-minutes") is None:
-            where = keys[name]
-            yield Hit(where.line, where.column, f"job {name} has no timeout-minutes")
+            yield name, keys[name], job
+
+
+def check(document: Document) -> Iterator[Hit]:
+    for name, key, _ in _untimed(document):
+        yield Hit(key.line, key.column, f"job {name} has no timeout-minutes")
 
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.harden import yaml_edit
 
-    for hit in check(document):
-        name = hit.message.split()[1]
-        job = dict(jobs(document))[name]
+    for name, key, job in _untimed(document):
         entry = [f"timeout-minutes: {TIMEOUT}"]
         steps = job.key("steps")
         edit = yaml_edit.insert_before_key(document, steps, entry) if steps is not None else None
         edit = edit or yaml_edit.append_entry(document, job, entry)
         if edit is None:
-            yield Unfixable(hit.line, f"job {name}: a flow mapping; add timeout-minutes by hand")
+            yield Unfixable(key.line, f"job {name}: a flow mapping; add timeout-minutes by hand")
             continue
         risk = "a job that needs longer will fail"
-        yield Fix(hit.line, f"job {name}: timeout-minutes: {TIMEOUT}", Safety.UNSAFE, (edit,), risk)
+        yield Fix(key.line, f"job {name}: timeout-minutes: {TIMEOUT}", Safety.UNSAFE, (edit,), risk)
