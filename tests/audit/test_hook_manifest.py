@@ -37,10 +37,14 @@ PATHS = [
 ]
 
 
-def test_the_hook_selects_exactly_what_the_audit_reads() -> None:
-    hook = yaml.safe_load(MANIFEST.read_text())[0]
-    assert hook["id"] == "scaffold-audit"
-    assert hook["entry"] == "scaffold audit"
+@pytest.mark.parametrize(
+    ("index", "hook_id", "entry"),
+    [(0, "scaffold-audit", "scaffold audit"), (1, "scaffold-harden", "scaffold harden --write")],
+)
+def test_each_hook_selects_exactly_what_the_audit_reads(index: int, hook_id: str, entry: str) -> None:
+    hook = yaml.safe_load(MANIFEST.read_text())[index]
+    assert hook["id"] == hook_id
+    assert hook["entry"] == entry
     pattern = re.compile(hook["files"])
     for path in PATHS:
         assert bool(pattern.search(path)) == (classify(path) is not None), path
