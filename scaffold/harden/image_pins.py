@@ -3,6 +3,9 @@ tag however the reference spells the registry (``python:3.13`` is ``docker.io/li
 
 from __future__ import annotations
 
+from scaffold.audit.document import Document
+from scaffold.audit.yaml_view import YNode
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.pins import ImagePin, load_pins
 
 
@@ -25,3 +28,22 @@ def lookup(reference: str) -> ImagePin | None:
         if f"{pin.image}:{pin.tag}".lower() == wanted:
             return pin
     return None
+
+
+def pin_scalar(document: Document, node: YNode, reference: str, owner: str) -> Proposal:
+    """The fix that adds the verified digest after an image reference held by a YAML scalar, or why it cannot.
+
+    ``owner`` starts the messages (``job test: service db image``).
+    """
+    pin = lookup(reference)
+    raw = document.text[node.node.start_mark.index : node.node.end_mark.index]
+    if pin is None or raw.count(reference) != 1:
+        why = (
+            "is built from variables or expressions"
+            if "$" in reference
+            else "has no verified digest in scaffold's pins"
+        )
+        return Unfixable(node.line, f"{owner} {reference} {why}; pin it by digest by hand")
+    end = node.node.start_mark.index + raw.index(reference) + len(reference)
+    edit = TextEdit(end, end, "@" + pin.digest)
+    return Fix(node.line, f"{owner} {reference}: add the digest {pin.digest}", Safety.SAFE, (edit,))

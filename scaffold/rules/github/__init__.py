@@ -1,10 +1,14 @@
 """Rules for GitHub Actions workflows (``.github/workflows/*.yml``)."""
 
 from scaffold.rules.github import (
+    adhoc_install,
     artipacked,
     cache_in_release,
     dangerous_triggers,
     excessive_permissions,
+    free_form_release_input,
+    github_env_write,
+    insecure_runtime_toggle,
     known_compromised_action,
     missing_concurrency,
     missing_timeout,
@@ -12,7 +16,9 @@ from scaffold.rules.github import (
     secrets_inherit,
     self_hosted_pr,
     template_injection,
+    unpinned_container_image,
     unpinned_uses,
+    unsound_condition,
     untrusted_checkout,
 )
 
@@ -30,4 +36,10 @@ RULES = (
     self_hosted_pr,
     missing_timeout,
     missing_concurrency,
+    unpinned_container_image,
+    insecure_runtime_toggle,
+    github_env_write,
+    unsound_condition,
+    adhoc_install,
+    free_form_release_input,
 )

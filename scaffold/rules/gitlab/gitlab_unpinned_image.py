@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.harden.model import Proposal
 from scaffold.rules.gitlab.pipeline import get, holders, resolve, root
 
 ID = "gitlab-unpinned-image"
@@ -67,17 +67,10 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import image_pins
+    from scaffold.harden.image_pins import pin_scalar
 
     for label, what, node, reference in _unpinned(document):
-        pin = image_pins.lookup(reference)
-        raw = document.text[node.node.start_mark.index : node.node.end_mark.index]
-        if pin is None or raw.count(reference) != 1:
-            yield Unfixable(node.line, f"{label}: {what} {reference}: no verified digest in scaffold's pins")
-            continue
-        end = node.node.start_mark.index + raw.index(reference) + len(reference)
-        edit = TextEdit(end, end, "@" + pin.digest)
-        yield Fix(node.line, f"{label}: pin {what} {reference} to {pin.digest}", Safety.SAFE, (edit,))
+        yield pin_scalar(document, node, reference, f"{label}: {what}")
 
 
 def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
