@@ -13,6 +13,7 @@ from scaffold.api import render_kit
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.model import Severity
 from scaffold.audit.runner import audit_paths, audit_tree
+from scaffold.rules import REGISTRY
 from tests.answer_sets import ANSWER_SETS
 
 UNPINNED = (
@@ -94,6 +95,7 @@ def test_every_generated_kit_is_audit_clean(name: str) -> None:
 
 def test_a_gitlab_file_with_a_spec_header_is_audited_as_its_pipeline() -> None:
     text = 'spec:\n  inputs:\n    stage:\n      default: test\n---\nlint:\n  image: alpine:3.20\n  script: ["true"]\n'
-    report = audit_tree({".gitlab-ci.yml": text})
+    pinning = [rule for rule in REGISTRY if rule.id == "gitlab-unpinned-image"]
+    report = audit_tree({".gitlab-ci.yml": text}, rules=pinning)
     assert report.errors == []
     assert [(item.rule, item.line) for item in report.findings] == [("gitlab-unpinned-image", 7)]

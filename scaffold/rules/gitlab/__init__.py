@@ -3,7 +3,10 @@
 from scaffold.rules.gitlab import (
     gitlab_curl_pipe_shell,
     gitlab_debug_trace,
+    gitlab_duplicate_pipelines,
     gitlab_include_template,
+    gitlab_input_expand_vars,
+    gitlab_job_hygiene,
     gitlab_secret_in_variables,
     gitlab_unneeded_id_token,
     gitlab_unpinned_image,
@@ -20,4 +23,7 @@ RULES = (
     gitlab_debug_trace,
     gitlab_curl_pipe_shell,
     gitlab_secret_in_variables,
+    gitlab_input_expand_vars,
+    gitlab_duplicate_pipelines,
+    gitlab_job_hygiene,
 )

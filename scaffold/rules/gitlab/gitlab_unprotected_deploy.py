@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, resolve, text
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, only_refs, resolve, text
 
 ID = "gitlab-unprotected-deploy"
 SEVERITY = Severity.HIGH
@@ -211,23 +211,10 @@ def _balanced(expression: str) -> bool:
     return depth == 0
 
 
-def _refs(node: YNode | None) -> list[str] | None:
-    """The refs of an ``only:``/``except:`` value, without ``@project`` suffixes; None when it names none."""
-    if node is None:
-        return None
-    if node.is_mapping:
-        node = node.get("refs")
-        if node is None:
-            return None
-    if node.text is not None:
-        return [node.text.split("@", 1)[0]]
-    return [item.text.split("@", 1)[0] for item in node.elements() if item.text is not None]
-
-
 def _only_restricted(only: YNode | None, except_: YNode | None) -> bool:
-    only_refs = _refs(only)
-    excluded = set(_refs(except_) or [])
-    remaining = [ref for ref in (only_refs if only_refs is not None else ["branches", "tags"]) if ref not in excluded]
+    named = only_refs(only)
+    excluded = set(only_refs(except_) or [])
+    remaining = [ref for ref in (named if named is not None else ["branches", "tags"]) if ref not in excluded]
     if "branches" in excluded:
         remaining = [ref for ref in remaining if ref == "tags" or ref.startswith("/")]
     if not remaining or all(ref in _PROTECTED_REFS for ref in remaining):

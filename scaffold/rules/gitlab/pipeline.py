@@ -251,3 +251,16 @@ def locate(document: Document, start: YNode, snippet: str) -> tuple[int, int]:
             if column >= 0:
                 return number, column + 1
     return start.line, start.column
+
+
+def only_refs(node: YNode | None) -> list[str] | None:
+    """The refs of an ``only:``/``except:`` value, without ``@project`` suffixes; None when it names none."""
+    if node is None:
+        return None
+    if node.is_mapping:
+        node = node.get("refs")
+        if node is None:
+            return None
+    if node.text is not None:
+        return [node.text.split("@", 1)[0]]
+    return [item.text.split("@", 1)[0] for item in node.elements() if item.text is not None]

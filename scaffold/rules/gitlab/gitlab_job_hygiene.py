@@ -1,0 +1,166 @@
+"""## What it does
+Finds jobs without a `timeout:`, jobs that are not deploy or release jobs without `interruptible:`, `artifacts:`
+without `expire_in`, and artifacts that upload the whole working tree (`paths:` of `.`, `./`, `*`, `**` or
+`$CI_PROJECT_DIR`) without an `exclude:` that keeps out `*.pem`, `*.key` and `.env*` files at any depth.
+
+Each missing item is its own finding. Values inherited through `extends:` and from `default:` count (unless the
+job turns `default:` off with `inherit: default:`). Templates (hidden jobs starting with `.`), trigger jobs and
+jobs without a `script:` (usually overrides of jobs from an `include:`) are not checked, and neither is a setting
+that may come from a template or a `default:` in another file. A job with an `environment:`, or whose name or stage
+contains `deploy`, `release`, `publish`, `push`, `upload` or `apply` (`terraform apply`), is not asked to be
+interruptible: cancelling a deployment, an upload or an apply halfway leaves the target in an unknown state. An
+explicit `interruptible: false` is a decision and is not reported.
+
+## Why is this bad?
+- Without `timeout:` a job runs until the project's limit (one hour by default, often raised much higher), so a
+  hung or hijacked job keeps its runner, its token and its secrets for all that time.
+- Without `interruptible: true` a newer pipeline on the same branch cannot cancel the older one, so outdated
+  commits keep running with the project's credentials and hold runners.
+- Artifacts without `expire_in` stay for the instance default or forever (the latest ones are kept), and anyone
+  who can read the project's jobs can download them.
+- An artifact of the whole tree also packs what the job left beside the sources: private keys, certificates and
+  `.env` files written by earlier steps or restored from caches.
+
+## Example
+```yaml
+build:
+  script:
+    - make
+  artifacts:
+    paths:
+      - .
+```
+
+## Use instead
+```yaml
+build:
+  timeout: 30m
+  interruptible: true
+  script:
+    - make
+  artifacts:
+    paths:
+      - dist/
+    exclude:
+      - "**/*.pem"
+      - "**/*.key"
+      - "**/.env*"
+    expire_in: 1 week
+```
+
+## References
+- GitLab documentation, CI/CD YAML syntax reference: `timeout`, `interruptible`, `artifacts:expire_in`,
+  `artifacts:exclude`, `default` and `inherit`
+- OWASP Top 10 CI/CD Security Risks: CICD-SEC-7 (insecure system configuration) and CICD-SEC-10 (insufficient
+  logging and visibility)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.gitlab.jobs import Setting, key_of, setting
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, scalars
+
+ID = "gitlab-job-hygiene"
+SEVERITY = Severity.LOW
+CONFIDENCE = Confidence.HIGH
+KINDS = (Kind.GITLAB_CI,)
+
+_DEPLOY_WORD = re.compile(r"deploy|release|publish|push|upload|apply", re.IGNORECASE)
+_WHOLE_TREE = re.compile(r"(?=[^/])(?:\.|\$\{?CI_PROJECT_DIR\}?)?/?(?:\*(?:\*(?:/\*)?)?)?")
+_SECRET_FILES = {
+    "*.pem": ("server.pem", "config/tls/server.pem"),
+    "*.key": ("server.key", "config/tls/server.key"),
+    ".env*": (".env", ".env.local", "app/.env", "app/.env.production"),
+}
+
+
+def check(document: Document) -> Iterator[Hit]:
+    pipeline = Pipeline(document)
+    for job in pipeline.jobs:
+        if job.hidden or not _runs_a_script(pipeline, job):
+            continue
+        timeout = setting(pipeline, job, "timeout")
+        if timeout.value is None and timeout.known:
+            yield Hit(job.key.line, job.key.column, f"{job.label}: no timeout (it runs until the project's limit)")
+        interruptible = setting(pipeline, job, "interruptible")
+        if interruptible.value is None and interruptible.known and not _deploys(pipeline, job):
+            yield Hit(
+                job.key.line,
+                job.key.column,
+                f"{job.label}: no interruptible (a newer pipeline on the branch cannot cancel it)",
+            )
+        yield from _artifacts(pipeline, job, setting(pipeline, job, "artifacts"))
+
+
+def _runs_a_script(pipeline: Pipeline, job: Job) -> bool:
+    """A job of its own: not a trigger job, and with a ``script:`` (or ``run:``) here or in its templates."""
+    if pipeline.lookup(job, "trigger")[0] is not None:
+        return False
+    return any(pipeline.lookup(job, key)[0] is not None for key in ("script", "run"))
+
+
+def _deploys(pipeline: Pipeline, job: Job) -> bool:
+    if pipeline.lookup(job, "environment")[0] is not None or _DEPLOY_WORD.search(job.name):
+        return True
+    stage, _ = pipeline.lookup(job, "stage")
+    return stage is not None and stage.text is not None and bool(_DEPLOY_WORD.search(stage.text))
+
+
+def _artifacts(pipeline: Pipeline, job: Job, artifacts: Setting) -> Iterator[Hit]:
+    value = resolve(pipeline.top, artifacts.value)
+    if value is None or not value.is_mapping:
+        return
+    paths = list(scalars(pipeline.top, get(value, "paths")))
+    if not paths and get(value, "reports") is None and get(value, "untracked") is None:
+        return  # nothing is uploaded
+    own = key_of(job.node, "artifacts") if artifacts.origin == "own" else None
+    where = "" if own is not None else f" (from {artifacts.origin})"
+    if get(value, "expire_in") is None:
+        place = own[0] if own is not None else job.key
+        yield Hit(place.line, place.column, f"{job.label}: artifacts{where} without expire_in")
+    whole = next((path for path in paths if _WHOLE_TREE.fullmatch((path.text or "").strip())), None)
+    if whole is None:
+        return
+    excluded = [_pattern(item.text or "") for item in scalars(pipeline.top, get(value, "exclude"))]
+    missing = [name for name, samples in _SECRET_FILES.items() if not _covered(samples, excluded)]
+    if missing:
+        place = whole if own is not None else job.key
+        yield Hit(
+            place.line,
+            place.column,
+            f"{job.label}: artifacts{where} upload the whole tree ({(whole.text or '').strip()}) "
+            f"without excluding {', '.join(missing)} at any depth",
+        )
+
+
+def _covered(samples: tuple[str, ...], excluded: list[re.Pattern[str]]) -> bool:
+    return all(any(pattern.fullmatch(sample) for pattern in excluded) for sample in samples)
+
+
+def _pattern(glob: str) -> re.Pattern[str]:
+    """A doublestar glob (as ``artifacts:exclude`` takes it, relative to the project folder) as a regex."""
+    glob = re.sub(r"^(?:\$\{?CI_PROJECT_DIR\}?/|\./)+", "", glob.strip())
+    parts: list[str] = []
+    index = 0
+    while index < len(glob):
+        if glob.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+        elif glob.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif glob[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif glob[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        else:
+            parts.append(re.escape(glob[index]))
+            index += 1
+    return re.compile("".join(parts))

@@ -1,0 +1,77 @@
+"""Shared reading of job settings for the rules: a key's own node (through YAML merge keys), and a job's value
+for a key with ``extends:`` and ``default:`` (honouring ``inherit:default``) taken into account.
+
+Nothing here raises on odd shapes: a key that holds the wrong kind of node reads as absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scaffold.audit.yaml_view import YNode
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text
+
+_MERGE = "<<"
+_MAX_DEPTH = 12
+
+
+def key_of(node: YNode | None, key: str, depth: int = 0) -> tuple[YNode, YNode] | None:
+    """(key node, value node) of a mapping's ``key``, also through YAML merge keys; own keys win."""
+    if node is None or not node.is_mapping or depth > _MAX_DEPTH:
+        return None
+    for key_node, value in node.entries():
+        if key_node.text == key:
+            return key_node, value
+    merged = node.get(_MERGE)
+    if merged is None:
+        return None
+    for source in [merged] if merged.is_mapping else merged.elements():
+        found = key_of(source, key, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def external_includes(top: YNode | None) -> bool:
+    """Whether the file includes other configuration that could hold ``default:`` or templates: any ``include:``
+    entry other than a GitLab ``template:`` (those define jobs and variables only)."""
+    section = resolve(top, get(top, "include"))
+    if section is None:
+        return False
+    entries = section.elements() if section.is_sequence else [section]
+    return any(not (entry.is_mapping and get(entry, "template") is not None) for entry in entries)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A job's value for a key: ``value`` (None when unset), where it came from (``own``, ``extends`` or
+    ``default``), and whether every place that could set it is in this file."""
+
+    value: YNode | None
+    origin: str
+    known: bool
+
+
+def setting(pipeline: Pipeline, job: Job, key: str) -> Setting:
+    """The job's value for a ``default:``-able key: its own, through ``extends:``, then from ``default:`` unless
+    ``inherit:default`` turns that off for the key."""
+    value, known = pipeline.lookup(job, key)
+    if value is not None:
+        return Setting(value, "own" if get(job.node, key) is not None else "extends", known)
+    if not inherits_default(pipeline, job, key):
+        return Setting(None, "", known)
+    default = resolve(pipeline.top, get(pipeline.top, "default"))
+    found = resolve(pipeline.top, get(default, key))
+    if found is not None:
+        return Setting(found, "default", True)
+    return Setting(None, "", known and not external_includes(pipeline.top))
+
+
+def inherits_default(pipeline: Pipeline, job: Job, key: str) -> bool:
+    inherit, _ = pipeline.lookup(job, "inherit")
+    choice = get(resolve(pipeline.top, inherit), "default")
+    if choice is None:
+        return True
+    if choice.text is not None:
+        return choice.text.strip().lower() != "false"
+    return any(text(item) == key for item in choice.elements())
