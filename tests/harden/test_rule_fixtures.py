@@ -22,6 +22,7 @@ FIXING = [rule for rule in REGISTRY if rule.fix is not None]
 def test_the_rules_the_issue_names_have_fixes() -> None:
     assert {rule.id for rule in FIXING} == {
         "unpinned-uses",
+        "unpinned-container-image",
         "excessive-permissions",
         "artipacked",
         "template-injection",
