@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 EXIT_CODES = """\
 exit codes:
-  0  success: nothing to refuse, no drift, a clean upgrade
+  0  success: nothing to refuse, no drift, a clean upgrade, no finding, nothing left to harden
   1  new: existing files differ and --force was not given (nothing written);
-     diff: the repository differs from the kit; upgrade: merge conflicts were written and need resolving
+     diff: the repository differs from the kit; upgrade: merge conflicts were written and need resolving;
+     audit: findings; harden: changes not written, or findings that need --fix=all or a hand fix
   2  bad input: an invalid answer, answers file, .scaffold.yml, pack or directory, a dirty git tree or a
-     downgrade; nothing was written
+     downgrade (nothing was written); or a file audit or harden could not read or parse (that file is left
+     alone, the others are still checked)
   3  upgrade: your edits would weaken a security control the kit has; nothing was written (--accept-weaker)
   4  (packs) an untrusted pack needs --trust
   anything else is a bug in scaffold: please report it"""
