@@ -54,8 +54,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.rules.gitlab.jobs import key_of
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, only_refs, resolve, text
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, key_of, only_refs, resolve, text
 
 ID = "gitlab-duplicate-pipelines"
 SEVERITY = Severity.LOW

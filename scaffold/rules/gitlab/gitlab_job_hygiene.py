@@ -62,8 +62,8 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.gitlab.jobs import Setting, key_of, setting
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, scalars
+from scaffold.rules.gitlab.jobs import Setting, setting
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, resolve, scalars
 
 ID = "gitlab-job-hygiene"
 SEVERITY = Severity.LOW

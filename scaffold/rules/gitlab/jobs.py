@@ -1,5 +1,5 @@
-"""Shared reading of job settings for the rules: a key's own node (through YAML merge keys), and a job's value
-for a key with ``extends:`` and ``default:`` (honouring ``inherit:default``) taken into account.
+"""Shared reading of job settings for the rules: a job's value for a key, with ``extends:`` and ``default:``
+(honouring ``inherit:default``) taken into account.
 
 Nothing here raises on odd shapes: a key that holds the wrong kind of node reads as absent.
 """
@@ -10,26 +10,6 @@ from dataclasses import dataclass
 
 from scaffold.audit.yaml_view import YNode
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text
-
-_MERGE = "<<"
-_MAX_DEPTH = 12
-
-
-def key_of(node: YNode | None, key: str, depth: int = 0) -> tuple[YNode, YNode] | None:
-    """(key node, value node) of a mapping's ``key``, also through YAML merge keys; own keys win."""
-    if node is None or not node.is_mapping or depth > _MAX_DEPTH:
-        return None
-    for key_node, value in node.entries():
-        if key_node.text == key:
-            return key_node, value
-    merged = node.get(_MERGE)
-    if merged is None:
-        return None
-    for source in [merged] if merged.is_mapping else merged.elements():
-        found = key_of(source, key, depth + 1)
-        if found is not None:
-            return found
-    return None
 
 
 def external_includes(top: YNode | None) -> bool:

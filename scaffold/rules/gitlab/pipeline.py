@@ -43,18 +43,24 @@ def root(document: Document) -> YNode | None:
     return node if node is not None and node.is_mapping else None
 
 
-def get(node: YNode | None, key: str, depth: int = 0) -> YNode | None:
+def get(node: YNode | None, key: str) -> YNode | None:
     """A mapping's value for ``key``, also through YAML merge keys (``<<: *anchor``); own keys win."""
+    found = key_of(node, key)
+    return found[1] if found is not None else None
+
+
+def key_of(node: YNode | None, key: str, depth: int = 0) -> tuple[YNode, YNode] | None:
+    """(key node, value node) of a mapping's ``key``, also through YAML merge keys; own keys win."""
     if node is None or not node.is_mapping or depth > _MAX_DEPTH:
         return None
-    own = node.get(key)
-    if own is not None:
-        return own
+    for key_node, value in node.entries():
+        if key_node.text == key:
+            return key_node, value
     merged = node.get(_MERGE)
     if merged is None:
         return None
     for source in [merged] if merged.is_mapping else merged.elements():
-        found = get(source, key, depth + 1)
+        found = key_of(source, key, depth + 1)
         if found is not None:
             return found
     return None
