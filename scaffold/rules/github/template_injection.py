@@ -59,21 +59,25 @@ _SAFE = re.compile(
 )
 
 
-def check(document: Document) -> Iterator[Hit]:
+def _scripts(document: Document) -> Iterator[tuple[str, YNode, YNode, YNode, bool]]:
+    """(job name, job, step, script node, whether it is ``actions/github-script`` code) for every step's script."""
     for name, job in jobs(document):
         for step in steps(job):
-            script = step.get("run")
             uses = step.get("uses")
-            if uses is not None and uses.text and action_name(uses.text) == "actions/github-script":
-                script = step_input(step, "script")
-            if script is None or script.text is None:
-                continue
-            seen: dict[str, int] = {}
-            for expression in unsafe_expressions(script.text):
-                literal = "${{" + expression + "}}"
-                seen[literal] = seen.get(literal, 0) + 1
-                line, column = _position(document, script.line, literal, seen[literal])
-                yield Hit(line, column, f"job {name}: ${{{{{expression}}}}} is expanded into a script")
+            in_js = uses is not None and action_name(uses.text or "") == "actions/github-script"
+            script = step_input(step, "script") if in_js else step.get("run")
+            if script is not None and script.text is not None:
+                yield name, job, step, script, in_js
+
+
+def check(document: Document) -> Iterator[Hit]:
+    for name, _, _, script, _ in _scripts(document):
+        seen: dict[str, int] = {}
+        for expression in unsafe_expressions(script.text or ""):
+            literal = "${{" + expression + "}}"
+            seen[literal] = seen.get(literal, 0) + 1
+            line, column = _position(document, script.line, literal, seen[literal])
+            yield Hit(line, column, f"job {name}: ${{{{{expression}}}}} is expanded into a script")
 
 
 def unsafe_expressions(script: str) -> list[str]:
@@ -101,21 +105,17 @@ _SHELLS = {"bash": "sh", "sh": "sh", "pwsh": "pwsh", "powershell": "pwsh", "cmd"
 
 def fix(document: Document) -> Iterator[Proposal]:
     root = document.yaml
-    for name, job in jobs(document):
-        for step in steps(job):
-            script = step.get("run")
-            uses = step.get("uses")
-            if uses is not None and uses.text and action_name(uses.text) == "actions/github-script":
-                code = step_input(step, "script")
-                if code is not None and code.text and unsafe_expressions(code.text):
-                    yield Unfixable(code.line, f"job {name}: pass the values in env: and read process.env instead")
-                continue
-            if script is None or script.text is None or not unsafe_expressions(script.text):
-                continue
-            try:
-                yield _move_to_env(document, root, job, step, script, script.text)
-            except _CannotFixError as reason:
-                yield Unfixable(script.line, f"job {name}: {reason}; move the expressions into env: by hand")
+    for name, job, step, script, in_js in _scripts(document):
+        text = script.text or ""
+        if not unsafe_expressions(text):
+            continue
+        if in_js:
+            yield Unfixable(script.line, f"job {name}: pass the values in env: and read process.env instead")
+            continue
+        try:
+            yield _move_to_env(document, root, job, step, script, text)
+        except _CannotFixError as reason:
+            yield Unfixable(script.line, f"job {name}: {reason}; move the expressions into env: by hand")
 
 
 class _CannotFixError(Exception):
