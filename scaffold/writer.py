@@ -141,3 +141,32 @@ def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
         Path(temp_name).replace(target)
         written.append(str(target.relative_to(root)))
     return written
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def replace_in_place(path: Path, text: str) -> None:
+    """Replace a file's content through a temp file in its folder and a rename, keeping its mode and a leading BOM.
+
+    A symlink is followed, so the file it points to changes and the link stays a link.
+    """
+    target = path.resolve()
+    try:
+        with target.open("rb") as stream:
+            bom = _BOM if stream.read(3) == _BOM else b""
+        mode = target.stat().st_mode & 0o7777
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(bom + text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temp_name).chmod(mode)
+        Path(temp_name).replace(target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            Path(temp_name).unlink()
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +11,10 @@ from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
 from scaffold.audit.model import FileError
 from scaffold.audit.runner import parse_error
-from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
 from scaffold.harden.model import Safety
 from scaffold.rules import REGISTRY, Rule
-
-_BOM = b"\xef\xbb\xbf"
+from scaffold.writer import replace_in_place
 
 
 @dataclass
@@ -69,7 +64,7 @@ def harden_paths(
         _harden_one(Document(shown, kind, text), level, config, report)
     if write:
         for result in report.changed:
-            replace_file(on_disk[result.path], result.after)
+            replace_in_place(on_disk[result.path], result.after)
             report.written.append(result.path)
     return report
 
@@ -86,29 +81,3 @@ def _harden_one(
         report.errors.append(FileError(error.path, f"{error.message}; not changed"))
         return
     report.results.append(harden_document(document, level, config, rules))
-
-
-def replace_file(path: Path, text: str) -> None:
-    """Replace a file's content through a temp file in its folder and a rename, keeping its mode and a leading BOM.
-
-    A symlink is followed, so the file it points to changes and the link stays a link.
-    """
-    target = path.resolve()
-    try:
-        with target.open("rb") as stream:
-            bom = _BOM if stream.read(3) == _BOM else b""
-        mode = target.stat().st_mode & 0o7777
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(bom + text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temp_name).chmod(mode)
-        Path(temp_name).replace(target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            Path(temp_name).unlink()
-        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
