@@ -6,12 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import yaml
-
-from scaffold.audit import yaml_view
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
-from scaffold.audit.runner import YAML_KINDS
+from scaffold.audit.runner import parse_error
 from scaffold.audit.suppression import suppressed, suppressions
 from scaffold.harden.edits import apply, overlaps
 from scaffold.harden.model import Fix, Safety, TextEdit, Unfixable
@@ -91,17 +88,9 @@ def _consider(
         result.notes.append(Note(fix.line, rule, f"{fix.message}: overlaps another fix; run harden again"))
         return
     candidate = apply(document.text, [*accepted, *fix.edits])
-    if document.kind in YAML_KINDS and not _parses(candidate):
+    if parse_error(Document(document.path, document.kind, candidate)) is not None:
         result.notes.append(Note(fix.line, rule, f"{fix.message}: not made, the file would no longer parse"))
         return
     accepted.extend(fix.edits)
     result.after = candidate
     result.applied.append(change)
-
-
-def _parses(text: str) -> bool:
-    try:
-        yaml_view.parse(text)
-    except yaml.YAMLError:
-        return False
-    return True
