@@ -6,13 +6,13 @@ the user's text and put the kit's side of each conflict in a ``.rej`` file.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.untrusted.git import GitError, environment, git_executable
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,10 @@ def merge_lines(base: str, ours: str, theirs: str) -> Merged:
         return Merged((theirs,))
     if base == theirs:
         return Merged((ours,))
-    git = shutil.which("git")
-    if git is None:
-        raise UsageError("upgrade: git is not installed; it is needed to merge files you changed")
+    try:
+        git = git_executable()
+    except GitError:
+        raise UsageError("upgrade: git is not installed; it is needed to merge files you changed") from None
     size = max(_longest_marker_run(text) for text in (base, ours, theirs)) + 1
     with tempfile.TemporaryDirectory(prefix="scaffold-merge-") as folder:
         paths = []
@@ -117,6 +118,8 @@ def merge_lines(base: str, ours: str, theirs: str) -> Merged:
             [git, "merge-file", "-p", "--diff3", f"--marker-size={size}", "-L", "o", "-L", "b", "-L", "t", *paths],
             capture_output=True,
             check=False,
+            cwd=folder,  # outside any repository, so no repository configuration is read
+            env=environment({"GIT_CEILING_DIRECTORIES": str(Path(folder).parent)}),
         )
     if result.returncode < 0 or result.returncode > 127:
         raise UsageError(f"upgrade: git merge-file failed: {result.stderr.decode(errors='replace').strip()}")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.untrusted.git import GitError as GitError  # re-exported: callers catch repo.GitError
+from scaffold.untrusted.git import run_git
 
 BASE_REF = "refs/scaffold/base"
 _IDENTITY = {
@@ -26,41 +26,49 @@ _IDENTITY = {
 }
 
 
-class GitError(Exception):
-    pass
-
-
 def _git(folder: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
-    git = shutil.which("git")
-    if git is None:
-        raise GitError("git is not installed")
-    result = subprocess.run(
-        [git, "-C", str(folder), *args],
-        input=stdin,
-        capture_output=True,
-        check=False,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
-    )
-    if result.returncode != 0:
-        raise GitError(result.stderr.decode(errors="replace").strip() or f"git {args[0]} failed")
-    return result.stdout
+    return run_git(folder, *args, stdin=stdin, env=env)
+
+
+def _path(output: bytes) -> Path:
+    """A path git printed, decoded as the file system encodes names (a non-UTF-8 name survives)."""
+    return Path(os.fsdecode(output.rstrip(b"\n")))
 
 
 def repository_root(folder: Path) -> Path | None:
     """The top of the git work tree holding ``folder``, or None when it is not in one (or git is missing)."""
     try:
-        return Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-    except (GitError, OSError):
+        return _path(_git(folder, "rev-parse", "--show-toplevel")).resolve()
+    except (GitError, OSError, RuntimeError):
         return None
+
+
+def relative_to_root(root: Path, folder: Path) -> str:
+    """``folder`` as a path inside the work tree ``root``; a folder git places elsewhere is refused."""
+    try:
+        return folder.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        raise UsageError(f"{folder}: git places its work tree at {root}, which does not hold this folder") from None
+
+
+def tracked_paths(folder: Path, relative: str) -> list[str]:
+    """The paths under ``folder/relative`` that git tracks (relative to ``folder``); empty outside git."""
+    if repository_root(folder) is None:
+        return []
+    try:
+        output = _git(folder, "ls-files", "-z", "--full-name", "--", relative)
+    except GitError as error:
+        raise UsageError(f"{folder}: git cannot list the tracked files: {error}") from None
+    return [os.fsdecode(name) for name in output.split(b"\0") if name]
 
 
 def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:
     """Changed, staged and untracked paths under ``folder`` (relative to it), except those starting with ``ignore``."""
-    output = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    output = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ".")
     root = repository_root(folder)
-    prefix = folder.resolve().relative_to(root).as_posix() + "/" if root and root != folder.resolve() else ""
+    prefix = relative_to_root(root, folder) + "/" if root and root != folder.resolve() else ""
     paths = []
-    entries = output.decode("utf-8", errors="replace").split("\0")
+    entries = [os.fsdecode(entry) for entry in output.split(b"\0")]
     skip_next = False
     for entry in entries:
         if skip_next or not entry:
@@ -77,7 +85,7 @@ def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:
 
 def base_ref(root: Path, kit: Path) -> str:
     """The ref holding a kit's base: ``refs/scaffold/base`` at the top, one ref per folder below it."""
-    relative = kit.resolve().relative_to(root).as_posix()
+    relative = relative_to_root(root, kit)
     if relative == ".":
         return BASE_REF
     return f"{BASE_REF}-{hashlib.sha256(relative.encode()).hexdigest()[:16]}"
@@ -89,7 +97,7 @@ def store_base(kit: Path, files: Mapping[str, str], message: str) -> str | None:
     if root is None:
         return None
     ref = base_ref(root, kit)
-    git_dir = Path(_git(kit, "rev-parse", "--absolute-git-dir").decode().strip())
+    git_dir = _path(_git(kit, "rev-parse", "--absolute-git-dir"))
     index = git_dir / "scaffold-base.index"
     index.unlink(missing_ok=True)
     try:
@@ -116,7 +124,7 @@ def base_files(kit: Path) -> dict[str, bytes]:
     if root is None:
         return {}
     try:
-        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", base_ref(root, kit)).decode("utf-8").split("\0")
+        listing = os.fsdecode(_git(root, "ls-tree", "-r", "-z", "--full-tree", base_ref(root, kit))).split("\0")
     except GitError:
         return {}
     blobs = {}
@@ -134,28 +142,46 @@ def historical_versions(kit: Path, relative: str) -> list[bytes]:
     if root is None:
         return []
     try:
-        output = _git(kit, "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", relative)
+        output = _git(
+            kit,
+            "log",
+            "--all",
+            "--format=",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--",
+            relative,
+        )
     except GitError:
         return []
-    blobs: list[str] = []
+    blobs: dict[str, None] = {}  # ordered and without repeats
     for line in output.decode("utf-8", errors="replace").splitlines():
         fields = line.split()
         if line.startswith(":") and len(fields) >= 5:
-            blobs += [blob for blob in (fields[3], fields[2]) if set(blob) != {"0"} and blob not in blobs]
-    contents = read_blobs(kit, blobs)
+            blobs.update((blob, None) for blob in (fields[3], fields[2]) if set(blob) != {"0"})
+    contents = read_blobs(kit, list(blobs))
     return [contents[blob] for blob in blobs if blob in contents]
 
 
 def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
-    """The contents of the given blob ids, read in one ``git cat-file --batch`` call."""
+    """The contents of the given blob ids, read in one ``git cat-file --batch`` call; a blob git cannot give (missing,
+    or a repository too damaged to read) is left out, so the caller falls back to the next source."""
     if not blobs:
         return {}
-    output = _git(kit, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in blobs).encode())
+    try:
+        output = _git(kit, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in blobs).encode())
+    except GitError:
+        return {}
     contents: dict[str, bytes] = {}
     position = 0
     for blob in blobs:
-        header_end = output.index(b"\n", position)
-        header = output[position:header_end].decode().split()
+        header_end = output.find(b"\n", position)
+        if header_end < 0:
+            break
+        header = output[position:header_end].decode(errors="replace").split()
         position = header_end + 1
         if len(header) != 3 or header[1] != "blob":
             continue
@@ -172,7 +198,10 @@ def require_clean(kit: Path, ignore: Iterable[str]) -> None:
             f"{kit.resolve()}: is not in a git repository, so an upgrade could not be reviewed or undone; "
             "commit it to git first, or pass --allow-dirty"
         )
-    dirty = dirty_paths(kit, ignore)
+    try:
+        dirty = dirty_paths(kit, ignore)
+    except GitError as error:
+        raise UsageError(f"{kit}: git cannot tell whether the tree is clean: {error}") from None
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise UsageError(

@@ -1,0 +1,126 @@
+"""YAML from untrusted text, composed and constructed within bounds.
+
+PyYAML on its own turns a few hundred bytes into a hang or a crash: aliases that refer to aliases expand
+exponentially for anything that walks the result (a "billion laughs"), an alias inside its own anchor makes a
+cycle, deep nesting exhausts the recursion limit, and an integer of more than 4,300 digits or a date such as
+2020-02-30 raises ``ValueError`` instead of a YAML error. ``BoundedLoader`` refuses each of these with a
+``yaml.YAMLError`` that names the line, so every caller needs to handle one kind of error only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+MAX_DEPTH = 100
+"""Deepest nesting of lists and mappings accepted; real CI files stay well under 20."""
+
+ALIAS_BUDGET = 100_000
+"""How many nodes aliases may add to a document once expanded, beyond the nodes written out in it."""
+
+
+class YAMLLimitError(yaml.YAMLError):
+    """The document is valid YAML but exceeds a bound (depth, alias expansion, a cycle, a value out of range)."""
+
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        self.problem = problem
+        self.problem_mark = mark
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        super().__init__(f"{problem}{where}")
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader with a depth limit, an alias-expansion budget and no exceptions but ``yaml.YAMLError``."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._written = 0
+        self._expanded: dict[int, int] = {}
+
+    def compose_document(self) -> Node | None:
+        self._written = 0
+        self._expanded = {}
+        return super().compose_document()
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if node is not None and id(node) not in self._expanded:
+                raise YAMLLimitError(f"alias *{event.anchor} refers to a node that contains it", event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YAMLLimitError(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is None:
+            return None
+        self._written += 1
+        size = 1 + sum(self._expanded.get(id(child), 1) for child in _children(node))
+        self._expanded[id(node)] = size
+        if size > self._written + ALIAS_BUDGET:
+            raise YAMLLimitError(f"aliases expand to more than {ALIAS_BUDGET} extra nodes", node.start_mark)
+        return node
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, IndexError, TypeError, KeyError, AttributeError) as error:
+            raise YAMLLimitError(f"value cannot be read: {_first_line(error)}", node.start_mark) from None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:120] if text else type(error).__name__
+
+
+def compose_all(text: str, loader: type[BoundedLoader] = BoundedLoader) -> list[Node]:
+    """Every document's root node (empty documents left out). Raises ``yaml.YAMLError`` only."""
+    instance = loader(text)
+    try:
+        roots = []
+        while instance.check_node():
+            root = instance.get_node()
+            if root is not None:
+                roots.append(root)
+        return roots
+    except RecursionError:
+        raise YAMLLimitError("nested too deeply") from None
+    finally:
+        instance.dispose()
+
+
+def compose(text: str, loader: type[BoundedLoader] = BoundedLoader) -> Node | None:
+    """The single document's root node, or None for an empty stream. Raises ``yaml.YAMLError`` only."""
+    instance = loader(text)
+    try:
+        return instance.get_single_node()
+    except RecursionError:
+        raise YAMLLimitError("nested too deeply") from None
+    finally:
+        instance.dispose()
+
+
+def load(text: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """The single document as Python data (SafeLoader types). Raises ``yaml.YAMLError`` only."""
+    instance = loader(text)
+    try:
+        return instance.get_single_data()
+    except RecursionError:
+        raise YAMLLimitError("nested too deeply") from None
+    finally:
+        instance.dispose()
