@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.upgrade import line_merge, repo
 from scaffold.untrusted.git import run_git
+from scaffold.upgrade import line_merge, repo
 from tests.upgrade.support import GIT_ENV, commit_all, git
 
 
