@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -433,4 +434,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("scaffold: interrupted; nothing was written\n")
+        return 2
+    except Exception as error:  # a bug: still one line and exit 2, never a traceback, unless asked for
+        if os.environ.get("SCAFFOLD_DEBUG"):
+            raise
+        detail = " ".join(str(error).split())[:200]
+        sys.stderr.write(
+            f"scaffold: internal error: {type(error).__name__}: {detail} "
+            "(please report it; SCAFFOLD_DEBUG=1 shows the traceback)\n"
+        )
         return 2

@@ -309,3 +309,22 @@ def test_every_chosen_platform_gets_its_kit_from_one_answers_file(
     for path in every - set(files):
         assert not (tmp_path / "out" / path).exists()
     assert f"registry: {registry}" in (tmp_path / "out" / ".scaffold.yml").read_text()
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import scaffold.cli as cli
+
+    def broken(_args: object) -> int:
+        raise RuntimeError("a bug\nwith two lines")
+
+    monkeypatch.delenv("SCAFFOLD_DEBUG", raising=False)
+    monkeypatch.setitem(cli._COMMANDS, "audit", broken)
+    assert main(["audit", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("scaffold: internal error: RuntimeError: a bug with two lines")
+    monkeypatch.setenv("SCAFFOLD_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["audit", "."])
