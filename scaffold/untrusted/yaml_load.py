@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_DEPTH = 100
 """Deepest nesting of lists and mappings accepted; real CI files stay well under 20."""
 
 ALIAS_BUDGET = 100_000
-"""How many nodes aliases may add to a document once expanded, beyond the nodes written out in it."""
+"""How many nodes aliases may add to a document once expanded, beyond the nodes written out in it. A long scalar
+weighs one node per ``_SCALAR_UNIT`` characters, so aliases repeating one large value are bounded too."""
+
+_SCALAR_UNIT = 80
 
 
 class YAMLLimitError(yaml.YAMLError):
@@ -61,8 +64,9 @@ class BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
         if node is None:
             return None
-        self._written += 1
-        size = 1 + sum(self._expanded.get(id(child), 1) for child in _children(node))
+        own = 1 + len(node.value) // _SCALAR_UNIT if isinstance(node, ScalarNode) else 1
+        self._written += own
+        size = own + sum(self._expanded.get(id(child), 1) for child in _children(node))
         self._expanded[id(node)] = size
         if size > self._written + ALIAS_BUDGET:
             raise YAMLLimitError(f"aliases expand to more than {ALIAS_BUDGET} extra nodes", node.start_mark)

@@ -76,3 +76,10 @@ def test_any_text_ends_in_data_or_a_yaml_error(text: str) -> None:
         yaml_load.compose_all(text)
     except yaml.YAMLError:
         pass
+
+
+def test_aliases_repeating_one_large_value_are_bounded_too() -> None:
+    text = "big: &big " + "x" * 50_000 + "\nmany: [" + ", ".join(["*big"] * 20_000) + "]\n"
+    with pytest.raises(YAMLLimitError, match="extra nodes"):
+        yaml_load.load(text)
+    assert len(yaml_load.load(text[: text.index("many")])["big"]) == 50_000
