@@ -1,6 +1,11 @@
 """Where answers come from: an answers file, ``--set key=value`` flags, and how the layers stack.
 
 Layers, lowest first: field defaults < answers file < ``--set`` < prompts. A later layer wins per key.
+
+An answers file is untrusted: it is read only when it is a regular file of at most ``MAX_ANSWERS_FILE_BYTES`` (a
+FIFO, a device or a folder is refused without blocking), parsed with the bounded YAML loader (no alias bomb, no
+deep nesting, no huge integer), and a duplicate or non-string key is refused instead of silently resolved. Every
+problem is one ``UsageError`` line naming the file or the key and the rule.
 """
 
 from __future__ import annotations
@@ -12,11 +17,38 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from scaffold.answers import ANSWER_KEYS, Answers
+from scaffold.answers import ANSWER_KEYS, Answers, shown
 from scaffold.errors import UsageError
+from scaffold.untrusted.read import UnreadableInput, read_text
+from scaffold.untrusted.yaml_load import BoundedLoader, YAMLLimitError, load
 
-_MAX_ANSWERS_FILE_BYTES = 1_000_000
+MAX_ANSWERS_FILE_BYTES = 1_000_000
+_MAX_INT_DIGITS = 18
+_STRING_TAG = "tag:yaml.org,2002:str"
+
+
+class _AnswersLoader(BoundedLoader):
+    """The bounded loader, refusing a mapping that repeats a key or has a key that is not a string."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _STRING_TAG:
+                raise YAMLLimitError(f"key {_node_text(key_node)} must be a string", key_node.start_mark)
+            if key_node.value in seen:
+                raise YAMLLimitError(f"key '{shown(key_node.value)}' is repeated", key_node.start_mark)
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+def _node_text(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return f"'{shown(str(node.value))}'"
+    return "(a list)" if isinstance(node, yaml.SequenceNode) else "(a mapping)"
 
 
 def _field_kind(key: str) -> str:
@@ -42,9 +74,9 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep:
-            raise UsageError(f"--set {item}: must have the form key=value")
+            raise UsageError(f"--set {shown(item)}: must have the form key=value")
         if key not in ANSWER_KEYS:
-            raise UsageError(f"--set {key}: is not an answer key (see 'scaffold new --help' for the keys)")
+            raise UsageError(f"--set {shown(key)}: is not an answer key (see 'scaffold new --help' for the keys)")
         kind = _field_kind(key)
         value: Any
         if kind == "list":
@@ -54,9 +86,10 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
                 raise UsageError(f"{key}: must be true or false (--set)")
             value = raw.lower() == "true"
         elif kind == "int":
-            if not raw.strip().isdecimal() or not raw.strip().isascii():
-                raise UsageError(f"{key}: must be a whole number (--set)")
-            value = int(raw)
+            digits = raw.strip()
+            if not digits.isascii() or not digits.isdecimal() or len(digits) > _MAX_INT_DIGITS:
+                raise UsageError(f"{key}: must be a whole number of at most {_MAX_INT_DIGITS} digits (--set)")
+            value = int(digits)
         else:
             value = raw
         result[key] = value
@@ -65,33 +98,42 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
 
 def load_answers_file(path: Path) -> dict[str, Any]:
     """Read an answers file: a YAML mapping of answer keys, or a ``.scaffold.yml`` (its ``answers:`` are used)."""
+    where = f"--answers {shown(str(path), 200)}"
     try:
-        if path.stat().st_size > _MAX_ANSWERS_FILE_BYTES:
-            raise UsageError(f"--answers {path}: file is larger than {_MAX_ANSWERS_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except UsageError:
-        raise
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "is not readable UTF-8 text"
-        raise UsageError(f"--answers {path}: {reason}") from None
+        text = read_text(path, limit=MAX_ANSWERS_FILE_BYTES)
+    except UnreadableInput as error:
+        raise UsageError(f"{where}: {error}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load(text, _AnswersLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"--answers {path}: is not valid YAML{where}") from None
+        raise UsageError(f"{where}: {_yaml_problem(error)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"--answers {path}: must be a YAML mapping of answer keys, not a {type(data).__name__}")
+        raise UsageError(f"{where}: must be a YAML mapping of answer keys, not a {_kind(data)}")
     if "answers" in data and "scaffold_version" in data:
         data = data["answers"]
+        if data is None:
+            return {}
         if not isinstance(data, dict):
-            raise UsageError(f"--answers {path}: its 'answers' entry must be a mapping")
-    for key in data:
-        if not isinstance(key, str):
-            raise UsageError(f"--answers {path}: key {key!r} must be a string")
+            raise UsageError(f"{where}: its 'answers' entry must be a mapping, not a {_kind(data)}")
     return dict(data)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if isinstance(mark, yaml.Mark) else ""
+    problem = getattr(error, "problem", None)
+    if isinstance(error, YAMLLimitError):
+        return f"is refused{where}: {shown(str(problem), 120)}"
+    detail = f" ({shown(str(problem), 80)})" if problem else ""
+    return f"is not valid YAML{where}{detail}"
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def stack(*layers: Mapping[str, Any]) -> dict[str, Any]:

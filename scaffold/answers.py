@@ -23,18 +23,31 @@ Cloud = Literal["none", "aws", "gcp", "azure"]
 Severity = Literal["critical", "high", "medium"]
 
 
-def _rule(pattern: str, rule: str, max_len: int) -> Callable[[str], str]:
-    """A validator that accepts a string matching ``pattern`` (whole string, ASCII) and at most ``max_len`` long."""
-    compiled = re.compile(pattern, re.ASCII)
+class PatternRule:
+    """A validator that accepts a string matching ``pattern`` (whole string, ASCII) and at most ``max_len`` long.
 
-    def check(value: str) -> str:
-        if len(value) > max_len:
-            raise ValueError(f"must be at most {max_len} characters")
-        if not compiled.fullmatch(value):
-            raise ValueError(f"must be {rule}")
+    The length is checked before the pattern runs, and every pattern here is written so that it can match a
+    string one way only (no nested or adjacent quantifiers over the same characters): matching is linear in the
+    length even without the cap. ``tests/test_answers.py`` feeds each one pump strings to keep it that way.
+    """
+
+    def __init__(self, pattern: str, rule: str, max_len: int) -> None:
+        self.pattern = re.compile(pattern, re.ASCII)
+        self.rule = rule
+        self.max_len = max_len
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        if len(value) > self.max_len:
+            raise ValueError(f"must be at most {self.max_len} characters")
+        if not self.pattern.fullmatch(value):
+            raise ValueError(f"must be {self.rule}")
         return value
 
-    return check
+
+def _rule(pattern: str, rule: str, max_len: int) -> Callable[[str], str]:
+    return PatternRule(pattern, rule, max_len)
 
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -164,7 +177,12 @@ SourceRepo = Annotated[
         )
     ),
 ]
-HealthPath = Annotated[str, AfterValidator(_rule(r"/(?:[A-Za-z0-9._~-]+/?)*", "a URL path like /healthz", 100))]
+# Segments separated by single slashes, with an optional trailing slash. Written so that each character can be
+# matched one way only: ``/(?:[A-Za-z0-9._~-]+/?)*`` accepts the same paths but backtracks exponentially.
+HealthPath = Annotated[
+    str,
+    AfterValidator(_rule(r"/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*/?)?", "a URL path like /healthz", 100)),
+]
 
 
 class Answers(BaseModel):
@@ -338,6 +356,8 @@ ANSWER_KEYS: tuple[str, ...] = tuple(Answers.model_fields)
 
 # Registry choice -> (how the image host must look, the example default image, the cloud it needs).
 _REGISTRY_HOSTS: dict[str, tuple[re.Pattern[str], str, str | None]] = {
+    # Each pattern can split its input one way only (gar's project is ``[^/]+``, not ``.+``, which would try every
+    # slash), and it only ever sees an image that passed ``ImageRepository``: at most 255 characters.
     "ghcr": (re.compile(r"ghcr\.io/.+"), "ghcr.io/my-org/{name}", None),
     "ecr": (
         re.compile(r"[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/.+"),
@@ -345,7 +365,7 @@ _REGISTRY_HOSTS: dict[str, tuple[re.Pattern[str], str, str | None]] = {
         "aws",
     ),
     "gar": (
-        re.compile(r"[a-z0-9-]+-docker\.pkg\.dev/.+/.+"),
+        re.compile(r"[a-z0-9-]+-docker\.pkg\.dev/[^/]+/.+"),
         "europe-docker.pkg.dev/my-project/images/{name}",
         "gcp",
     ),
@@ -462,7 +482,7 @@ def finish(answers: Answers) -> Answers:
 def validation_message(error: ValidationError, source: str) -> str:
     """One line naming the first failing key and its rule, e.g. ``name: must be a DNS label ...``."""
     first = error.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or "answers"
+    field = shown(".".join(str(part) for part in first["loc"])) or "answers"
     kind = first["type"]
     if kind == "extra_forbidden":
         rule = "is not an answer key (see 'scaffold new --help' for the keys)"
@@ -474,6 +494,14 @@ def validation_message(error: ValidationError, source: str) -> str:
         rule = first["msg"][:1].lower() + first["msg"][1:]
     suffix = f" ({source})" if source else ""
     return f"{field}: {rule}{suffix}"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """Text from an untrusted source made safe for one line of a message: non-ASCII and control characters
+    escaped (no terminal escape sequence or line break gets through), and at most ``limit`` characters."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    clean = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in ascii_text)
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def validate(data: Mapping[str, Any], source: str = "") -> Answers:

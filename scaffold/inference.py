@@ -4,6 +4,11 @@
 ``.gitlab-ci.yml``, Jenkinsfiles and Dockerfiles at the root and one folder down, ``.git/HEAD``) and returns only
 the answers it found evidence for, each with a short reason. It never writes and never raises on a bad file.
 
+Every file is untrusted: a file that is a FIFO, a device, a symlink leaving the repository, binary, too large or
+a YAML bomb is skipped and named in ``Inference.skipped``. The whole run is bounded: at most ``MAX_FILES`` CI files
+and Dockerfiles, ``MAX_TOTAL_BYTES`` read in all, ``MAX_LISTED`` folder entries looked at, and at most
+``inference_sources.MAX_SIGNALS`` findings of each kind per file weighed.
+
 How each answer is decided:
 
 - language: a root manifest or lockfile beats any CI or Dockerfile evidence. When one tier names several languages
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import inference_sources as sources
-from scaffold.answers import check_one, default_name, suggested_default, validate
+from scaffold.answers import check_one, default_name, shown, suggested_default, validate
 from scaffold.errors import UsageError
 
 __all__ = ["Inference", "infer_answers"]
@@ -45,21 +50,42 @@ _MANIFESTS = {
 }  # fmt: skip
 _SKIPPED_FOLDERS = {"node_modules", "vendor"}
 _CONVENTIONAL_BRANCHES = ("main", "master", "trunk")
+MAX_FILES = 200
+MAX_TOTAL_BYTES = 512_000
+MAX_LISTED = 20_000
+_MAX_REFERENCE = 512  # longest image reference or registry host classified
+_MAX_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
 class Inference:
     answers: dict[str, Any]  # only the keys inferred, values valid for the Answers model
     evidence: dict[str, str]  # key -> short human reason
+    skipped: tuple[str, ...] = ()  # "path: why" for each file that was not read
+
+
+class _Budget:
+    """What one inference may still read: files, bytes and folder entries."""
+
+    def __init__(self) -> None:
+        self.files = MAX_FILES
+        self.bytes = MAX_TOTAL_BYTES
+        self.listed = MAX_LISTED
+        self.skipped: list[str] = []
+
+    def skip(self, path: str, reason: str) -> None:
+        if len(self.skipped) < 50:
+            self.skipped.append(f"{shown(path, 200)}: {reason}")
 
 
 def infer_answers(root: Path) -> Inference:
     root = root.resolve()
     answers: dict[str, Any] = {}
     evidence: dict[str, str] = {}
+    budget = _Budget()
     top = sources.entries(root, ".")
-    ci = _ci_files(root, top)
-    dockerfiles = _dockerfiles(root, top)
+    ci = _ci_files(root, top, budget)
+    dockerfiles = _dockerfiles(root, top, budget)
 
     manifests = [(_manifest_language(name), name) for name, is_dir in top if not is_dir]
     tiers = [[(lang, name) for lang, name in manifests if lang and sources.inside(root, name)]]
@@ -91,7 +117,7 @@ def infer_answers(root: Path) -> Inference:
     name = default_name(root.name)
     if name:
         answers["name"], evidence["name"] = name, f"folder name {root.name!r}"
-    return Inference(answers, evidence)
+    return Inference(answers, evidence, tuple(budget.skipped))
 
 
 # --- which files ---------------------------------------------------------------------------------------------------
@@ -113,43 +139,53 @@ def _is_dockerfile(name: str) -> bool:
     return lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") or lower.endswith(".dockerfile")
 
 
-def _one_level(root: Path, top: list[tuple[str, bool]], wanted: Any) -> list[str]:
+def _one_level(root: Path, top: list[tuple[str, bool]], wanted: Any, budget: _Budget) -> list[str]:
     """Files at the root, then in each non-hidden folder one level down, whose name ``wanted`` accepts."""
     paths = [name for name, is_dir in top if not is_dir and wanted(name)]
     for folder, is_dir in top:
-        if is_dir and not folder.startswith(".") and folder not in _SKIPPED_FOLDERS:
-            paths += [f"{folder}/{name}" for name, sub in sources.entries(root, folder) if not sub and wanted(name)]
+        if is_dir and not folder.startswith(".") and folder not in _SKIPPED_FOLDERS and budget.listed > 0:
+            listed = sources.entries(root, folder)
+            budget.listed -= len(listed) + 1
+            paths += [f"{folder}/{name}" for name, sub in listed if not sub and wanted(name)]
     return paths
 
 
-def _read(root: Path, paths: list[str], parse: Any) -> list[sources.Found]:
+def _read(root: Path, paths: list[str], parse: Any, budget: _Budget) -> list[sources.Found]:
     found = []
     for path in paths:
-        text = sources.read_text(root, path)
-        if text is None:
+        if budget.files <= 0 or budget.bytes <= 0:
+            budget.skip(path, f"not read: inference reads at most {MAX_FILES} files and {MAX_TOTAL_BYTES} bytes")
             continue
+        text, reason = sources.read_reason(root, path, limit=min(sources.MAX_BYTES, budget.bytes))
+        budget.files -= 1
+        if text is None:
+            if reason:
+                budget.skip(path, reason)
+            continue
+        budget.bytes -= len(text)
         try:
-            found.append(parse(path, text))
-        except (ValueError, TypeError, RecursionError):  # a file nothing could make sense of: skip it
+            found.append(parse(path, text).trim())
+        except (ValueError, TypeError, RecursionError, MemoryError):  # nothing could make sense of it: skip it
+            budget.skip(path, "could not be parsed")
             found.append(sources.Found(path))
     return found
 
 
-def _ci_files(root: Path, top: list[tuple[str, bool]]) -> list[sources.Found]:
+def _ci_files(root: Path, top: list[tuple[str, bool]], budget: _Budget) -> list[sources.Found]:
     workflows = [
         f".github/workflows/{name}"
         for name, is_dir in sources.entries(root, ".github/workflows")
         if not is_dir and name.endswith((".yml", ".yaml"))
     ]
     return (
-        _read(root, workflows, sources.github)
-        + _read(root, [".gitlab-ci.yml"], sources.gitlab)
-        + _read(root, _one_level(root, top, _is_jenkinsfile), sources.jenkins)
+        _read(root, workflows, sources.github, budget)
+        + _read(root, [".gitlab-ci.yml"], sources.gitlab, budget)
+        + _read(root, _one_level(root, top, _is_jenkinsfile, budget), sources.jenkins, budget)
     )
 
 
-def _dockerfiles(root: Path, top: list[tuple[str, bool]]) -> list[sources.Found]:
-    return _read(root, _one_level(root, top, _is_dockerfile), sources.dockerfile)
+def _dockerfiles(root: Path, top: list[tuple[str, bool]], budget: _Budget) -> list[sources.Found]:
+    return _read(root, _one_level(root, top, _is_dockerfile, budget), sources.dockerfile, budget)
 
 
 # --- language ------------------------------------------------------------------------------------------------------
@@ -181,6 +217,9 @@ _REFERENCE = re.compile(
 )
 _DOCKER_HUB = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 _GITLAB_VARIABLES = re.compile(r"\$\{?CI_REGISTRY(?:_IMAGE)?\b")
+_PLAIN_HOST = re.compile(r"[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?")
+# Matched only against a host that is ``_PLAIN_HOST`` and at most ``_MAX_REFERENCE`` long: a leading ``.*`` backtracks
+# once per position, which is linear for one search anchored at the start.
 _HOST_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ghcr", re.compile(r"ghcr\.io")),
     ("ecr", re.compile(r"[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")),
@@ -211,6 +250,8 @@ def _host(text: str) -> str:
 
 
 def _host_kind(host: str) -> str | None:
+    if len(host) > _MAX_REFERENCE or not _PLAIN_HOST.fullmatch(host):
+        return None
     return next((kind for kind, pattern in _HOST_KINDS if pattern.fullmatch(host)), None)
 
 
@@ -226,6 +267,8 @@ def _valid_image(kind: str, image: str) -> bool:
 
 def _classify(reference: str, hub_login: bool) -> tuple[str | None, str | None]:
     """(registry kind, image repository) of a pushed reference; either may be None when it cannot be told."""
+    if len(reference) > _MAX_REFERENCE:
+        return None, None
     if _GITLAB_VARIABLES.match(reference.strip()):
         return "gitlab", None  # $CI_REGISTRY_IMAGE: the project's own GitLab registry, path unknown here
     match = _REFERENCE.fullmatch(re.sub(r"^[a-z]+://", "", reference.strip().lower()))
@@ -249,6 +292,8 @@ def _registry(ci: list[sources.Found], answers: dict[str, Any], evidence: dict[s
         logins = [(login, reason) for login, reason in found.logins]
         hub_login = any(_host(login) == "docker.io" for login, _ in logins)
         for reference, reason in found.pushes:
+            if len(candidates) >= _MAX_CANDIDATES:
+                break
             kind, image = _classify(reference, hub_login)
             if kind:
                 candidates.append((3 if image else 2, len(candidates), kind, image, reason))

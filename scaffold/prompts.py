@@ -62,7 +62,7 @@ def _convert(key: str, text: str) -> Any:
     if typing.get_origin(annotation) is list:
         return [part.strip() for part in text.split(",") if part.strip()]
     if annotation is int:
-        return int(text) if text.strip().isdecimal() and text.isascii() else text
+        return int(text) if text.strip().isdecimal() and text.isascii() and len(text.strip()) <= 18 else text
     if text == "" and type(None) in typing.get_args(annotation):
         return None
     return text

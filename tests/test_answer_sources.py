@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_answers_file_mapping_and_scaffold_record(tmp_path: Path) -> None:
         ("name: [unclosed\n", "is not valid YAML at line"),
         ("- a\n- b\n", "must be a YAML mapping of answer keys, not a list"),
         ("just text\n", "must be a YAML mapping of answer keys, not a str"),
-        ("1: x\n", "key 1 must be a string"),
+        ("1: x\n", "key .1. must be a string"),
     ],
 )
 def test_answers_file_that_is_not_a_mapping_is_rejected(tmp_path: Path, text: str, message: str) -> None:
@@ -63,5 +64,84 @@ def test_answers_file_that_is_not_a_mapping_is_rejected(tmp_path: Path, text: st
 
 
 def test_missing_answers_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="No such file"):
+    with pytest.raises(UsageError, match="does not exist"):
         load_answers_file(tmp_path / "nope.yml")
+
+
+# --- hostile answers files: one line naming the file or the key and the rule ---------------------------------------
+
+_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name: a\nname: b\n", "key 'name' is repeated"),
+        (b"answers:\n  port: 1\n  port: 2\nscaffold_version: 1\n", "key 'port' is repeated"),
+        (b"? [a]\n: x\n", r"key \(a list\) must be a string"),
+        (b"null: x\n", "key 'null' must be a string"),
+        (b"on: x\n", "key 'on' must be a string"),
+        (_BOMB.encode(), "aliases expand to more than"),
+        (b"name: " + b"[" * 10_000, "nested deeper than"),
+        (b"port: " + b"9" * 5000 + b"\n", "value cannot be read"),
+        (b"port: 2020-02-30\n", "value cannot be read"),
+        (b"a: &a [*a]\n", "refers to a node that contains it"),
+        (b"name: \xff\n", "is not UTF-8 text"),
+        (b"name: a\0\n", "is a binary file"),
+        (b"name: [\n", "is not valid YAML at line 2"),
+        (b"--- {}\n--- {}\n", "is not valid YAML"),
+        (b"- a\n", "must be a YAML mapping of answer keys, not a list"),
+        (b"answers: [1]\nscaffold_version: 1\n", "its 'answers' entry must be a mapping"),
+        (b"x" * 1_000_001, "is larger than 1000000 bytes"),
+    ],
+)
+def test_hostile_answers_file_is_one_usage_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "answers.yml"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=message) as caught:
+        load_answers_file(path)
+    assert "\n" not in str(caught.value) and str(caught.value).startswith(f"--answers {path}: ")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device", "symlink-loop"])
+def test_answers_file_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "answers.yml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path.symlink_to(path)
+    with pytest.raises(UsageError, match=r"not a regular file|symlink loop"):
+        load_answers_file(path)
+
+
+def test_answers_file_with_bom_crlf_and_merge_keys_loads(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yml"
+    path.write_bytes(b"\xef\xbb\xbfbase: &b {}\r\nname: orders\r\nport: 8081\r\n")
+    assert load_answers_file(path) == {"base": {}, "name": "orders", "port": 8081}
+
+
+def test_path_in_message_is_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "a\nb\x1b[2J.yml"
+    with pytest.raises(UsageError) as caught:
+        load_answers_file(path)
+    assert "\n" not in str(caught.value) and "\x1b" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("port=" + "9" * 5000, "port: must be a whole number of at most 18 digits"),
+        ("\x1b[2J=1", r"--set \\x1b\[2J: is not an answer key"),
+        ("port=\uff11", "port: must be a whole number"),
+    ],
+)
+def test_hostile_set_is_one_usage_error(item: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as caught:
+        parse_set([item])
+    assert "\x1b" not in str(caught.value)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import time
+import typing
+
 import pytest
 
 from scaffold.answers import (
+    _REGISTRY_HOSTS,
     ANSWER_KEYS,
     Answers,
+    PatternRule,
     check_one,
     default_name,
     missing_keys,
@@ -125,3 +130,140 @@ def test_suggested_defaults_follow_the_registry_and_cloud() -> None:
     assert suggested_default("cloud", {"registry": "ecr", "container": False}) is None
     assert suggested_default("cloud", {"registry": "ghcr"}) is None
     assert suggested_default("aws_region", {}) == "us-east-1"
+
+
+# --- ReDoS: every answer pattern matches in linear time ------------------------------------------------------------
+
+_PUMP_UNITS = ("a", "a-", "a.", "a/", "a_", "a__", "-", "._", "/a", "a/.", "0", "a:", "a@", "a=", "~", "a~/", ".lock")
+_PREFIXES = (
+    "",
+    "/",
+    "@",
+    "https://",
+    "https://a.b/",
+    "ghcr.io/",
+    "a.b/",
+    "arn:aws:iam::123456789012:role/",
+    "arn:aws",
+    "projects/1/locations/global/workloadIdentityPools/",
+    "aaaaa@",
+)
+
+
+def _pattern_rules() -> dict[str, PatternRule]:
+    rules: dict[str, PatternRule] = {}
+    for key, field in Answers.model_fields.items():
+        for meta in field.metadata:
+            if isinstance(getattr(meta, "func", None), PatternRule):
+                rules[key] = meta.func
+        annotation = field.annotation
+        for candidate in [annotation, *typing.get_args(annotation)]:
+            for inner in [candidate, *typing.get_args(candidate)]:
+                for meta in getattr(inner, "__metadata__", ()):
+                    if isinstance(getattr(meta, "func", None), PatternRule):
+                        rules[key] = meta.func
+    return rules
+
+
+def test_every_text_answer_has_a_pattern_rule() -> None:
+    rules = _pattern_rules()
+    assert {"name", "health_path", "image", "trusted_registries", "aws_role_arn", "openapi_path"} <= set(rules)
+    assert len(rules) >= 16
+
+
+@pytest.mark.parametrize("key", sorted(_pattern_rules()))
+def test_pattern_is_linear_on_pump_strings(key: str) -> None:
+    """Each pattern, without its length cap, on 10k-100k character pump strings (repeated units with a bad
+    character at the end, which is what makes a backtracking pattern try every split). A super-linear pattern
+    takes seconds to hours here; each of these takes milliseconds."""
+    pattern = _pattern_rules()[key].pattern
+    started = time.monotonic()
+    for prefix in _PREFIXES:
+        for unit in _PUMP_UNITS:
+            for size in (10_000, 100_000):
+                for tail in ("!", "\n", "/!", "-"):
+                    pattern.fullmatch(prefix + unit * (size // len(unit)) + tail)
+    assert time.monotonic() - started < 20  # a hang guard, not a benchmark
+
+
+@pytest.mark.parametrize("key", sorted(_pattern_rules()))
+def test_length_cap_is_checked_before_the_pattern(key: str) -> None:
+    rule = _pattern_rules()[key]
+    never_matched = rule.pattern
+    rule.pattern = None  # type: ignore[assignment]  # the pattern must not even be looked at
+    try:
+        with pytest.raises(ValueError, match=f"at most {rule.max_len} characters"):
+            rule("a" * (rule.max_len + 1))
+    finally:
+        rule.pattern = never_matched
+
+
+@pytest.mark.parametrize("key", sorted(_pattern_rules()))
+def test_validator_refuses_long_pump_strings_quickly(key: str) -> None:
+    started = time.monotonic()
+    for unit in _PUMP_UNITS:
+        for size in (50, 99, 254, 10_000, 100_000):
+            value = "/" + unit * (size // len(unit)) + "!"
+            assert check_one(key, value) is not None
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("/", True),
+        ("/healthz", True),
+        ("/api/v1/health/", True),
+        ("/a.b_c~d-e", True),
+        ("//", False),
+        ("/a//b", False),
+        ("healthz", False),
+        ("/a b", False),
+        ("/" + "a" * 30 + "!", False),
+    ],
+)
+def test_health_path_rule_is_unchanged(value: str, ok: bool) -> None:
+    assert (check_one("health_path", value) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("registry", "image", "ok"),
+    [
+        ("gar", "europe-docker.pkg.dev/acme-prod/images/api", True),
+        ("gar", "europe-docker.pkg.dev/acme-prod/api", False),
+        ("gar", "europe-docker.pkg.dev/acme-prod", False),
+        ("ghcr", "ghcr.io/acme/api", True),
+        ("dockerhub", "docker.io/acme/api", True),
+        ("dockerhub", "docker.io/acme/api/x", False),
+    ],
+)
+def test_registry_host_rules(registry: str, image: str, ok: bool) -> None:
+    data: dict[str, object] = {"registry": registry, "image": image}
+    if registry == "gar":
+        data |= {
+            "cloud": "gcp",
+            "gcp_workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/pool/providers/prov",
+            "gcp_service_account": "deployer@acme-prod.iam.gserviceaccount.com",
+        }
+    try:
+        validate(data)
+    except UsageError as error:
+        assert not ok, error
+    else:
+        assert ok
+
+
+def test_registry_host_patterns_are_linear() -> None:
+    started = time.monotonic()
+    for pattern, _, _ in _REGISTRY_HOSTS.values():
+        for unit in ("a/", "/", "a-", "a", "-docker.pkg.dev/"):
+            pattern.fullmatch(unit * (100_000 // len(unit)) + "\n")
+    assert time.monotonic() - started < 10
+
+
+def test_key_in_a_message_is_escaped_and_short() -> None:
+    with pytest.raises(UsageError) as caught:
+        validate({"\x1b[2J" + "k" * 500 + "\u2028": 1})
+    message = str(caught.value)
+    assert "\x1b" not in message and "\u2028" not in message and len(message) < 200
+    assert message.startswith("\\x1b[2J")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from scaffold import inference_sources as sources
 from scaffold.answers import check_one
-from scaffold.inference import Inference, infer_answers
+from scaffold.inference import Inference, _classify, _host_kind, infer_answers
 from tests.support.corpus import CANONICAL_PATHS, corpus_dir
 
 
@@ -390,6 +393,150 @@ def test_unreadable_files_are_skipped(tmp_path: Path) -> None:
         (root / "sub").chmod(0o755)
     assert result.answers["language"] == "node"
     assert "platforms" not in result.answers
+
+
+# --- hostile repositories: never a hang, a crash or a read outside the repository ------------------------------
+
+_N = 200_000
+HOSTILE_WORKFLOWS = {
+    "expression-spaces": "jobs:\n  a:\n    steps:\n      - run: '${{" + " " * _N + "'\n",
+    "unclosed-expressions": "jobs:\n  a:\n    steps:\n      - run: '" + "${{ a" * (_N // 5) + "'\n",
+    "pip-installs": "jobs:\n  a:\n    steps:\n      - run: '" + "pip install " * (_N // 12) + "'\n",
+    "docker-words": "jobs:\n  a:\n    steps:\n      - run: '" + "docker push " * (_N // 12) + "'\n",
+    "kaniko-destinations": "jobs:\n  a:\n    steps:\n      - run: 'executor " + "-d a/b:1 " * (_N // 9) + "'\n",
+    "variable-blowup": "env:\n  A: '"
+    + "x" * 900
+    + "'\njobs:\n  a:\n    steps:\n      - run: 'docker push "
+    + "$A" * (_N // 2)
+    + "'\n",
+    "aliased-script": "x: &s '"
+    + "docker push a/b:1; pip install -r r.txt; " * 3000
+    + "'\njobs:\n  a:\n    steps:\n"
+    + "      - run: *s\n" * 8000,
+    "aliased-inputs": "x: &s {push: true, tags: '"
+    + "ghcr.io/a/b:1," * 8000
+    + "'}\njobs:\n  a:\n    steps:\n"
+    + "      - uses: docker/build-push-action@v1\n        with: *s\n" * 2000,
+    "big-env-many-steps": "env:\n"
+    + "".join(f"  V{i}: x\n" for i in range(5000))
+    + "jobs:\n  a:\n    steps:\n"
+    + "      - run: x\n" * 10000,
+    "billion-laughs": "a: &a [x,x,x,x,x,x,x,x,x]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(8)),
+    "deep-nesting": "jobs: " + "[" * 50_000,
+    "huge-int": "jobs:\n  a:\n    timeout-minutes: " + "9" * 10_000 + "\n",
+    "bad-date": "on: 2020-02-30\njobs: {}\n",
+    "unicode-breaks": 'jobs:\n  a:\u2028\x85\f\v\r    steps: [{run: "docker push ghcr.io/a/b\u2029"}]\n',
+}
+HOSTILE_JENKINSFILES = {
+    "unclosed-tools": "tools{" * (_N // 6),
+    "tools-blank-lines": "tools {" + "\n" * _N,
+    "sh-spaces": "sh" + " " * _N + "x",
+    "image-spaces": "image" + " " * _N + "x",
+    "unclosed-triple-quote": "sh '''" + "a" * _N,
+    "mixed-quotes": 'sh """' + "sh '''" * (_N // 6),
+    "with-registry": "withRegistry(" + " " * _N,
+}
+
+
+def _quick(root: Path) -> Inference:
+    started = time.monotonic()
+    result = infer_answers(root)
+    assert time.monotonic() - started < 30  # a hang guard: each takes well under 5 s
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_WORKFLOWS))
+def test_hostile_workflow_finishes(tmp_path: Path, name: str) -> None:
+    root = repo(tmp_path / "svc", {".github/workflows/ci.yml": HOSTILE_WORKFLOWS[name]})
+    _quick(root)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_JENKINSFILES))
+def test_hostile_jenkinsfile_finishes(tmp_path: Path, name: str) -> None:
+    _quick(repo(tmp_path / "svc", {"Jenkinsfile": HOSTILE_JENKINSFILES[name]}))
+
+
+def test_hostile_gitlab_files_finish(tmp_path: Path) -> None:
+    aliased = (
+        "s: &s ['" + "docker push a/b:1\n" * 5000 + "']\n" + "".join(f"j{i}:\n  script: *s\n" for i in range(5000))
+    )
+    _quick(repo(tmp_path / "a", {".gitlab-ci.yml": aliased}))
+    rules = "j:\n  script: x\n  rules:\n    - if: '$CI_COMMIT_BRANCH == \"" + "a" * _N + "'\n"
+    _quick(repo(tmp_path / "b", {".gitlab-ci.yml": rules}))
+    _quick(repo(tmp_path / "c", {".gitlab-ci.yml": "!reference [a, b]\n" + "x: !custom {a: 1}\n"}))
+
+
+def test_fifos_and_devices_are_skipped_without_blocking(tmp_path: Path) -> None:
+    root = repo(tmp_path / "svc", {"Dockerfile": "FROM golang:1.22\n"})
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".git").mkdir()
+    for path in (".github/workflows/ci.yml", ".gitlab-ci.yml", "Jenkinsfile", "sub/Dockerfile", ".git/HEAD"):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / path)
+    (root / "build").mkdir()
+    (root / "build" / "Dockerfile").symlink_to("/dev/zero")
+    (root / ".github" / "workflows" / "dir.yml").mkdir()
+    result = _quick(root)
+    assert result.answers["language"] == "go"
+    assert "platforms" not in result.answers
+    skipped = "\n".join(result.skipped)
+    assert ".github/workflows/ci.yml: is not a regular file (a FIFO)" in skipped
+    assert "build/Dockerfile" in skipped
+
+
+def test_reading_is_bounded_across_files(tmp_path: Path) -> None:
+    files = {
+        f".github/workflows/w{i:03}.yml": "jobs:\n  a:\n    steps: [{run: x}]\n" + "#" * 200_000 + "\n"
+        for i in range(8)
+    }
+    files |= {f"d{i:03}/Dockerfile": "FROM golang:1\n" for i in range(300)}
+    result = _quick(repo(tmp_path / "svc", files))
+    assert any("inference reads at most" in reason for reason in result.skipped)
+
+
+def test_escaping_symlinks_are_named_in_skipped(tmp_path: Path) -> None:
+    outside = repo(tmp_path / "outside", {"ci.yml": workflow(step("actions/setup-go@v5"))})
+    root = repo(tmp_path / "svc", {"Dockerfile": "FROM python:3.12\n"})
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "escape.yml").symlink_to(outside / "ci.yml")
+    result = _quick(root)
+    assert result.answers["language"] == "python"
+    assert any(reason.startswith(".github/workflows/escape.yml: ") for reason in result.skipped)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["a." * 100_000 + "!", "a" * 200_000 + "/x", "artifactory" * 20_000 + "\n/x", "harbor." * 30_000],
+)
+def test_long_references_are_not_classified(reference: str) -> None:
+    started = time.monotonic()
+    assert _classify(reference, hub_login=True) == (None, None)
+    assert _host_kind(reference) is None
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (sources._EXPRESSION, "${{" + " " * _N),
+        (sources._EXPRESSION, "${{ a }" * (_N // 7)),
+        (sources._JENKINS_TOOLS, "tools {" * (_N // 7)),
+        (sources._JENKINS_TOOL, "\n" * _N + "x"),
+        (sources._JENKINS_SHELL, "sh" + " " * _N + "("),
+        (sources._JENKINS_SHELL, "sh (" + " " * _N),
+        (sources._JENKINS_IMAGE, "image" + " " * _N + "("),
+        (sources._GITLAB_BRANCH, "$CI_COMMIT_BRANCH" + " " * _N + "="),
+        (sources._VARIABLE, "${" + "a" * _N),
+        (sources._SEPARATORS, "&|" * _N),
+    ],
+)
+def test_inference_patterns_are_linear(pattern: re.Pattern[str], text: str) -> None:
+    started = time.monotonic()
+    pattern.findall(text)
+    for _, command in sources._COMMANDS:
+        command.search(text)
+    assert time.monotonic() - started < 5
 
 
 # --- the shared corpus of real CI files ---------------------------------------------------------------------------
