@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,12 @@ from scaffold.record import RECORD_PATH, Record, file_hash, read_record, render_
 from scaffold.render import render
 from scaffold.upgrade import repo, transaction
 from scaffold.upgrade.base import BaseFinder
+from scaffold.upgrade.kit_paths import KitPaths, kit_paths
 from scaffold.upgrade.line_merge import Labels
 from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
 from scaffold.upgrade.posture import Weakening, weakenings
 from scaffold.upgrade.transaction import STAGING
-from scaffold.writer import Change, PlannedFile, check_writable, plan, refuse_conflicts, write_atomically
+from scaffold.writer import Change, PlannedFile, check_writable, plan, real_root, refuse_conflicts, write_atomically
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class DiffResult:
 
 def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
     """Compare the repository with what its recorded answers and the current kit render. Reads only."""
+    real_root(path)
     record = read_record(path)
     _refuse_interrupted(path)
     pack = pack or load_pack()
@@ -211,47 +214,91 @@ def upgrade(
 
     Nothing is written when the posture would get weaker (unless ``accept_weaker``) or with ``dry_run``.
     """
+    real_root(path)
     record = read_record(path)
+    pack = pack or load_pack()
+    kit = kit_paths(pack)
+    finished = None
     if dry_run:
         _refuse_interrupted(path)
-    finished = None if dry_run else transaction.finish_interrupted(path)
-    if not allow_dirty and not finished:
-        repo.require_clean(path, ignore=(STAGING + "/",))
-    if finished:
+    else:
+        finished = _finish_interrupted(path, record, pack, kit, allow_dirty)
+    if finished is None and not allow_dirty:
+        repo.require_clean(path, ignore=(STAGING + "/", transaction.JOURNAL))
+    if finished is not None:
         record = read_record(path)
-    pack = pack or load_pack()
     _check_versions(record, pack, path)
     old_answers = validate(record.answers, source=RECORD_PATH)
     layers = AnswerLayers(record.answers, load_answers_file(answers_file) if answers_file else {}, parse_set(settings))
     new_answers = resolve_answers(layers) if layers.given else old_answers
     theirs = render_kit(answers=new_answers, pack=pack)
     if record.audit is not None:  # the user's audit settings live in the record: carry them over
-        kit = {name: text for name, text in theirs.items() if name != RECORD_PATH}
-        theirs[RECORD_PATH] = render_record(pack, new_answers, kit, audit=record.audit)
-    same_pack = pack.version == record.pack_version
-    finder = BaseFinder(path, record.files, (lambda: render(pack, old_answers)) if same_pack else None)
+        kit_files = {name: text for name, text in theirs.items() if name != RECORD_PATH}
+        theirs[RECORD_PATH] = render_record(pack, new_answers, kit_files, audit=record.audit)
+    finder = _finder(path, record, pack)
     labels = Labels(
         ours="your version",
         base=f"kit {record.pack_name} {record.pack_version}",
         theirs=f"kit {pack.name} {pack.version}",
     )
-    outcomes = Planner(path, record.files, theirs, finder, labels, rejects).plan()
+    may_delete = _may_delete(kit, finder)
+    outcomes = Planner(path, record.files, theirs, finder, labels, rejects, may_delete).plan()
     merged = {o.path: o.text for o in outcomes if o.text is not None}
     weak = weakenings(theirs=theirs, merged=merged, answers=new_answers.model_dump())
     result = UpgradeResult(outcomes, weak, False, finished, record.pack_version, pack.version, finder.sources)
     if dry_run or (weak and not accept_weaker):
         return result
     writes = {o.path: o.text for o in outcomes if o.writes and o.text is not None}
-    writes |= {f"{o.path}.rej": o.reject for o in outcomes if o.reject is not None}
+    rejects_to_write = {f"{o.path}.rej": o.reject for o in outcomes if o.reject is not None}
+    writes |= {name: text for name, text in rejects_to_write.items() if read_current(path, name) != text}
     deletes = {o.path: file_hash(o.current) for o in outcomes if o.text is None and o.current is not None}
     if writes or deletes or read_current(path, RECORD_PATH) != theirs[RECORD_PATH]:
+        transaction.discard(path)  # a finished interrupted upgrade's folder, when the answers changed since
         transaction.apply(path, {**writes, RECORD_PATH: theirs[RECORD_PATH]}, deletes)
     _store_base(path, theirs, pack)
+    transaction.discard(path)  # last: until the base is stored, a re-run finishes this upgrade
     return replace(result, written=True, base_sources=finder.sources)
 
 
+def _finder(path: Path, record: Record, pack: Pack) -> BaseFinder:
+    """Finds the previous render of the recorded files; a re-render only when the recorded pack is this one."""
+    if pack.version != record.pack_version:
+        return BaseFinder(path, record.files, None)
+    return BaseFinder(path, record.files, lambda: render(pack, validate(record.answers, source=RECORD_PATH)))
+
+
+def _may_delete(kit: KitPaths, finder: BaseFinder) -> Callable[[str], bool]:
+    """A file that left the kit may be deleted only when this pack can render its path, or scaffold's own stored
+    render holds it: ``.scaffold.yml`` alone never makes a file deletable."""
+    return lambda name: kit.renders(name) or finder.rendered_by_scaffold(name)
+
+
+def _finish_interrupted(path: Path, record: Record, pack: Pack, kit: KitPaths, allow_dirty: bool) -> list[str] | None:
+    """Finish an upgrade a crash interrupted, once its journal is checked; None when there was none."""
+    journal = transaction.interrupted(path, _may_delete(kit, _finder(path, record, pack)), kit.renders)
+    if journal is None:
+        return None
+    if not allow_dirty:
+        _require_clean_except(path, journal.paths)
+    return transaction.finish(path, journal)
+
+
+def _require_clean_except(path: Path, expected: set[str]) -> None:
+    """The clean-tree rule while an interrupted upgrade is finished: only the journal's own files may differ."""
+    if repo.repository_root(path) is None:
+        repo.require_clean(path, ignore=())
+    dirty = [name for name in repo.dirty_paths(path, ignore=(STAGING + "/",)) if name not in expected]
+    dirty = [name for name in dirty if name != transaction.JOURNAL]
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise UsageError(
+            f"{path}: the git tree has uncommitted changes besides the interrupted upgrade ({shown}); "
+            "commit or stash them first, or pass --allow-dirty"
+        )
+
+
 def _refuse_interrupted(path: Path) -> None:
-    if (path / STAGING).is_dir():
+    if os.path.lexists(path / STAGING) or os.path.lexists(path / transaction.JOURNAL):
         raise UsageError(f"{path}: an upgrade was interrupted; run 'scaffold upgrade' to finish it first")
 
 
@@ -308,7 +355,8 @@ def adopt_layers(
 
 
 def _refuse_adopted(path: Path) -> None:
-    if (path / RECORD_PATH).exists():
+    real_root(path)
+    if os.path.lexists(path / RECORD_PATH):
         raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
 
 

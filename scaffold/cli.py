@@ -349,6 +349,8 @@ def _run_adopt(args: argparse.Namespace) -> int:
     out = sys.stdout
     for key, reason in inferred.evidence.items():
         out.write(f"inferred {key}: {inferred.answers.get(key)} ({reason})\n")
+    for skipped in inferred.skipped:
+        out.write(f"not read {skipped}\n")
     for item in result.planned:
         if item.change is Change.DIFFERS and item.path not in result.taken:
             out.write(f"     kept  {item.path}  (exists; differs from the kit, see the diff)\n")
@@ -417,6 +419,17 @@ _COMMANDS = {
 }
 
 
+_REPOSITORY_COMMANDS = ("diff", "upgrade", "adopt")
+
+
+def _system_error(error: BaseException) -> str:
+    """One line for a file-system or decoding error that no check caught (a file changed while scaffold ran)."""
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename is not None else ""
+        return " ".join(f"{where}{error.strerror or error}".split())
+    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -425,6 +438,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _COMMANDS[args.command](args)
+    except (OSError, UnicodeError, RecursionError) as error:
+        if args.command not in _REPOSITORY_COMMANDS:
+            raise
+        sys.stderr.write(f"scaffold: error: {_system_error(error)}; nothing more was written\n")
+        return 2
     except ConflictError as error:
         sys.stderr.write(f"scaffold: {error}\n")
         return error.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,26 @@ def test_without_a_terminal_only_what_was_not_inferred_is_missing(
     assert "coverage_min" in missing
     assert "language" not in missing and "platforms" not in missing and "name" not in missing
     assert not (repo / RECORD_PATH).exists()
+
+
+def test_adopt_refuses_a_fifo_where_the_kit_has_a_file_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path / "shop", {"package-lock.json": "{}\n"})
+    (repo / ".github").mkdir()
+    os.mkfifo(repo / ".github" / "CODEOWNERS")
+    assert cli.main(["adopt", str(repo), "--defaults"]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
+    assert sorted(path.name for path in repo.iterdir()) == [".git", ".github", "package-lock.json"]
+
+
+def test_adopt_counts_a_crlf_copy_of_a_kit_file_as_different(tmp_path: Path) -> None:
+    from scaffold.answers import validate
+    from scaffold.api import render_kit
+
+    kit = render_kit(answers=validate({"name": "shop", "language": "node", "platforms": ["github"]}))
+    crlf = kit[".yamllint.yml"].replace("\n", "\r\n")
+    repo = _repo(tmp_path / "shop", {"package-lock.json": "{}\n"})
+    (repo / ".yamllint.yml").write_bytes(crlf.encode())
+    assert cli.main(["adopt", str(repo), "--defaults"]) == 0
+    assert (repo / ".yamllint.yml").read_bytes() == crlf.encode()  # kept: the user's line endings are an edit

@@ -328,3 +328,14 @@ def test_an_unexpected_exception_is_one_line_and_exit_2(
     monkeypatch.setenv("SCAFFOLD_DEBUG", "1")
     with pytest.raises(RuntimeError, match="a bug"):
         main(["audit", "."])
+
+
+def test_adopt_names_the_files_it_could_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    workflows = tmp_path / "svc" / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    os.mkfifo(workflows / "deploy-old.yml")
+    assert main(["adopt", str(tmp_path / "svc"), "--defaults", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "not read .github/workflows/deploy-old.yml: " in out

@@ -41,6 +41,14 @@ class BaseFinder:
                     return text
         return None
 
+    def rendered_by_scaffold(self, path: str) -> bool:
+        """True when scaffold's own render (the stored base, or a re-render of the recorded pack version) holds
+        ``path`` with the recorded hash. The repository's history is not evidence: anyone can commit to it."""
+        expected = self.recorded.get(path)
+        return expected is not None and any(
+            file_hash(text) == expected for text in (*self._from_store(path), *self._from_render(path))
+        )
+
     def _from_store(self, path: str) -> list[str]:
         if self._stored is None:
             self._stored = repo.base_files(self.kit)

@@ -1,7 +1,8 @@
 """Decide what an upgrade does to each file: keep it, update it, merge it, or leave it for the user.
 
 The rules, per path of the old record and the new render:
-- untouched (hash matches the record): updated to the new render, or removed if it left the kit;
+- untouched (hash matches the record): updated to the new render, or removed if it left the kit (only when the pack
+  can render that path, or scaffold's own stored render holds it: the record alone never makes a file deletable);
 - changed by the user: three-way merged against the exact previous render, or kept if it left the kit;
 - deleted by the user: stays deleted;
 - new in the kit: created, unless a file of that name already exists (then merged two-way, as a conflict).
@@ -10,8 +11,7 @@ The rules, per path of the old record and the new render:
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from scaffold.record import RECORD_PATH, file_hash
 from scaffold.upgrade.base import BaseFinder
 from scaffold.upgrade.line_merge import Conflict, Labels, Merged, merge_lines
 from scaffold.upgrade.merge import merge_file
-from scaffold.writer import safe_target
+from scaffold.writer import read_existing
 
 
 class Status(enum.Enum):
@@ -51,22 +51,32 @@ class Outcome:
         return self.text is not None and self.text != self.current
 
 
-_MARKERS = re.compile(r"^<{7,} .*$.*^>{7,} .*$", re.MULTILINE | re.DOTALL)
+def has_conflict_markers(text: str) -> bool:
+    """True when a line starting with ``<<<<<<< `` is followed, on a later line, by one starting with ``>>>>>>> ``
+    (git's markers, any length from 7). One pass over the lines: linear in the text."""
+    opened = False
+    for line in text.split("\n"):
+        if not opened:
+            opened = _marker(line, "<")
+        elif _marker(line, ">"):
+            return True
+    return False
+
+
+def _marker(line: str, char: str) -> bool:
+    run = len(line) - len(line.lstrip(char))
+    return run >= 7 and line[run : run + 1] == " "
 
 
 def read_current(kit: Path, path: str) -> str | None:
-    """The repository's text of a kit file, or None when it does not exist."""
-    target = safe_target(kit, path)
-    if not target.exists():
+    """The repository's text of a kit file, byte-exact (line endings kept), or None when it does not exist."""
+    data = read_existing(kit, path)
+    if data is None:
         return None
-    if target.is_dir():
-        raise UsageError(f"{target}: is a directory where the kit has a file")
     try:
-        return target.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"{target}: is not UTF-8 text; scaffold cannot merge it") from None
-    except OSError as error:
-        raise UsageError(f"{target}: cannot be read: {error.strerror or error}") from None
+        raise UsageError(f"{kit}: {path}: is not UTF-8 text; scaffold cannot merge it") from None
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class Planner:
     finder: BaseFinder
     labels: Labels
     rejects: bool
+    may_delete: Callable[[str], bool] = lambda path: False
 
     def plan(self) -> list[Outcome]:
         paths = sorted((set(self.recorded) | set(self.theirs)) - {RECORD_PATH})
@@ -89,8 +100,12 @@ class Planner:
         if new is None:
             if current is None:
                 return Outcome(path, Status.REMOVED, None, None, note="left the kit; already gone")
-            if untouched:
+            if untouched and self.may_delete(path):
                 return Outcome(path, Status.REMOVED, current, None, note="left the kit")
+            if untouched:
+                return Outcome(
+                    path, Status.KEPT, current, current, note="left the kit; kept: not a file scaffold rendered"
+                )
             return Outcome(path, Status.KEPT, current, current, note="left the kit; kept because you changed it")
         if current is None:
             if recorded is None:
@@ -100,7 +115,7 @@ class Planner:
             return Outcome(path, Status.UNCHANGED, current, current)
         if untouched:
             return Outcome(path, Status.UPDATED, current, new)
-        if _MARKERS.search(current):
+        if has_conflict_markers(current):
             return Outcome(path, Status.CONFLICT, current, current, 1, "unresolved conflict markers: resolve them")
         if recorded is None:
             return self._merged(path, current, merge_lines("", current, new), "exists; the kit now has its own")

@@ -19,6 +19,7 @@ from scaffold.checks.gitlab import RESERVED_KEYS
 from scaffold.checks.jenkins import leaf_stages, sh_text, stage_name
 from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
 from scaffold.parsers.jenkinsfile import JenkinsfileSyntaxError, Node, parse
+from scaffold.untrusted import yaml_load as bounded
 
 GITLAB = ".gitlab-ci.yml"
 JENKINS = "Jenkinsfile"
@@ -129,8 +130,8 @@ def readable(path: str, text: str) -> bool:
         return False
     try:
         if is_workflow(path) or path == GITLAB:
-            yaml.compose(text, Loader=yaml.SafeLoader)
-            yaml.safe_load(text)
+            bounded.compose(text)
+            bounded.load(text)
         elif path == JENKINS:
             parse(text)
         elif is_dockerfile(path):
@@ -144,7 +145,7 @@ def readable(path: str, text: str) -> bool:
 
 
 def _compose(text: str | None) -> yaml.Node | None:
-    return None if text is None else yaml.compose(text, Loader=yaml.SafeLoader)
+    return None if text is None else bounded.compose(text)
 
 
 def _items(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:

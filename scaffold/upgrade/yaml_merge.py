@@ -29,7 +29,7 @@ def merge_yaml(base: str, ours: str, theirs: str) -> Merged | None:
     if not merged.conflicts:
         text = merged.text_without_conflicts()
         try:
-            yaml.compose(text, Loader=yaml_tree._Loader)
+            yaml_tree.check_parses(text)
         except yaml.YAMLError:
             return None
         if not newline and text.endswith("\n"):

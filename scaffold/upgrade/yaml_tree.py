@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from scaffold.untrusted.yaml_load import BoundedLoader, compose
+
 
 @dataclass(frozen=True)
 class Part:
@@ -80,7 +82,7 @@ class _NotPlaceableError(Exception):
 def parse(text: str) -> Block | None:
     """The top-level block of a one-document YAML file whose root is a block mapping or list, else None."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = compose(text, _Loader)
     except yaml.YAMLError:
         return None
     if not isinstance(root, MappingNode | SequenceNode) or root.flow_style or _OTHER_LINE_BREAKS.search(text):
@@ -94,8 +96,14 @@ def parse(text: str) -> Block | None:
         return None
 
 
-class _Loader(yaml.SafeLoader):
-    """Composes documents with any local tag (GitLab's ``!reference``) without resolving it."""
+def check_parses(text: str) -> None:
+    """Raise ``yaml.YAMLError`` unless ``text`` is one YAML document (within the bounds)."""
+    compose(text, _Loader)
+
+
+class _Loader(BoundedLoader):
+    """Composes documents (bounded in depth and alias expansion) with any local tag (GitLab's ``!reference``)
+    without resolving it."""
 
 
 def _key_value(node: Node) -> str:

@@ -104,3 +104,32 @@ def tree(repo: Path) -> dict[str, str]:
         for path in sorted(repo.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(repo).parts
     }
+
+
+def make_tiny_pack(folder: Path, version: str, files: dict[str, str]) -> Pack:
+    """A pack named ``tiny`` whose templates are the given texts, one per output path (no template syntax needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for index, (path, text) in enumerate(files.items()):
+        (folder / f"t{index}.j2").write_text(text)
+        entries.append(f"  - template: t{index}.j2\n    path: {path}\n")
+    (folder / "pack.yml").write_text(f"name: tiny\nversion: {version}\nfiles:\n" + "".join(entries))
+    return load_pack(folder)
+
+
+def files_of(repo: Path) -> dict[str, bytes]:
+    """Every file of the work tree outside .git, as bytes (line endings and all)."""
+    return {
+        path.relative_to(repo).as_posix(): path.read_bytes()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(repo).parts
+    }
+
+
+def empty_folders(repo: Path) -> list[str]:
+    """Folders of the work tree outside .git that hold nothing."""
+    return [
+        path.relative_to(repo).as_posix()
+        for path in sorted(repo.rglob("*"))
+        if path.is_dir() and ".git" not in path.relative_to(repo).parts and not any(path.iterdir())
+    ]
