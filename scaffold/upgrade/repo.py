@@ -18,6 +18,9 @@ from scaffold.untrusted.git import GitError as GitError  # re-exported: callers 
 from scaffold.untrusted.git import run_git
 
 BASE_REF = "refs/scaffold/base"
+MAX_BLOB_BYTES = 10 * 1024 * 1024
+_MAX_TOTAL_BYTES = 200 * 1024 * 1024
+_MAX_HISTORY = 1000  # commits that touched one file, newest first
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "scaffold",
     "GIT_AUTHOR_EMAIL": "scaffold@localhost",
@@ -152,6 +155,7 @@ def historical_versions(kit: Path, relative: str) -> list[bytes]:
             "--no-renames",
             "--no-ext-diff",
             "--no-textconv",
+            f"--max-count={_MAX_HISTORY}",
             "--",
             relative,
         )
@@ -172,6 +176,7 @@ def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
     if not blobs:
         return {}
     try:
+        blobs = _small_blobs(kit, blobs)
         output = _git(kit, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in blobs).encode())
     except GitError:
         return {}
@@ -189,6 +194,21 @@ def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
         contents[blob] = output[position : position + size]
         position += size + 1
     return contents
+
+
+def _small_blobs(kit: Path, blobs: list[str]) -> list[str]:
+    """The blobs no larger than ``MAX_BLOB_BYTES``, while their total stays within ``_MAX_TOTAL_BYTES``: a kit file is
+    never that large, and a hostile history must not make scaffold read gigabytes."""
+    listing = _git(kit, "cat-file", "--batch-check", stdin="".join(f"{blob}\n" for blob in blobs).encode())
+    chosen, total = [], 0
+    for line in listing.decode(errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
+            size = int(fields[2])
+            if size <= MAX_BLOB_BYTES and total + size <= _MAX_TOTAL_BYTES:
+                chosen.append(fields[0])
+                total += size
+    return chosen
 
 
 def require_clean(kit: Path, ignore: Iterable[str]) -> None:
