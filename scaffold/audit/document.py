@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from scaffold.audit import yaml_view
+from scaffold.audit.lines import LineMap
 from scaffold.audit.model import Kind
 from scaffold.audit.yaml_view import YNode
 
@@ -17,8 +18,14 @@ class Document:
     text: str
 
     @functools.cached_property
+    def line_map(self) -> LineMap:
+        """The file's lines as its consumer breaks them (``scaffold.audit.lines``), with offset mapping."""
+        return LineMap(self.text, self.kind)
+
+    @functools.cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """The file's lines in its kind's line model: line N here is line N of every finding and suppression."""
+        return self.line_map.lines
 
     @functools.cached_property
     def yaml(self) -> YNode | None:

@@ -1,4 +1,10 @@
-"""Run the rules over files: parse each once, apply every rule of its kind, drop suppressed findings."""
+"""Run the rules over files: parse each once, apply every rule of its kind, drop suppressed findings.
+
+Every file is untrusted and isolated from the others: whatever a parse or a rule raises on one file (a YAML error,
+``RecursionError``, ``ValueError``, ``MemoryError``...) becomes a one-line ``FileError`` for that file, naming the
+rule, and the other files (and the file's other rules) are still audited. Findings and errors are one line each:
+line breaks and control characters taken from the file are escaped in messages.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import yaml
 from scaffold.audit import sources
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
-from scaffold.audit.model import FileError, Finding, Kind
+from scaffold.audit.model import FileError, Finding, Hit, Kind
 from scaffold.audit.suppression import suppressed, suppressions
 from scaffold.rules import REGISTRY, Rule
 
@@ -48,16 +54,34 @@ def audit_paths(paths: Sequence[Path], config: AuditConfig | None = None, rules:
 
 
 def parse_error(document: Document) -> FileError | None:
-    """Why a YAML file cannot be checked (parsed once here, before any rule), or None."""
-    if document.kind not in YAML_KINDS:
-        return None
+    """Why a file cannot be checked (YAML parsed once here, before any rule; every kind's lines split), or None."""
     try:
-        document.yaml  # noqa: B018 - the parse is cached on the document for the rules
+        document.lines  # noqa: B018 - cached on the document for the rules and the suppressions
+        if document.kind in YAML_KINDS:
+            document.yaml  # noqa: B018 - the parse is cached on the document for the rules
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        return FileError(document.path, f"is not valid YAML{where}")
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow, at an offset
+            where = f" at line {document.line_map.position(error.position)[0]}"
+        problem = getattr(error, "problem", None) if type(error).__name__ == "YAMLLimitError" else None
+        return FileError(document.path, f"is not valid YAML{where}" + (f": {one_line(problem)}" if problem else ""))
+    except Exception as error:  # any failure on untrusted input is this file's error
+        return FileError(document.path, f"cannot be parsed: {describe(error)}")
     return None
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one short line: its type, and its message's first line."""
+    text = one_line(str(error))[:160]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, so it prints as a single line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report) -> None:
@@ -70,9 +94,22 @@ def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], r
     for rule in rules:
         if document.kind not in rule.kinds or not config.runs(rule.id) or rule.severity < config.min_severity:
             continue
-        for hit in rule.check(document):
+        try:
+            hits: list[Hit] = list(rule.check(document))
+        except Exception as failure:  # one rule failing on one file is that file's error
+            report.errors.append(FileError(document.path, f"rule {rule.id} failed: {describe(failure)}"))
+            continue
+        for hit in hits:
             if not suppressed(by_line, hit.line, rule.id):
                 report.findings.append(
-                    Finding(document.path, hit.line, hit.column, rule.id, rule.severity, rule.confidence, hit.message)
+                    Finding(
+                        document.path,
+                        hit.line,
+                        hit.column,
+                        rule.id,
+                        rule.severity,
+                        rule.confidence,
+                        one_line(hit.message),
+                    )
                 )
     report.findings.sort()

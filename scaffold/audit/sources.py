@@ -2,19 +2,23 @@
 
 A folder is searched for the files CI/CD lives in: GitHub workflows and dependabot, ``.gitlab-ci.yml``,
 Jenkinsfiles, Dockerfiles, ``.dockerignore`` and ``.pre-commit-config.yaml``. A file named on the command line is
-audited when its name says what it is. A file that is binary, larger than 10 MB, not UTF-8, unreadable or a symlink
-loop becomes a per-file error.
+audited when its name says what it is. Every file is untrusted: it is read through ``scaffold.untrusted.read``
+(regular files only, so a FIFO or a device is refused without blocking, and never past 10 MB), and a file that is
+binary, too large, not UTF-8, unreadable, a symlink loop, not a regular file, or (in a folder) a symlink to
+somewhere outside the folder, becomes a one-line per-file error. Paths are shown printable: a file name that is
+not UTF-8 or holds control characters is escaped, never printed raw.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from scaffold.audit.model import FileError, Kind
+from scaffold.untrusted.read import UnreadableInput, read_text
 
 MAX_BYTES = 10 * 1024 * 1024
 _SKIPPED_FOLDERS = {".git", "node_modules", "vendor", ".venv", "venv", ".tox", "__pycache__"}
@@ -43,33 +47,61 @@ def classify(path: str) -> Kind | None:
     return None
 
 
-def discover(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` that the audit reads, in a stable order; never follows symlinked folders."""
-    for folder, subfolders, files in os.walk(root, followlinks=False):
+def printable(path: str) -> str:
+    """``path`` safe to print on one line: undecodable bytes (surrogate escapes) and control or line-breaking
+    characters are written as backslash escapes; an ordinary path is returned unchanged."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        path = os.fsencode(path).decode("utf-8", "backslashreplace")
+    if path.isprintable():
+        return path
+    return "".join(
+        char if char.isprintable() or unicodedata.category(char) == "Zs" else repr(char)[1:-1] for char in path
+    )
+
+
+def _inside(path: Path, root: str) -> bool:
+    """Whether ``path``, with every symlink resolved, is ``root`` (a resolved folder) or below it."""
+    target = os.path.realpath(path)
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def discover(root: Path) -> Iterator[tuple[Path, str] | FileError]:
+    """(file, path relative to ``root``) for every file under ``root`` that the audit reads, in a stable order, or
+    the error for a folder that cannot be listed or a symlink that leads outside ``root``. Symlinked folders are
+    never followed."""
+    errors: list[OSError] = []
+    resolved_root = os.path.realpath(root)
+    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=errors.append):
+        while errors:
+            error = errors.pop()
+            yield FileError(printable(str(error.filename or folder)), "folder cannot be listed: " + _why(error))
         subfolders[:] = sorted(name for name in subfolders if name not in _SKIPPED_FOLDERS)
         for name in sorted(files):
             path = Path(folder) / name
-            if classify(path.relative_to(root).as_posix()) is not None:
-                yield path
+            relative = path.relative_to(root).as_posix()
+            if classify(relative) is None:
+                continue
+            if path.is_symlink() and not _inside(path, resolved_root):
+                yield FileError(printable(str(path)), "is a symlink to outside the audited folder; not followed")
+                continue
+            yield path, relative
+    while errors:
+        error = errors.pop()
+        yield FileError(printable(str(error.filename or root)), "folder cannot be listed: " + _why(error))
+
+
+def _why(error: OSError) -> str:
+    return str(error.strerror or type(error).__name__)
 
 
 def read(path: Path, shown: str) -> str | FileError:
     """The file's text, or why it cannot be audited (``shown`` is the path as reported)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return FileError(shown, f"larger than {MAX_BYTES // (1024 * 1024)} MB; not audited")
-        data = path.read_bytes()
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return FileError(shown, "is a symlink loop")
-        return FileError(shown, f"cannot be read: {error.strerror or error}")
-    if b"\0" in data:
-        return FileError(shown, "is a binary file")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        return FileError(shown, "is not UTF-8 text")
+        return read_text(path, limit=MAX_BYTES)
+    except UnreadableInput as error:
+        return FileError(shown, f"{error}; not audited" if "larger than" in str(error) else str(error))
 
 
 def documents(paths: Sequence[Path]) -> Iterator[tuple[Path, str, Kind, str] | FileError]:
@@ -78,16 +110,22 @@ def documents(paths: Sequence[Path]) -> Iterator[tuple[Path, str, Kind, str] | F
     A folder is searched; a file is taken when its name gives its kind.
     """
     for given in paths:
-        if given.is_dir():
+        found: list[tuple[Path, str, str] | FileError]
+        if os.path.isdir(given):  # noqa: PTH112 - Path.is_dir() raises on a name that is too long
             found = [
-                (path, given / path.relative_to(given), path.relative_to(given).as_posix()) for path in discover(given)
+                item if isinstance(item, FileError) else (item[0], printable(str(given / item[1])), item[1])
+                for item in discover(given)
             ]
         else:
-            found = [(given, given, given.as_posix())]
-        for path, shown, relative in found:
+            found = [(given, printable(str(given)), given.as_posix())]
+        for entry in found:
+            if isinstance(entry, FileError):
+                yield entry
+                continue
+            path, shown, relative = entry
             kind = classify(relative)
             if kind is None:
-                yield FileError(str(shown), "is not a kind of file scaffold audits")
+                yield FileError(shown, "is not a kind of file scaffold audits")
                 continue
-            text = read(path, str(shown))
-            yield text if isinstance(text, FileError) else (path, str(shown), kind, text)
+            text = read(path, shown)
+            yield text if isinstance(text, FileError) else (path, shown, kind, text)

@@ -9,6 +9,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from scaffold.audit.lines import Model, split_lines
 from scaffold.checks.registry import Check, Files, registrar
 
 __all__ = ["CHECKS", "DOCKERIGNORE_REQUIRED", "Instruction", "instructions"]
@@ -64,8 +65,10 @@ def _dockerignores(files: Files) -> dict[str, str]:
 
 
 def _logical_lines(text: str) -> list[str]:
-    """Instruction lines with continuations joined, comments and blank lines dropped, heredoc bodies skipped."""
-    lines = text.splitlines()
+    """Instruction lines with continuations joined, comments and blank lines dropped, heredoc bodies skipped.
+
+    Lines break where BuildKit breaks them (``scaffold.audit.lines``): at ``\\n`` only."""
+    lines = split_lines(text, Model.BUILDKIT)
     joined: list[str] = []
     i = 0
     while i < len(lines):
@@ -177,7 +180,7 @@ def dockerignore_secrets(files: Files) -> list[str]:
     problems = []
     for path, text in ignores.items():
         excluded, included = [], []
-        for line in text.split("\n"):
+        for line in split_lines(text, Model.BUILDKIT):
             if line.startswith("#") or not line.strip():
                 continue
             if line.startswith("!"):

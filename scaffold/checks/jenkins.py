@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from scaffold.audit.lines import Model, split_lines
 from scaffold.checks import scripts
 from scaffold.checks.loading import jenkinsfile
 from scaffold.checks.registry import Check, Files, register_script_rules, registrar
@@ -68,7 +69,7 @@ def pinned_dependencies(files: Files) -> list[str]:
             ref = sh_text(image)
             if "$" in ref or not _DIGEST.search(ref):
                 problems.append(f"line {image.line}: agent image {ref} is not pinned by @sha256 digest")
-    for line in files.get(PATH, "").splitlines():
+    for line in split_lines(files.get(PATH, ""), Model.GROOVY):
         match = re.match(r"\s*@Library\(['\"]([^'\"]+)['\"]", line)
         if match and not re.search(r"@(?:[0-9a-f]{40}|v?\d+\.\d+\.\d+)$", match.group(1)):
             problems.append(f"shared library {match.group(1)} is not pinned to a version or commit")

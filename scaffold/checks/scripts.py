@@ -3,18 +3,52 @@ GitHub ``run:``). Each function takes ``(where, script)`` pairs and returns prob
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 
+from scaffold.audit.lines import Model, split_lines
+
 Scripts = Iterable[tuple[str, str]]
 
-_UNLOCKED: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:curl|wget)\b[^|\n]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"), "pipes a download into a shell"),
-    (re.compile(r"\bpip3?\s+install\b(?![^\n]*--require-hashes)"), "runs pip install without --require-hashes"),
-    (re.compile(r"\bnpm\s+(?:install|i)\b"), "runs npm install instead of npm ci"),
-    (re.compile(r"\byarn\s+add\b"), "runs yarn add"),
-    (re.compile(r"\bgo\s+(?:install|get)\b"), "installs a Go tool without a lockfile"),
-    (re.compile(r"\bgem\s+install\b"), "runs gem install"),
+_FETCH = re.compile(r"\b(?:curl|wget)\b")
+_SHELL_STAGE = re.compile(r"\s*(?:sudo\s+)?(?:ba|z|da)?sh\b")
+_PIP_INSTALL = re.compile(r"\bpip3?\s+install\b")
+
+
+def _pipes_download_into_shell(script: str) -> bool:
+    """``curl ... | sh`` on one line. Split at the pipes rather than matching ``curl[^|]*\\|``, which retries from
+    every ``curl`` of a long line (quadratic)."""
+    stages = script.split("|")
+    return any(
+        _FETCH.search(stage.rpartition("\n")[2]) and _SHELL_STAGE.match(after)
+        for stage, after in itertools.pairwise(stages)
+    )
+
+
+def _pip_without_hashes(script: str) -> bool:
+    """A ``pip install`` with no ``--require-hashes`` after it on its line: the last one on the line decides."""
+    for line in split_lines(script, Model.SHELL):
+        last = None
+        for last in _PIP_INSTALL.finditer(line):  # noqa: B007 - the loop finds the last match
+            pass
+        if last is not None and "--require-hashes" not in line[last.end() :]:
+            return True
+    return False
+
+
+def _pattern(text: str) -> Callable[[str], bool]:
+    compiled = re.compile(text)
+    return lambda script: compiled.search(script) is not None
+
+
+_UNLOCKED: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (_pipes_download_into_shell, "pipes a download into a shell"),
+    (_pip_without_hashes, "runs pip install without --require-hashes"),
+    (_pattern(r"\bnpm\s+(?:install|i)\b"), "runs npm install instead of npm ci"),
+    (_pattern(r"\byarn\s+add\b"), "runs yarn add"),
+    (_pattern(r"\bgo\s+(?:install|get)\b"), "installs a Go tool without a lockfile"),
+    (_pattern(r"\bgem\s+install\b"), "runs gem install"),
 )
 
 
@@ -22,10 +56,20 @@ def unlocked_installs(scripts: Scripts) -> list[str]:
     """Installs that do not come from a lockfile, and downloads piped into a shell."""
     problems = []
     for where, script in scripts:
-        for pattern, what in _UNLOCKED:
-            if pattern.search(script):
+        for found, what in _UNLOCKED:
+            if found(script):
                 problems.append(f"{where} {what}")
     return problems
+
+
+def _then(first: re.Pattern[str], then: re.Pattern[str], script: str) -> bool:
+    """``first`` and, later on the same line, ``then``: the first ``first`` of a line decides (linear, unlike
+    ``first.*then``, which retries from every ``first``)."""
+    for line in split_lines(script, Model.SHELL):
+        match = first.search(line)
+        if match is not None and then.search(line, match.end()) is not None:
+            return True
+    return False
 
 
 def debug_tracing(scripts: Scripts) -> list[str]:
@@ -37,7 +81,7 @@ def debug_tracing(scripts: Scripts) -> list[str]:
 def runs(scripts: Scripts, pattern: str, what: str, *required: str) -> list[str]:
     """Problems unless some script line matches ``pattern``; every line that does must carry each ``required`` flag."""
     compiled = re.compile(pattern)
-    lines = [line for _, script in scripts for line in script.splitlines() if compiled.search(line)]
+    lines = [line for _, script in scripts for line in split_lines(script, Model.SHELL) if compiled.search(line)]
     if not lines:
         return [f"no job runs {what}"]
     return [f"{what} runs without {' '.join(required)}" for line in lines if not all(flag in line for flag in required)]
@@ -77,12 +121,12 @@ def rootless_build(scripts: Scripts) -> list[str]:
 
 
 def signing(scripts: Scripts) -> list[str]:
-    signs = re.compile(r"\bcosign\s+sign\b.*@\$")
-    attests = re.compile(r"\bcosign\s+attest\b.*--predicate\s+\S*sbom")
+    sign, digest = re.compile(r"\bcosign\s+sign\b"), re.compile(r"@\$")
+    attest, predicate = re.compile(r"\bcosign\s+attest\b"), re.compile(r"--predicate\s+\S*sbom")
     problems = []
-    if not any(signs.search(script) for _, script in scripts):
+    if not any(_then(sign, digest, script) for _, script in scripts):
         problems.append("no job signs the image by digest with cosign")
-    if not any(attests.search(script) for _, script in scripts):
+    if not any(_then(attest, predicate, script) for _, script in scripts):
         problems.append("no job attests the SBOM with cosign")
     return problems
 

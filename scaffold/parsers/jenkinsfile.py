@@ -14,6 +14,10 @@ Checks need that tree, not full Groovy, so this module reads only what it takes 
   ``${...}`` interpolation (nested braces and strings included), so nothing inside a string opens or ends anything;
 * ``(...)`` and ``[...]`` may span lines; braces inside them (closures passed as arguments) stay in the text.
 
+Lines break where Groovy breaks them: ``\\r\\n``, ``\\r`` or ``\\n`` (``scaffold.audit.lines``); a lone ``\\r`` is read
+as a newline. Nesting (blocks, brackets, strings inside ``${...}``) deeper than ``MAX_NESTING`` is refused with a
+``JenkinsfileSyntaxError``, so no input exhausts the stack of this parser or of the checks that walk its tree.
+
 Anything else (slashy strings, ``} else {``, statements continued after an operator, ...) is out of scope:
 declarative pipelines do not need it. There is no dependency: Python has no maintained Groovy parser.
 """
@@ -25,6 +29,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_LONE_CR = re.compile("\r(?!\n)")
+MAX_NESTING = 200
+"""Deepest nesting of blocks, brackets and interpolated strings accepted; real Jenkinsfiles stay under 20."""
 _OPENER = {")": "(", "]": "[", "}": "{"}
 
 
@@ -81,10 +88,12 @@ class Node:
         return [child for child in self.children if child.name == name]
 
     def walk(self) -> Iterator[Node]:
-        """This node and all its descendants, depth-first."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This node and all its descendants, depth-first (iteratively: no recursion however deep the tree)."""
+        pending: list[Node] = [self]
+        while pending:
+            node = pending.pop()
+            yield node
+            pending += reversed(node.children)
 
     def strings(self) -> list[StringLiteral]:
         """The string literals in the head, in order."""
@@ -102,7 +111,7 @@ class _Block:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.text = text
+        self.text = _LONE_CR.sub("\n", text)  # same length, so positions stay those of the file
         self.pos = 0
         self.line = 1
         self.blocks = [_Block("", 1, (), 1)]
@@ -155,6 +164,8 @@ class _Parser:
         elif char == ";" and not self.brackets:
             self._end_statement()
         elif char in "([" or (char == "{" and self.brackets):
+            if len(self.brackets) >= MAX_NESTING:
+                raise JenkinsfileSyntaxError(self.line, f"brackets nested deeper than {MAX_NESTING} levels")
             self.brackets.append((char, self.line))
             self._append(char)
         elif char in ")]" or (char == "}" and self.brackets):
@@ -182,7 +193,7 @@ class _Parser:
     def _string(self) -> None:
         start, line = self.pos, self.line
         quote = self._quote_at(start)
-        self.pos = self._skip_string(start, line)
+        self.pos = self._skip_string(start, line, 0)
         literal = self.text[start : self.pos]
         self._append(literal)
         self.literals.append(StringLiteral(quote, literal[len(quote) : -len(quote)], line))
@@ -192,8 +203,10 @@ class _Parser:
         triple = self.text[pos] * 3
         return triple if self.text.startswith(triple, pos) else self.text[pos]
 
-    def _skip_string(self, pos: int, line: int) -> int:
+    def _skip_string(self, pos: int, line: int, depth: int) -> int:
         """The position after the string starting at pos; ``line`` is where the outermost string starts."""
+        if depth > MAX_NESTING:
+            raise JenkinsfileSyntaxError(line, f"strings nested deeper than {MAX_NESTING} levels")
         text = self.text
         quote = self._quote_at(pos)
         pos += len(quote)
@@ -205,25 +218,26 @@ class _Parser:
             elif text[pos] == "\n" and len(quote) == 1:
                 break
             elif quote[0] == '"' and text.startswith("${", pos):
-                pos = self._skip_interpolation(pos + 2, line)
+                pos = self._skip_interpolation(pos + 2, line, depth)
             else:
                 pos += 1
         raise JenkinsfileSyntaxError(line, "unterminated string")
 
-    def _skip_interpolation(self, pos: int, line: int) -> int:
-        """The position after the ``}`` that closes a ``${`` whose contents start at pos."""
+    def _skip_interpolation(self, pos: int, line: int, depth: int) -> int:
+        """The position after the ``}`` that closes a ``${`` whose contents start at pos (``depth``: how many
+        strings hold it)."""
         text = self.text
-        depth = 1
+        braces = 1
         while pos < len(text):
             char = text[pos]
             if char in "'\"":
-                pos = self._skip_string(pos, line)
+                pos = self._skip_string(pos, line, depth + 1)
                 continue
             if char == "{":
-                depth += 1
+                braces += 1
             elif char == "}":
-                depth -= 1
-                if depth == 0:
+                braces -= 1
+                if braces == 0:
                     return pos + 1
             pos += 1
         raise JenkinsfileSyntaxError(line, "unterminated string")
@@ -243,6 +257,8 @@ class _Parser:
             head, line, literals = previous.head, previous.line, previous.literals
         else:
             raise JenkinsfileSyntaxError(self.line, "'{' has no statement before it")
+        if len(self.blocks) > MAX_NESTING:
+            raise JenkinsfileSyntaxError(self.line, f"blocks nested deeper than {MAX_NESTING} levels")
         self.blocks.append(_Block(head, line, literals, self.line))
         self._reset()
 

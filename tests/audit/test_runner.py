@@ -47,8 +47,8 @@ def test_bad_files_are_errors_and_the_others_are_still_audited(tmp_path: Path) -
     assert errors == {
         "binary.yml": "is a binary file",
         "broken.yml": "is not valid YAML at line 2",
-        "huge.yml": "larger than 10 MB; not audited",
-        "latin.yml": "is not UTF-8 text",
+        "huge.yml": "is larger than 10 MB; not audited",
+        "latin.yml": "is not UTF-8 text (byte 9)",
         "loop.yml": "is a symlink loop",
     }
     assert [(Path(item.path).name, item.rule) for item in report.findings] == [("ok.yml", "unpinned-uses")]

@@ -271,3 +271,22 @@ def test_nodes_are_immutable_values() -> None:
     assert node == Node("sh 'x'", 1)
     with pytest.raises(AttributeError):
         node.head = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pipeline {" * 300, "x(" * 300, 'sh "' + '${"' * 300, "a {\n" * 250 + "}\n" * 250],
+)
+def test_nesting_past_the_limit_is_a_syntax_error_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(JenkinsfileSyntaxError, match="nested deeper than 200 levels"):
+        parse(text)
+
+
+def test_walk_is_iterative_on_the_deepest_tree_accepted() -> None:
+    root = parse("a {\n" * 200 + "sh 'x'\n" + "}\n" * 200)
+    assert [node.head for node in root.walk()][-1] == "sh 'x'"
+
+
+def test_a_lone_cr_is_a_line_break() -> None:
+    root = parse("pipeline {\r  agent none // comment\r  stages {}\r}\r")
+    assert [(child.head, child.line) for child in only(root).children] == [("agent none", 2), ("stages", 3)]

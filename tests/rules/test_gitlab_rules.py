@@ -21,7 +21,7 @@ ODD_DOCUMENTS = [
     "job: {id_tokens: [a], script: {a: b}, variables: {A: [1], B: {value: [2]}}, extends: [[x]]}\n",
     "job: {environment: [x], stage: [deploy], rules: !reference [.nowhere, rules], script: !reference [1]}\n",
     "deploy: {script: [!reference [deploy, script]], extends: deploy}\n.a: {extends: .b}\n.b: {extends: .a}\n",
-    "base: &base {script: [curl x | sh], child: *base}\njob: {<<: [*base, 5], variables: {<<: 3}}\n",
+    "base: &base {script: [curl x | sh]}\njob: {<<: [*base, 5], variables: {<<: 3}}\n",
     "job: {only: [main], except: {variables: [x]}, trigger: {include: [{template: [x]}]}, hooks: [x]}\n",
 ]
 
@@ -30,3 +30,11 @@ ODD_DOCUMENTS = [
 def test_odd_shapes_never_raise(text: str) -> None:
     report = audit_tree({".gitlab-ci.yml": text}, rules=RULES)
     assert report.errors == []
+
+
+def test_an_alias_inside_its_own_anchor_is_a_file_error() -> None:
+    text = "base: &base {script: [curl x | sh], child: *base}\njob: {<<: [*base, 5]}\n"
+    report = audit_tree({".gitlab-ci.yml": text}, rules=RULES)
+    assert [error.message for error in report.errors] == [
+        "is not valid YAML at line 1: alias *base refers to a node that contains it"
+    ]

@@ -46,8 +46,8 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import Instruction, Position, Stage, final_chain, stages, unquote
-from scaffold.rules.docker.shell import Token, all_commands, ancestry, cache_mounts, name
+from scaffold.rules.docker.instructions import Instruction, Position, final_chain, stages, unquote
+from scaffold.rules.docker.shell import Token, all_commands, cache_mounts, name
 
 ID = "docker-apt-hygiene"
 SEVERITY = Severity.LOW
@@ -100,27 +100,26 @@ def _cached(instruction: Instruction, prefixes: tuple[str, ...]) -> bool:
     )
 
 
-def _recommends_off_before(all_stages: tuple[Stage, ...], stage: Stage, instruction: Instruction) -> bool:
-    """An earlier RUN of the stage (or of a stage it is built from) writes APT::Install-Recommends."""
-    for item in ancestry(all_stages, stage):
-        for earlier in item.body:
-            if earlier is instruction or (item is stage and earlier.line > instruction.line):
-                break
-            if earlier.keyword == "RUN" and "Install-Recommends" in earlier.args:
-                return True
-    return False
+def _writes_recommends(instruction: Instruction) -> bool:
+    return instruction.keyword == "RUN" and "Install-Recommends" in instruction.args
 
 
 def check(document: Document) -> Iterator[Hit]:
     all_stages = stages(document)
     shipped = {stage.index for stage in final_chain(all_stages)}
+    # Whether a RUN of the stage, or of a stage it is built from, wrote APT::Install-Recommends: one pass, in order.
+    off_after: dict[int, bool] = {}
     for stage in all_stages:
+        off = off_after.get(stage.parent, False) if stage.parent is not None else False
         for instruction in stage.body:
             if instruction.keyword == "RUN":
-                yield from _check_run(all_stages, stage, instruction, stage.index in shipped)
+                yield from _check_run(instruction, stage.index in shipped, off)
+            off = off or _writes_recommends(instruction)
+        off_after[stage.index] = off
 
 
-def _check_run(all_stages: tuple[Stage, ...], stage: Stage, instruction: Instruction, shipped: bool) -> Iterator[Hit]:
+def _check_run(instruction: Instruction, shipped: bool, recommends_off: bool) -> Iterator[Hit]:
+    """The findings on one RUN; ``recommends_off``: an earlier RUN the image inherits set APT::Install-Recommends."""
     updates: list[tuple[Position, str]] = []
     installs: list[tuple[Position, str]] = []
     apk_adds: list[Position] = []
@@ -139,7 +138,7 @@ def _check_run(all_stages: tuple[Stage, ...], stage: Stage, instruction: Instruc
             elif subcommand in _INSTALLS:
                 installs.append((where, shown))
                 recommends = subcommand == "install" and not no_recommends
-                if recommends and not _recommends_off_before(all_stages, stage, instruction):
+                if recommends and not recommends_off:
                     yield Hit(*where, f"RUN {shown} without --no-install-recommends")
         elif tool == "apk":
             words = [unquote(word.text) for word in command[1:]]

@@ -45,10 +45,12 @@ KINDS = (Kind.DOCKERFILE,)
 _RUNNER = r"(?:/usr)?(?:/bin/)?(?:(?:ba|da|k|z|a)?sh|python[0-9.]*|perl|ruby|node)"
 _PIPE = re.compile(
     r"\b(?P<tool>curl|wget)\b[^;&\n]*?(?<!\|)\|(?!\|)\s*"
-    r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?"
+    r"(?:sudo\s+(?:-\S+\s+){0,16})?(?:env\s+(?:\S+=\S*\s+)*)?"
     rf"(?P<runner>{_RUNNER})(?![\w.-])"
 )
-_SUBSTITUTION = re.compile(rf"\b(?P<runner>{_RUNNER})\s+(?:-\S+\s+)*(?:<\(|-c\s+[\"']?\$\()\s*(?P<tool>curl|wget)\b")
+_SUBSTITUTION = re.compile(  # at most 16 options: an unbounded run is retried from every runner word
+    rf"\b(?P<runner>{_RUNNER})\s+(?:-\S+\s+){{0,16}}(?:<\(|-c\s+[\"']?\$\()\s*(?P<tool>curl|wget)\b"
+)
 
 
 def check(document: Document) -> Iterator[Hit]:

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import Instruction, stages, unquote
-from scaffold.rules.docker.shell import SHELLS, Script, ancestry, name, scripts
+from scaffold.rules.docker.shell import SHELLS, Script, name, scripts
 
 ID = "docker-pipe-without-pipefail"
 SEVERITY = Severity.LOW
@@ -99,8 +99,8 @@ def check(document: Document) -> Iterator[Hit]:
     # (POSIX shell, pipefail) at the end of each stage, for the stages built FROM it.
     state_after: dict[int, tuple[bool, bool]] = {}
     for stage in all_stages:
-        parents = ancestry(all_stages, stage)
-        posix, pipefail = state_after.get(parents[1].index, (True, False)) if len(parents) > 1 else (True, False)
+        inherited = stage.parent if stage.parent is not None and stage.parent != stage.index else None
+        posix, pipefail = state_after.get(inherited, (True, False)) if inherited is not None else (True, False)
         for instruction in stage.body:
             if instruction.keyword == "SHELL":
                 posix, pipefail = _shell(instruction) or (posix, pipefail)

@@ -1,24 +1,29 @@
 """Shared reading of Dockerfiles for the rules: instructions with the line each starts on, grouped into stages.
 
-The parser follows BuildKit's rules closely enough for auditing: parser directives at the top of the file (only
-``# escape=`` changes parsing), lines continued with the escape character (comment and blank lines inside a continued
-instruction are skipped), and heredoc bodies (``RUN <<EOF`` ... ``EOF``) after ``RUN``, ``COPY`` and ``ADD``. It never
-raises: a file without ``FROM`` simply has no stage.
+The parser follows BuildKit's rules closely enough for auditing: lines break at ``\\n`` only (BuildKit's line
+model, ``scaffold.audit.lines``, so a form feed or U+2028 does not start an instruction), parser directives at the
+top of the file (only ``# escape=`` changes parsing), lines continued with the escape character (comment and blank
+lines inside a continued instruction are skipped), and heredoc bodies (``RUN <<EOF`` ... ``EOF``) after ``RUN``,
+``COPY`` and ``ADD``. It never raises: a file without ``FROM`` simply has no stage.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from scaffold.audit.document import Document
+from scaffold.audit.lines import Model, split_lines
 
+_LAST = sys.maxsize  # sorts after any line or column, for bisecting pieces by offset
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$")
+_DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=(.*)")
 _COMMENT = re.compile(r"\s*#")
 _HEREDOC = re.compile(r"(?:^|\s)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2")
 _HEREDOC_KEYWORDS = ("RUN", "COPY", "ADD")
@@ -55,12 +60,10 @@ class Instruction:
 
     def position(self, offset: int) -> Position:
         """The 1-based line and column of ``args[offset]``."""
-        line, column = self.line, self.column
-        start = 0
-        for piece_offset, piece_line, piece_column in self.pieces:
-            if piece_offset > offset:
-                break
-            start, line, column = piece_offset, piece_line, piece_column
+        index = bisect.bisect_right(self.pieces, (offset, _LAST, _LAST)) - 1
+        if index < 0:
+            return Position(self.line, self.column + offset)
+        start, line, column = self.pieces[index]
         return Position(line, column + offset - start)
 
     def flag(self, name: str) -> str | None:
@@ -80,7 +83,7 @@ class Instruction:
             return None
         try:
             value = json.loads(self.args)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting is no exec form either
             return None
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return value
@@ -101,6 +104,7 @@ class Stage:
     image: Word | None  # the base reference, as written
     name: str | None  # the ``AS`` name, lower case
     body: tuple[Instruction, ...]  # the instructions after FROM
+    parent: int | None = None  # the index of the latest earlier stage its FROM names, if any
 
 
 def _body_position(line: int, offset: int) -> Position:
@@ -185,16 +189,11 @@ def final_chain(all_stages: tuple[Stage, ...]) -> list[Stage]:
     if not all_stages:
         return []
     chain = [all_stages[-1]]
-    while True:
-        current = chain[-1]
-        reference = current.image.text.lower() if current.image is not None else ""
-        parent = next(
-            (stage for stage in reversed(all_stages[: current.index]) if stage.name == reference),
-            None,
-        )
-        if parent is None or any(stage.index == parent.index for stage in chain):
-            return chain
-        chain.append(parent)
+    seen = {all_stages[-1].index}
+    while (parent := chain[-1].parent) is not None and parent not in seen and parent < len(all_stages):
+        chain.append(all_stages[parent])
+        seen.add(parent)
+    return chain
 
 
 def external_bases(document: Document) -> Iterator[tuple[Stage, Word, str | None]]:
@@ -252,29 +251,37 @@ def run_scripts(document: Document) -> Iterator[tuple[str, Callable[[int], Posit
 @functools.lru_cache(maxsize=32)
 def _stages(text: str) -> tuple[Stage, ...]:
     parsed = _parse(text)
+    bodies: dict[int, list[Instruction]] = {}
+    for item in parsed:
+        if item.keyword != "FROM":
+            bodies.setdefault(item.stage, []).append(item)
     found: list[Stage] = []
+    named: dict[str, int] = {}  # stage name: the index of the latest stage so named
     for instruction in parsed:
         if instruction.keyword != "FROM":
             continue
         words = instruction.words()
         image = words[0] if words else None
         name = words[2].text.lower() if len(words) >= 3 and words[1].text.lower() == "as" else None
-        body = tuple(item for item in parsed if item.stage == instruction.stage and item is not instruction)
-        found.append(Stage(instruction.stage, instruction, image, name, body))
+        body = tuple(bodies.get(instruction.stage, ()))
+        parent = named.get(image.text.lower()) if image is not None else None
+        found.append(Stage(instruction.stage, instruction, image, name, body, parent))
+        if name is not None:
+            named[name] = instruction.stage
     return tuple(found)
 
 
 @functools.lru_cache(maxsize=32)
 def _parse(text: str) -> tuple[Instruction, ...]:
-    lines = text.splitlines()
+    lines = split_lines(text, Model.BUILDKIT)
     escape = "\\"
     index = 0
     while index < len(lines):  # parser directives: only at the very top, one per comment line
         match = _DIRECTIVE.fullmatch(lines[index])
         if match is None:
             break
-        if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
-            escape = match.group(2)
+        if match.group(1).lower() == "escape" and match.group(2).strip() in ("\\", "`"):
+            escape = match.group(2).strip()
         index += 1
     continuation = re.compile(re.escape(escape) + r"[ \t]*$")
     found: list[Instruction] = []

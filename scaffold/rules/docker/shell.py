@@ -8,6 +8,7 @@ the body has no shebang of another interpreter.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,19 +41,28 @@ class Script:
 
     def commands(self, strip: bool = True) -> list[list[Token]]:
         """The simple commands, each as its words; ``strip`` removes leading keywords, assignments and wrappers."""
+        cached: list[list[Token]] | None = self.__dict__.get(f"_commands_{strip}")
+        if cached is not None:
+            return cached
         found: list[list[Token]] = []
         current: list[Token] = []
         for token in (*self.tokens, Token(";", ";", len(self.text))):
             if token.kind == "word":
                 current.append(token)
                 continue
-            while strip and current and (_ASSIGNMENT.match(current[0].text) or _is_prefix(current[0].text)):
-                current.pop(0)
-                while current and current[0].text.startswith("-"):  # sudo -u x, env -i, xargs -r ...
-                    current.pop(0)
-            if current:
-                found.append(current)
+            first = 0  # the first word left once prefixes are skipped (an index: popping the front is quadratic)
+            while (
+                strip
+                and first < len(current)
+                and (_ASSIGNMENT.match(current[first].text) or _is_prefix(current[first].text))
+            ):
+                first += 1
+                while first < len(current) and current[first].text.startswith("-"):  # sudo -u x, env -i ...
+                    first += 1
+            if first < len(current):
+                found.append(current[first:])
             current = []
+        self.__dict__[f"_commands_{strip}"] = found
         return found
 
     def pipes(self) -> list[Token]:
@@ -184,7 +194,16 @@ def _quote_end(text: str, index: int) -> int:
 
 
 def scripts(instruction: Instruction) -> list[Script]:
-    """The shell of a shell-form RUN: its command line and each heredoc body that the shell runs."""
+    """The shell of a shell-form RUN: its command line and each heredoc body that the shell runs (read once per
+    instruction, however many rules ask)."""
+    cached: list[Script] | None = instruction.__dict__.get("_scripts")
+    if cached is None:
+        cached = _scripts(instruction)
+        instruction.__dict__["_scripts"] = cached
+    return cached
+
+
+def _scripts(instruction: Instruction) -> list[Script]:
     if instruction.keyword != "RUN" or instruction.exec_form() is not None:
         return []
     found = [Script(instruction.args, instruction.position, tokenize(instruction.args))]
@@ -206,9 +225,11 @@ def scripts(instruction: Instruction) -> list[Script]:
 
 
 def _body_place(text: str, starts: list[int]) -> Callable[[int], Position]:
+    breaks = [index for index, char in enumerate(text) if char == "\n"]  # the body's lines joined with "\n"
+
     def place(offset: int) -> Position:
-        row = text.count("\n", 0, offset)
-        column = offset - (text.rfind("\n", 0, offset) + 1)
+        row = bisect.bisect_left(breaks, offset)
+        column = offset - (breaks[row - 1] + 1 if row else 0)
         return Position(starts[min(row, len(starts) - 1)], column + 1)
 
     return place
@@ -216,7 +237,7 @@ def _body_place(text: str, starts: list[int]) -> Callable[[int], Position]:
 
 def ancestry(all_stages: tuple[Stage, ...], stage: Stage) -> list[Stage]:
     """The stage, then the earlier stage it is built FROM, and so on."""
-    return final_chain(all_stages[: stage.index + 1])
+    return final_chain((*all_stages[: stage.index], stage)) if stage.parent is not None else [stage]
 
 
 def cache_mounts(instruction: Instruction) -> list[str]:

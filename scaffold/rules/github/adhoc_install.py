@@ -87,15 +87,27 @@ _REDIRECT = re.compile(r"(?:^|\s)\d*[<>]+&?\s*\S+")
 def check(document: Document) -> Iterator[Hit]:
     for job, script in run_scripts(document):
         for line in logical_lines(document, script):
-            problem = _unmask(_problem(_COMMENT.sub("", _mask(line.text))), _EXPRESSION.findall(line.text))
+            problem = _unmask(_problem(_COMMENT.sub("", _mask(line.text))), _expressions(line.text))
             if problem:
                 yield Hit(line.line, line.column, f"job {job}: {problem}")
 
 
 def _mask(text: str) -> str:
     """The line with each ``${{ }}`` replaced by a numbered word, so that its spaces do not split a word."""
-    count = iter(range(len(text)))
-    return _EXPRESSION.sub(lambda _: f"@@{next(count)}@@", text)
+    pieces, last = [], 0
+    for number, match in enumerate(_expression_matches(text)):
+        pieces += [text[last : match.start()], f"@@{number}@@"]
+        last = match.end()
+    return "".join([*pieces, text[last:]])
+
+
+def _expression_matches(text: str) -> list[re.Match[str]]:
+    """The ``${{ }}`` of a line, searched only up to its last ``}}`` so that no ``${{`` rescans the whole line."""
+    return list(_EXPRESSION.finditer(text, 0, text.rfind("}}") + 2))
+
+
+def _expressions(text: str) -> list[str]:
+    return [match.group(0) for match in _expression_matches(text)]
 
 
 def _unmask(text: str, expressions: list[str]) -> str:

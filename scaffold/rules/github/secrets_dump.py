@@ -38,11 +38,18 @@ SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
 
-_DUMP = re.compile(r"\$\{\{[^}]*\btojson\s*\(\s*secrets\s*\)", re.IGNORECASE)
+_TOJSON = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.IGNORECASE)
 
 
 def check(document: Document) -> Iterator[Hit]:
     for number, line in enumerate(document.lines, start=1):
-        match = _DUMP.search(line)
-        if match is not None and not line.lstrip().startswith("#"):
-            yield Hit(number, match.start() + 1, "toJSON(secrets) exposes every secret at once")
+        if line.lstrip().startswith("#"):
+            continue
+        # `${{ ... toJSON(secrets)` with no `}` between: found from the call backwards, in linear time (a pattern
+        # `\$\{\{[^}]*tojson` backtracks quadratically on a line full of `${{`).
+        for match in _TOJSON.finditer(line):
+            segment = line.rfind("}", 0, match.start()) + 1
+            opening = line.find("${{", segment, match.start())
+            if opening >= 0:
+                yield Hit(number, opening + 1, "toJSON(secrets) exposes every secret at once")
+                break

@@ -91,7 +91,8 @@ def _always_true(text: str) -> str:
     """Why a condition with ``${{ }}`` that is not exactly one expression is always true ("" when it is not)."""
     if "${{" not in text:
         return ""
-    spans = list(_EXPRESSION.finditer(text))
+    # Searching only up to the last `}}` keeps the lazy `.*?` from rescanning to the end from every `${{`.
+    spans = list(_EXPRESSION.finditer(text, 0, text.rfind("}}") + 2))
     bare = text.strip(" \t")
     if len(spans) == 1 and spans[0].group(0) == bare:
         return ""

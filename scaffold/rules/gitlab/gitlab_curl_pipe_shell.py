@@ -39,6 +39,7 @@ import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
+from scaffold.audit.lines import Model, split_lines
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.gitlab.pipeline import holders, locate, root, script_lines
 
@@ -52,7 +53,7 @@ _SHELL = re.compile(r"(?:ba|z|k|da|a|fi)?sh")
 _INTERPRETER = re.compile(r"python[0-9.]*|perl|ruby|node|php")
 _COMMAND_PREFIX = re.compile(r"\s*(?:sudo(?:\s+-u\s+\S+|\s+-\S+)*\s+|env(?:\s+-\S+|\s+\w+=\S*)*\s+|/usr/bin/env\s+)*")
 _SUBSTITUTION = re.compile(
-    r"(?:(?<![\w.-])(?:(?:ba|z|k|da)?sh|source)|(?:^|[;&|(]\s*)\.)\s+(?:-\S+\s+)*<\(\s*(?:sudo\s+)?(?:curl|wget)\b"
+    r"(?:(?<![\w.-])(?:(?:ba|z|k|da)?sh|source)|(?:^|[;&|(]\s*)\.)\s+(?:-\S+\s+){0,16}<\(\s*(?:sudo\s+)?(?:curl|wget)\b"
     r"|(?<![\w.-])(?:(?:ba|z|k|da)?sh\s+-c|eval)\s+[\"']?\$\(\s*(?:curl|wget)\b"
 )
 _SEPARATOR = re.compile(r"&&|\|\||;|\n")
@@ -74,7 +75,7 @@ def check(document: Document) -> Iterator[Hit]:
 def _runs_download(script: str) -> Iterator[str]:
     """The commands of a script that pipe or substitute a download into an interpreter (first physical line)."""
     logical = re.sub(r"\\\n\s*", " ", script)
-    for line in logical.splitlines():
+    for line in split_lines(logical, Model.SHELL):
         match = _SUBSTITUTION.search(line)
         if match:
             yield line[match.start() :]

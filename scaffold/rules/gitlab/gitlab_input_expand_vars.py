@@ -61,6 +61,11 @@ _INPUT = re.compile(r"\s*inputs\.([^\s|]+)\s*")
 _FUNCTION = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\(.*\))?\s*", re.DOTALL)
 
 
+def _interpolations(text: str) -> Iterator[re.Match[str]]:
+    """The ``$[[ ]]`` of a text, searched only up to its last ``]]`` (else every ``$[[`` rescans to the end)."""
+    return _INTERPOLATION.finditer(text, 0, text.rfind("]]") + 2)
+
+
 def check(document: Document) -> Iterator[Hit]:
     top = root(document)
     seen: set[tuple[int, int]] = set()
@@ -96,7 +101,7 @@ def expanded_input(interpolation: str) -> str | None:
 def _expanded(document: Document, item: YNode) -> Iterator[tuple[int, int, str]]:
     """(line, column, input name) of each ``expand_vars`` interpolation in a script scalar, placed on the file's
     own line when the text is there literally (the scalar's own place otherwise, for escaped quoted text)."""
-    names = [name for match in _INTERPOLATION.finditer(item.text or "") if (name := expanded_input(match.group(1)))]
+    names = [name for match in _interpolations(item.text or "") if (name := expanded_input(match.group(1)))]
     if not names:
         return
     start = item.node.start_mark
@@ -105,7 +110,7 @@ def _expanded(document: Document, item: YNode) -> Iterator[tuple[int, int, str]]
     found: list[tuple[int, int, str]] = []
     for number in range(start.line, min(last, len(document.lines) - 1) + 1):
         source = document.lines[number]
-        for match in _INTERPOLATION.finditer(source):
+        for match in _interpolations(source):
             if number == start.line and match.start() < start.column:
                 continue
             if number == end.line and match.start() >= end.column:

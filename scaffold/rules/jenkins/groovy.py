@@ -11,6 +11,10 @@ scripted pipelines and never fail, so this module only does what they need, on a
 * ``blocks``: every ``{ ... }`` with the statement before it (``stage('Build') {``, ``withCredentials([...]) {``,
   a closure passed to a call), nested as in the file.
 
+Lines break where Groovy breaks them (``\\r\\n``, ``\\r`` or ``\\n``; ``scaffold.audit.lines``): a lone ``\\r`` ends a
+``//`` comment or a one-line string as a newline does, and the scan reads it as one (``text`` holds it as ``\\n``,
+so offsets are unchanged). A form feed or U+2028 is not a line break.
+
 An unterminated string ends at its line's end (or, for triple quotes, at the end of the text); an unterminated
 comment or block runs to the end of the text; a ``}`` without a ``{`` is ignored. Slashy strings (``/.../``) are
 read as strings when a ``/`` follows an operator, an opening bracket or a separator and the string closes on
@@ -24,7 +28,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from scaffold.audit.lines import LineMap, Model
+
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_LONE_CR = re.compile("\r(?!\n)")
 _MAX_NESTING = 32  # strings inside ${...} inside strings: deeper than this is read as plain text
 STEP_NAMES = ("sh", "bat", "powershell", "pwsh", "echo")
 _STEP = "|".join(STEP_NAMES)
@@ -80,6 +87,8 @@ class Source:
     """One Jenkinsfile, read once: see the module documentation."""
 
     def __init__(self, text: str) -> None:
+        self.lines = LineMap(text, Model.GROOVY)
+        text = _LONE_CR.sub("\n", text)  # same length: offsets, lines and columns are those of the file
         self.text = text
         self.literals: list[Literal] = []
         self._code = list(text)
@@ -88,17 +97,16 @@ class Source:
         self.code = "".join(self._code)
         del self._code
         self._starts = [literal.start for literal in self.literals]
-        self._line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.blocks = _blocks(self.code)
         self._roots = [block for block in self.blocks if block.parent is None]
+        self._opens: dict[int, list[int]] = {}  # id of a block (of None for the top level): its children's "{"
         self._steps: list[tuple[str, Literal]] | None = None
 
     # Positions and lookups.
 
     def position(self, offset: int) -> tuple[int, int]:
-        """The 1-based line and column of an offset."""
-        index = bisect.bisect_right(self._line_starts, offset) - 1
-        return index + 1, offset - self._line_starts[index] + 1
+        """The 1-based line and column of an offset, in Groovy's line model."""
+        return self.lines.position(offset)
 
     def literals_in(self, start: int, end: int) -> list[Literal]:
         """The literals that start in ``[start, end)``, in order."""
@@ -109,13 +117,17 @@ class Source:
     def innermost(self, offset: int) -> list[Block]:
         """The blocks that hold the offset, innermost first."""
         holding: list[Block] = []
-        level = self._roots
+        level, parent = self._roots, None
         while level:
-            index = bisect.bisect_left([block.open for block in level], offset) - 1
+            opens = self._opens.get(id(parent))
+            if opens is None:
+                opens = self._opens[id(parent)] = [block.open for block in level]
+            index = bisect.bisect_left(opens, offset) - 1
             if index < 0 or not level[index].contains(offset):
                 break
-            holding.append(level[index])
-            level = level[index].children
+            parent = level[index]
+            holding.append(parent)
+            level = parent.children
         return holding[::-1]
 
     def head_literals(self, block: Block) -> list[Literal]:
@@ -370,17 +382,20 @@ def credential_scopes(source: Source) -> list[tuple[Block | None, int, int, list
                 and re.fullmatch(r"[A-Za-z_]\w*", literal.value)
             ]
             scopes.append((block, block.open, block.close, names, block.start))
-        elif block.name == "environment" and block.head == "environment":
-            for match in re.finditer(
-                r"(?:^|[{;])[ \t]*([A-Za-z_]\w*)\s*=\s*credentials\s*\(",
-                source.code[block.open : block.close],
-                re.MULTILINE,
-            ):
-                name = match.group(1)
-                holder = block.parent
-                start, end = (holder.open, holder.close) if holder is not None else (0, len(source.text))
-                scopes.append((holder, start, end, [name, f"{name}_USR", f"{name}_PSW"], block.open + match.start(1)))
+    # One pass over the code (not one per environment block, which nested blocks would make quadratic): each
+    # `X = credentials(` belongs to the innermost environment block around it.
+    for match in _CREDENTIALS_ASSIGNMENT.finditer(source.code):
+        environment = next((item for item in source.innermost(match.start(1)) if item.name == "environment"), None)
+        if environment is None or environment.head != "environment":
+            continue
+        name = match.group(1)
+        holder = environment.parent
+        start, end = (holder.open, holder.close) if holder is not None else (0, len(source.text))
+        scopes.append((holder, start, end, [name, f"{name}_USR", f"{name}_PSW"], match.start(1)))
     return scopes
+
+
+_CREDENTIALS_ASSIGNMENT = re.compile(r"(?:^|[{;])[ \t]*([A-Za-z_]\w*)\s*=\s*credentials\s*\(", re.MULTILINE)
 
 
 RELEASE_CONDITIONS = frozenset({"branch", "buildingTag", "tag"})

@@ -48,6 +48,7 @@ import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
+from scaffold.audit.lines import Model, split_lines_keepends
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.jenkins.groovy import Source, credential_scopes, in_release_stage, read
 
@@ -100,7 +101,7 @@ def _build_steps(source: Source) -> list[tuple[int, str]]:
     found = []
     for _, literal in source.step_scripts(("sh", "bat", "powershell", "pwsh")):
         offset = literal.body
-        for line in literal.value.splitlines(keepends=True):
+        for line in split_lines_keepends(literal.value, Model.SHELL):
             command = line.strip()
             if not command.startswith("#") and _BUILD.search(command):
                 if not in_release_stage(source, literal.start):
