@@ -122,7 +122,7 @@ def load_answers_file(path: Path) -> dict[str, Any]:
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if isinstance(mark, yaml.Mark) else ""
+    where = f" at line {mark.line + 1}" if isinstance(getattr(mark, "line", None), int) else ""
     problem = getattr(error, "problem", None)
     if isinstance(error, YAMLLimitError):
         return f"is refused{where}: {shown(str(problem), 120)}"

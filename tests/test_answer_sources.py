@@ -84,7 +84,7 @@ _BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
         (b"null: x\n", "key 'null' must be a string"),
         (b"on: x\n", "key 'on' must be a string"),
         (_BOMB.encode(), "aliases expand to more than"),
-        (b"name: " + b"[" * 10_000, "nested deeper than"),
+        (b"name: " + b"[" * 10_000, "nested deeper than|maximum nesting depth"),
         (b"port: " + b"9" * 5000 + b"\n", "value cannot be read"),
         (b"port: 2020-02-30\n", "value cannot be read"),
         (b"a: &a [*a]\n", "refers to a node that contains it"),

@@ -67,7 +67,7 @@ def _pack_error(root: Path) -> str:
             + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(8)),
             "aliases expand",
         ),
-        ("files: " + "[" * 10_000, "nested deeper"),
+        ("files: " + "[" * 10_000, "maximum nesting depth"),
         ("name: p\nversion: " + "9" * 5000 + "\nfiles: []\n", "value cannot be read"),
         ('name: p\nversion: 1.0.0\nfiles:\n  - template: "t\\0.j2"\n    path: t\n', "plain relative path"),
         ("name: p\nversion: 1.0.0\nfiles:\n  - template: /etc/passwd\n    path: t\n", "relative path inside"),
