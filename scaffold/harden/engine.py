@@ -3,15 +3,16 @@ apply them one at a time, each only if the file still parses afterwards."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
-from scaffold.audit.runner import parse_error
+from scaffold.audit.runner import describe, parse_error
 from scaffold.audit.suppression import suppressed, suppressions
-from scaffold.harden.edits import apply, overlaps
-from scaffold.harden.model import Fix, Safety, TextEdit, Unfixable
+from scaffold.harden.edits import EditSet, apply
+from scaffold.harden.model import Fix, Safety, Unfixable
 from scaffold.rules import REGISTRY, Rule
 
 
@@ -49,48 +50,174 @@ class FileResult:
         return self.after != self.before
 
 
+MAX_FIXES = 20_000
+"""Most fixes harden proposes for one file in one run; the rest are noted (a second run picks them up)."""
+
+_MAX_PARSES = 64
+"""Most extra parses spent finding which fixes break a file, before the remaining suspects are all dropped."""
+
+
 def harden_document(
     document: Document,
     level: Safety = Safety.SAFE,
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
 ) -> FileResult:
-    """The file with every allowed fix made. The document must parse (the caller reports a file that does not)."""
+    """The file with every allowed fix made. The document must parse (the caller reports a file that does not).
+
+    Every fix is computed on the original text; the accepted ones are made together, the result is parsed and
+    audited once, and a fix that breaks the file or that the re-audit does not confirm is dropped with a note, so
+    the cost stays linear in the number of fixes.
+    """
     config = config or AuditConfig()
     result = FileResult(document.path, document.text, document.text)
     by_line = suppressions(document.lines)
-    accepted: list[TextEdit] = []
+    candidates: list[tuple[Rule, Fix]] = []
+    taken = EditSet()
     for rule in rules:
         if rule.fix is None or document.kind not in rule.kinds:
             continue
         if not config.runs(rule.id) or rule.severity < config.min_severity:
             continue
-        for proposal in rule.fix(document):
+        try:
+            proposals = list(rule.fix(document))
+        except Exception as error:  # untrusted input must never stop harden: the rule's fixes become a note
+            result.notes.append(Note(1, rule.id, f"internal error in the fix ({describe(error)}); fix by hand"))
+            continue
+        for proposal in proposals:
             if suppressed(by_line, proposal.line, rule.id):
                 continue
             if isinstance(proposal, Unfixable):
                 result.notes.append(Note(proposal.line, rule.id, proposal.message))
                 continue
-            _consider(document, rule.id, proposal, level, accepted, result)
+            change = Change(proposal.line, rule.id, proposal.message, proposal.safety, proposal.risk)
+            if proposal.safety is Safety.UNSAFE and level is Safety.SAFE:
+                result.held.append(change)
+            elif taken.clashes(proposal.edits):
+                result.notes.append(
+                    Note(proposal.line, rule.id, f"{proposal.message}: overlaps another fix; run harden again")
+                )
+            elif len(candidates) >= MAX_FIXES:
+                result.notes.append(
+                    Note(proposal.line, rule.id, f"{proposal.message}: too many fixes in one file; run harden again")
+                )
+            else:
+                taken.add(proposal.edits)
+                candidates.append((rule, proposal))
+    _settle(document, candidates, result)
     for items in (result.applied, result.held, result.notes):
         items.sort()
     return result
 
 
-def _consider(
-    document: Document, rule: str, fix: Fix, level: Safety, accepted: list[TextEdit], result: FileResult
-) -> None:
-    change = Change(fix.line, rule, fix.message, fix.safety, fix.risk)
-    if fix.safety is Safety.UNSAFE and level is Safety.SAFE:
-        result.held.append(change)
-        return
-    if overlaps(fix.edits, accepted):
-        result.notes.append(Note(fix.line, rule, f"{fix.message}: overlaps another fix; run harden again"))
-        return
-    candidate = apply(document.text, [*accepted, *fix.edits])
-    if parse_error(Document(document.path, document.kind, candidate)) is not None:
-        result.notes.append(Note(fix.line, rule, f"{fix.message}: not made, the file would no longer parse"))
-        return
-    accepted.extend(fix.edits)
-    result.after = candidate
-    result.applied.append(change)
+def _settle(document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult) -> None:
+    """Make the candidates that keep the file parsing and that the re-audit confirms; note the others."""
+    pending = _parsing(document, candidates, result)
+    for _ in range(4):
+        if not pending:
+            return
+        text = _apply(document.text, pending)
+        fixed = Document(document.path, document.kind, text)
+        if parse_error(fixed) is not None:  # only when fixes that parse alone break the file together
+            for rule, fix in pending:
+                result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
+            return
+        failures = _unconfirmed(document, fixed, pending)
+        if not failures:
+            result.after = text
+            result.applied += [Change(fix.line, rule.id, fix.message, fix.safety, fix.risk) for rule, fix in pending]
+            return
+        for index, reason in sorted(failures.items()):
+            rule, fix = pending[index]
+            result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, {reason}"))
+        pending = [item for index, item in enumerate(pending) if index not in failures]
+    for rule, fix in pending:
+        result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the re-audit did not settle"))
+
+
+def _apply(text: str, fixes: Sequence[tuple[Rule, Fix]]) -> str:
+    return apply(text, [edit for _, fix in fixes for edit in fix.edits])
+
+
+def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult) -> list[tuple[Rule, Fix]]:
+    """The candidates that keep the file parsing, found by halving the set that does not (bounded parses)."""
+    budget = [_MAX_PARSES]
+    kept: list[tuple[Rule, Fix]] = []
+
+    def parses(group: list[tuple[Rule, Fix]]) -> bool:
+        budget[0] -= 1
+        text = _apply(document.text, [*kept, *group])
+        return parse_error(Document(document.path, document.kind, text)) is None
+
+    def search(group: list[tuple[Rule, Fix]]) -> None:
+        if not group:
+            return
+        if budget[0] <= 0:
+            why = "not made: too many fixes would break the file; run harden again"
+            result.notes += [Note(fix.line, rule.id, f"{fix.message}: {why}") for rule, fix in group]
+            return
+        if parses(group):
+            kept.extend(group)
+            return
+        if len(group) == 1:
+            rule, fix = group[0]
+            result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
+            return
+        half = len(group) // 2
+        search(group[:half])
+        search(group[half:])
+
+    search(candidates)
+    return kept
+
+
+def _findings(rule: Rule, document: Document) -> list[tuple[int, str]]:
+    return [(hit.line, hit.message) for hit in rule.check(document)]
+
+
+def _unconfirmed(before: Document, after: Document, pending: list[tuple[Rule, Fix]]) -> dict[int, str]:
+    """{index in pending: why} for each fix the re-audit of the fixed file does not confirm."""
+    failures: dict[int, str] = {}
+    by_rule: dict[str, list[int]] = {}
+    for index, (rule, _) in enumerate(pending):
+        by_rule.setdefault(rule.id, []).append(index)
+    for indexes in by_rule.values():
+        rule = pending[indexes[0]][0]
+        try:
+            found_before = _findings(rule, before)
+            found_after = Counter(message for _, message in _findings(rule, after))
+        except Exception as error:  # a check that fails on the fixed file confirms nothing
+            failures.update(dict.fromkeys(indexes, f"the re-audit failed ({describe(error)})"))
+            continue
+        counted_before = Counter(message for _, message in found_before)
+        new = found_after - counted_before
+        if new:
+            message = next(iter(new))
+            failures.update(dict.fromkeys(indexes, f"the re-audit finds something new: {message}"))
+            continue
+        needed: Counter[str] = Counter()
+        claims: dict[int, tuple[str, ...]] = {}
+        for index in indexes:
+            fix = pending[index][1]
+            claims[index] = (
+                fix.resolves
+                if fix.resolves is not None
+                else tuple(dict.fromkeys(message for line, message in found_before if line == fix.line))
+            )
+            needed.update(claims[index])
+        short = {message for message, count in needed.items() if counted_before[message] - found_after[message] < count}
+        for index in indexes:
+            if short.intersection(claims[index]):
+                failures[index] = "the re-audit still finds what it fixes"
+        if not needed and counted_before == found_after:
+            failures.update(dict.fromkeys(indexes, "the re-audit finds no change"))
+    for index, (_, fix) in enumerate(pending):
+        if fix.verify is None or index in failures:
+            continue
+        try:
+            reason = fix.verify(after)
+        except Exception as error:
+            reason = f"its check of the fixed file failed ({describe(error)})"
+        if reason is not None:
+            failures[index] = reason
+    return failures

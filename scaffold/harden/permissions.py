@@ -45,8 +45,12 @@ class JobNeeds:
         return "{" + ", ".join(f"{scope}: {self.scopes[scope]}" for scope in sorted(self.scopes)) + "}"
 
 
-def job_needs(job: YNode) -> JobNeeds:
+def job_needs(job: YNode, root: YNode | None = None) -> JobNeeds:
     needs = JobNeeds()
+    for owner, where in ((root, "the workflow's"), (job, "the job's")):
+        env = owner.get("env") if owner is not None and owner.is_mapping else None
+        if env is not None and _mentions_token(env):
+            needs.unknown.append(f"{where} env: hands the token to every step")
     called = job.get("uses")
     if called is not None:
         needs.grant({"contents": "read"}, "reusable workflow")
@@ -68,6 +72,8 @@ def _action(uses: str, step: YNode, needs: JobNeeds) -> None:
         if _mentions_token(step):
             needs.unknown.append(f"the container {name} is given the token")
         return
+    if _mentions_token(step):
+        needs.unknown.append(f"{name} is given the token explicitly, for uses scaffold cannot bound")
     entry = _lookup(name)
     if entry is None:
         needs.unknown.append(f"{name} is not in scaffold's permissions table")
@@ -98,7 +104,18 @@ def _holds(condition: dict[str, Any], value: str | None) -> bool:
     return value.strip().lower() == str(condition["equals"]).lower()
 
 
+# Commands that may use the job's token with the remote or the API in ways no pattern can bound.
+_TOKEN_USE = re.compile(
+    r"\bgit\b[^\n|;&]*\bpush\b|\bgh\s+[\w-]+|\b(?:curl|wget|http|xh)\b[^\n]*(?:GITHUB_TOKEN|GH_TOKEN|github\.token|"
+    r"[Aa]uthorization)|\bGH_TOKEN\b|\bGITHUB_TOKEN\b|github\.token"
+)
+
+
 def _script(text: str, uses_token: bool, needs: JobNeeds) -> None:
+    token = _TOKEN_USE.search(text)
+    if token is not None:
+        command = " ".join(token.group(0).split())[:60]
+        needs.unknown.append(f"run: {command}: uses the token in ways scaffold cannot bound")
     matched = False
     for pattern in _knowledge()["runs"]:
         found = re.search(pattern["pattern"], text)
@@ -109,7 +126,7 @@ def _script(text: str, uses_token: bool, needs: JobNeeds) -> None:
                 needs.unknown.append(f"run: {command}: {pattern['unknown']}")
             else:
                 needs.grant(dict(pattern["add"]), f"run: {command}")
-    if uses_token and not matched:
+    if uses_token and not matched and token is None:
         needs.unknown.append("a run step uses the token for commands scaffold does not know")
 
 
@@ -138,6 +155,12 @@ def _knowledge() -> dict[str, Any]:
     text = resources.files("scaffold").joinpath("data/permissions.yml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
+
+
+def known(uses: str) -> bool:
+    """Whether scaffold's permissions table describes this action (and so whether it drives git)."""
+    entry = _lookup(uses.split("@", 1)[0])
+    return entry is not None and "unknown" not in entry
 
 
 def pushes(uses: str) -> bool:

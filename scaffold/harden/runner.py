@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.audit import sources
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
-from scaffold.audit.model import FileError
-from scaffold.audit.runner import parse_error
+from scaffold.audit.model import FileError, Kind
+from scaffold.audit.runner import one_line, parse_error
+from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
 from scaffold.harden.model import Safety
 from scaffold.rules import REGISTRY, Rule
+from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.writer import replace_in_place
 
 
@@ -52,21 +55,101 @@ def harden_tree(
 def harden_paths(
     paths: Sequence[Path], level: Safety = Safety.SAFE, config: AuditConfig | None = None, *, write: bool = False
 ) -> HardenReport:
-    """Harden files and folders on disk; with ``write``, replace each changed file atomically."""
+    """Harden files and folders on disk; with ``write``, replace each changed file atomically.
+
+    Every file is untrusted: one that is not a regular file (a FIFO, a device), too large, not UTF-8, under
+    ``.git/``, or a symlink that leads out of the repository or into its ``.git/`` is a one-line error of its own,
+    never followed, read or written; the other files are still hardened.
+    """
     report = HardenReport()
-    on_disk: dict[str, Path] = {}
-    for item in sources.documents(paths):
-        if isinstance(item, FileError):
-            report.errors.append(item)
+    on_disk: dict[str, tuple[Path, Path]] = {}
+    for path, shown, kind, root in _candidates(paths, report):
+        refused = _refusal(path, root)
+        if refused is not None:
+            report.errors.append(FileError(shown, f"{refused}; not read or changed"))
             continue
-        path, shown, kind, text = item
-        on_disk[shown] = path
+        try:
+            text = read_text(path)
+        except UnreadableInput as error:
+            report.errors.append(FileError(shown, f"{error}; not changed"))
+            continue
+        on_disk[shown] = (path, root)
         _harden_one(Document(shown, kind, text), level, config, report)
     if write:
         for result in report.changed:
-            replace_in_place(on_disk[result.path], result.after)
+            path, root = on_disk[result.path]
+            refused = _refusal(path, root)  # checked again just before writing
+            if refused is not None:
+                report.errors.append(FileError(result.path, f"{refused}; not written"))
+                continue
+            try:
+                replace_in_place(path, result.after)
+            except UsageError as error:
+                report.errors.append(FileError(result.path, one_line(str(error))))
+                continue
             report.written.append(result.path)
     return report
+
+
+def _candidates(paths: Sequence[Path], report: HardenReport) -> Iterator[tuple[Path, str, Kind, Path]]:
+    """(file, path as shown, kind, repository root) for every file to harden under ``paths``."""
+    for given in paths:
+        try:
+            folder = given.is_dir() and not given.is_symlink()
+        except OSError:
+            folder = False
+        if folder:
+            root = _root_of(given)
+            for found in sources.discover(given):
+                if isinstance(found, FileError):
+                    report.errors.append(found)
+                    continue
+                path, relative = found
+                kind = sources.classify(relative)
+                if kind is not None:
+                    yield path, str(given / relative), kind, root
+            continue
+        kind = sources.classify(given.as_posix())
+        if kind is None:
+            report.errors.append(FileError(str(given), "is not a kind of file scaffold audits"))
+            continue
+        yield given, str(given), kind, _root_of(given.parent)
+
+
+def _root_of(start: Path) -> Path:
+    """The repository holding ``start``: the nearest folder at or above it with a ``.git``, else the folder that
+    holds its ``.github``, else the working folder when ``start`` is inside it, else ``start`` itself."""
+    absolute = Path(os.path.abspath(start))  # noqa: PTH100 - lexical, symlinks kept
+    for folder in (absolute, *absolute.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    parts = absolute.parts
+    if ".github" in parts:  # a workflow's repository holds its .github folder
+        return Path(*parts[: len(parts) - parts[::-1].index(".github") - 1])
+    here = Path.cwd()
+    return here if absolute == here or here in absolute.parents else absolute
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why harden must not read or write ``path`` (its real location leaves the repository, or is under
+    ``.git/``), or None."""
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+        real_root = Path(os.path.realpath(root))
+    except (OSError, RuntimeError) as error:
+        return f"cannot be resolved ({getattr(error, 'strerror', None) or type(error).__name__})"
+    if real != real_root and real_root not in real.parents:
+        return (
+            "is a symlink that leads out of the repository"
+            if path.is_symlink() or real != Path(os.path.abspath(path))  # noqa: PTH100
+            else "is outside the repository"
+        )
+    inside = real.relative_to(real_root).parts
+    lexical = Path(os.path.abspath(path))  # noqa: PTH100 - lexical, symlinks kept
+    written = lexical.relative_to(root).parts if lexical.is_relative_to(root) else ()
+    if ".git" in inside or ".git" in written:
+        return "is inside .git/"
+    return None
 
 
 def _harden_one(

@@ -13,12 +13,19 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
-from scaffold.harden.edits import indentation, line_end, line_starts, newline
+from scaffold.harden.edits import content_end, ends_with_break, indentation, line_end, line_starts, newline
 from scaffold.harden.model import TextEdit
 
 
 def indent_unit(document: Document) -> int:
     """How far the file indents a nested block mapping: the column of the job names under ``jobs:`` (else 2)."""
+    cached = document.__dict__.get("_scaffold_indent_unit")
+    if cached is None:
+        cached = document.__dict__["_scaffold_indent_unit"] = _indent_unit(document)
+    return int(cached)
+
+
+def _indent_unit(document: Document) -> int:
     root = document.yaml
     section = root.get("jobs") if root is not None else None
     if section is not None and is_block_mapping(section):
@@ -88,7 +95,7 @@ def append_entry(document: Document, mapping: YNode, lines: Sequence[str]) -> Te
     column = key_column(mapping)
     after = last_content_line(document, mapping, column)
     offset = _offset_after_line(document, after)
-    prefix = newline(document.text) if offset == len(document.text) and not document.text.endswith("\n") else ""
+    prefix = newline(document.text) if offset == len(document.text) and not ends_with_break(document.text) else ""
     return TextEdit(offset, offset, prefix + block(lines, column, document))
 
 
@@ -138,7 +145,7 @@ def replace_scalar(document: Document, node: YNode, replacement: str) -> TextEdi
 def trailing_text(document: Document, node: YNode) -> str:
     """What follows a scalar on its line (a comment, a flow collection's rest, or nothing), without the newline."""
     end = node.node.end_mark.index
-    return document.text[end : line_end(document.text, end)].rstrip("\r\n")
+    return document.text[end : content_end(document.text, end)]
 
 
 def _offset_after_line(document: Document, index: int) -> int:

@@ -270,7 +270,8 @@ def test_a_job_with_write_all_gets_a_flow_mapping_of_what_its_steps_need() -> No
         "      - run: git push origin v1\n"
         "      - run: gh pr create --fill\n"
     )
-    result = _harden(text, "excessive-permissions")
+    assert [change.safety for change in _harden(text, "excessive-permissions").held] == [Safety.UNSAFE] * 2
+    result = _harden(text, "excessive-permissions", level=Safety.UNSAFE)
     assert result.after == (
         "on: push\n"
         "permissions: {}\n"
@@ -282,7 +283,8 @@ def test_a_job_with_write_all_gets_a_flow_mapping_of_what_its_steps_need() -> No
         "      - run: git push origin v1\n"
         "      - run: gh pr create --fill\n"
     )
-    assert [(change.line, change.safety) for change in result.applied] == [(2, Safety.SAFE), (5, Safety.SAFE)]
+    assert [(change.line, change.safety) for change in result.applied] == [(2, Safety.UNSAFE), (5, Safety.UNSAFE)]
+    assert "git push" in result.applied[1].risk and "gh pr" in result.applied[1].risk
 
 
 def test_a_job_with_read_all_and_nothing_needed_gets_an_empty_flow_mapping() -> None:
@@ -296,7 +298,7 @@ def test_a_job_with_read_all_and_nothing_needed_gets_an_empty_flow_mapping() -> 
 
 def test_top_level_write_all_becomes_empty_and_the_job_gets_its_needs() -> None:
     text = "on: push\npermissions: write-all\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: git push\n"
-    result = _harden(text, "excessive-permissions")
+    result = _harden(text, "excessive-permissions", level=Safety.UNSAFE)
     assert result.after == (
         "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    permissions:\n"
         "      contents: write # run: git push\n    steps:\n      - run: git push\n"
@@ -308,7 +310,7 @@ def test_a_job_with_write_all_is_fixed_when_the_top_level_already_has_a_mapping(
         "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    permissions: write-all\n    steps:\n"
         "      - run: git push\n"
     )
-    result = _harden(text, "excessive-permissions")
+    result = _harden(text, "excessive-permissions", level=Safety.UNSAFE)
     assert result.after == text.replace("permissions: write-all", "permissions: {contents: write}")
 
 
@@ -331,13 +333,15 @@ def test_a_job_with_its_own_permissions_mapping_is_left_alone() -> None:
 
 def test_run_git_push_needs_contents_write() -> None:
     text = CHECKOUT_AND_RUN.replace("make test", "git push")
-    after = _harden(text, "excessive-permissions").after
+    held = _harden(text, "excessive-permissions").held
+    assert any("uses the token" in change.risk for change in held)
+    after = _harden(text, "excessive-permissions", level=Safety.UNSAFE).after
     assert "    permissions:\n      contents: write # run: git push\n    steps:\n" in after
 
 
 def test_run_gh_pr_create_needs_pull_requests_write() -> None:
     text = CHECKOUT_AND_RUN.replace("make test", "gh pr create --fill")
-    after = _harden(text, "excessive-permissions").after
+    after = _harden(text, "excessive-permissions", level=Safety.UNSAFE).after
     assert (
         "    permissions:\n      contents: read # actions/checkout\n"
         "      pull-requests: write # run: gh pr create\n    steps:\n"
@@ -400,7 +404,7 @@ def test_artipacked_on_a_step_whose_with_comes_first() -> None:
         ("- run: git push origin HEAD", "a later step runs 'git push' with the stored credentials"),
         (
             "- uses: stefanzweifel/git-auto-commit-action@v7",
-            "a later step, stefanzweifel/git-auto-commit-action@v7, pushes with the stored credentials",
+            "a later step, stefanzweifel/git-auto-commit-action@v7, may push with the stored credentials",
         ),
     ],
 )
@@ -491,8 +495,13 @@ def test_template_injection_in_double_quotes_moves_the_expression_to_env() -> No
     assert [(change.line, change.safety) for change in result.applied] == [(6, Safety.SAFE)]
 
 
-def test_template_injection_unquoted_gets_double_quotes() -> None:
-    after = _fixed(_injection("echo ${{ github.event.issue.title }}")).after
+def test_template_injection_unquoted_gets_double_quotes_as_an_unsafe_fix() -> None:
+    """Unquoted, the value was split into words and globbed; quoted it is one word: that needs a review."""
+    text = _injection("echo ${{ github.event.issue.title }}")
+    held = _fixed(text)
+    assert held.after == text
+    assert [(change.safety, "split into words" in change.risk) for change in held.held] == [(Safety.UNSAFE, True)]
+    after = _fixed(text, Safety.UNSAFE).after
     assert '      - run: echo "${ISSUE_TITLE}"\n' in after
 
 
@@ -509,13 +518,13 @@ def test_template_injection_inside_single_quotes_closes_and_reopens_them() -> No
 
 
 def test_template_injection_in_an_unquoted_heredoc_body_is_a_bare_variable() -> None:
-    text = _injection("|\n          cat <<EOF\n          ${{ github.event.issue.title }}\n          EOF")
+    text = _injection("|\n          cat <<EOF\n          title: ${{ github.event.issue.title }}\n          EOF")
     after = _fixed(text).after
     assert after == (
         "on: issues\njobs:\n  triage:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - run: |\n"
         "          cat <<EOF\n"
-        "          ${ISSUE_TITLE}\n"
+        "          title: ${ISSUE_TITLE}\n"
         "          EOF\n"
         "        env:\n"
         "          ISSUE_TITLE: ${{ github.event.issue.title }}\n"
@@ -527,15 +536,25 @@ def test_template_injection_in_a_quoted_heredoc_is_unfixable(opener: str) -> Non
     text = _injection(f"|\n          cat {opener}\n          ${{{{ github.event.issue.title }}}}\n          EOF")
     result = _fixed(text, Safety.UNSAFE)
     assert result.after == text
-    assert [(note.line, note.rule) for note in result.notes] == [(6, "template-injection")]
+    assert [(note.line, note.rule) for note in result.notes] == [(8, "template-injection")]
     assert "heredoc" in result.notes[0].message
 
 
-def test_template_injection_with_shell_pwsh_uses_env_colon() -> None:
-    after = _fixed(_injection('Write-Host "${{ github.event.issue.title }}"', step="shell: pwsh\n        ")).after
+def test_template_injection_alone_on_a_heredoc_line_is_unsafe() -> None:
+    """A value equal to the delimiter used to end the heredoc on that line; as a variable it cannot."""
+    text = _injection("|\n          cat <<EOF\n          ${{ github.event.issue.title }}\n          EOF")
+    result = _fixed(text, Safety.UNSAFE)
+    assert "          ${ISSUE_TITLE}\n" in result.after
+    assert [("delimiter" in change.risk) for change in result.applied] == [True]
+
+
+def test_template_injection_with_shell_pwsh_uses_env_colon_as_an_unsafe_fix() -> None:
+    text = _injection('Write-Host "${{ github.event.issue.title }}"', step="shell: pwsh\n        ")
+    assert [change.safety for change in _fixed(text).held] == [Safety.UNSAFE]
+    after = _fixed(text, Safety.UNSAFE).after
     assert after.endswith(
         "      - shell: pwsh\n"
-        '        run: Write-Host "$env:ISSUE_TITLE"\n'
+        '        run: Write-Host "${env:ISSUE_TITLE}"\n'
         "        env:\n"
         "          ISSUE_TITLE: ${{ github.event.issue.title }}\n"
     )
@@ -548,8 +567,8 @@ def test_template_injection_with_shell_cmd_uses_percent_signs() -> None:
 
 def test_template_injection_on_a_windows_runner_uses_the_pwsh_form() -> None:
     text = _injection('Write-Host "${{ github.event.issue.title }}"', job="    runs-on: windows-latest\n")
-    after = _fixed(text).after
-    assert '      - run: Write-Host "$env:ISSUE_TITLE"\n' in after
+    after = _fixed(text, Safety.UNSAFE).after
+    assert '      - run: Write-Host "${env:ISSUE_TITLE}"\n' in after
 
 
 def test_template_injection_on_windows_with_a_bash_default_uses_the_posix_form() -> None:
@@ -574,7 +593,7 @@ def test_template_injection_in_pwsh_single_quotes_is_unfixable() -> None:
 
 
 def test_template_injection_of_an_input_is_named_after_the_context_path() -> None:
-    after = _fixed(_injection("deploy ${{ inputs.target }}")).after
+    after = _fixed(_injection("deploy ${{ inputs.target }}"), Safety.UNSAFE).after
     assert after.endswith(
         '      - run: deploy "${INPUTS_TARGET}"\n        env:\n          INPUTS_TARGET: ${{ inputs.target }}\n'
     )
@@ -638,7 +657,8 @@ def test_template_injection_does_not_duplicate_an_existing_step_env_entry() -> N
 
 
 def test_template_injection_repeated_expression_uses_one_variable() -> None:
-    after = _fixed(_injection('echo "${{ github.event.issue.title }}" ${{ github.event.issue.title }}')).after
+    text = _injection('echo "${{ github.event.issue.title }}" ${{ github.event.issue.title }}')
+    after = _fixed(text, Safety.UNSAFE).after
     assert '      - run: echo "${ISSUE_TITLE}" "${ISSUE_TITLE}"\n' in after
     assert after.count("ISSUE_TITLE: ${{ github.event.issue.title }}") == 1
 
@@ -672,7 +692,7 @@ def test_template_injection_result_has_no_finding_for_the_fixed_step() -> None:
     )
     check = _rule("template-injection").check
     assert len(list(check(_document(text)))) == 3
-    after = _fixed(text).after
+    after = _fixed(text, Safety.UNSAFE).after
     assert list(check(_document(after))) == []
 
 
@@ -915,11 +935,12 @@ def test_the_audit_finds_nothing_the_fixes_covered() -> None:
         assert list(_rule(rule_id).check(_document(after))) == [], rule_id
 
 
-def _fake_rule(rule_id: str, proposals: Iterable[Proposal]) -> Rule:
+def _fake_rule(rule_id: str, proposals: Iterable[Proposal], finds: str = "on: push") -> Rule:
+    """A rule whose check reports ``finds`` on line 1 while the file holds it, and whose fix proposes ``proposals``."""
     listed = list(proposals)
 
     def check(document: Document) -> Iterator[Hit]:
-        return iter(())
+        return iter([Hit(1, 1, f"{rule_id}: {finds}")] if finds in document.text else [])
 
     def fix(document: Document) -> Iterator[Proposal]:
         return iter(listed)
@@ -945,6 +966,43 @@ def test_the_engine_drops_a_fix_after_which_the_file_would_not_parse() -> None:
     result = harden_document(_document(text), Safety.SAFE, None, [broken])
     assert result.after == text
     assert result.applied == []
+    assert [note.message for note in result.notes] == ["break: not made, the file would no longer parse"]
+
+
+def test_the_engine_drops_a_fix_the_re_audit_does_not_confirm() -> None:
+    """A fix that reports its finding fixed while the edit landed elsewhere is dropped with a note."""
+    text = "on: push\njobs: {}\n"
+    elsewhere = _fake_rule("elsewhere", [Fix(1, "rename", Safety.SAFE, (TextEdit(9, 9, "# x\n"),))])
+    result = harden_document(_document(text), Safety.SAFE, None, [elsewhere])
+    assert result.after == text
+    assert result.applied == []
+    assert [note.message for note in result.notes] == ["rename: not made, the re-audit still finds what it fixes"]
+
+
+def test_the_engine_drops_a_fix_whose_own_verification_fails() -> None:
+    text = "on: push\njobs: {}\n"
+    fix = Fix(1, "rename", Safety.SAFE, (TextEdit(4, 8, "pull_request"),), verify=lambda _: "it says no")
+    result = harden_document(_document(text), Safety.SAFE, None, [_fake_rule("picky", [fix])])
+    assert result.after == text
+    assert [note.message for note in result.notes] == ["rename: not made, it says no"]
+
+
+def test_the_engine_turns_a_fix_that_raises_into_a_note() -> None:
+    def fix(document: Document) -> Iterator[Proposal]:
+        raise RecursionError("deep")
+
+    rule = Rule("crashy", Severity.HIGH, Confidence.HIGH, frozenset({Kind.WORKFLOW}), lambda d: iter(()), "", fix)
+    result = harden_document(_document("on: push\njobs: {}\n"), Safety.SAFE, None, [rule])
+    assert not result.changed
+    assert [note.message for note in result.notes] == ["internal error in the fix (RecursionError: deep); fix by hand"]
+
+
+def test_the_engine_keeps_the_fixes_that_parse_when_some_break_the_file() -> None:
+    text = "on: push\njobs: {}\n"
+    good = Fix(1, "rename", Safety.SAFE, (TextEdit(4, 8, "pull_request"),))
+    broken = Fix(1, "break", Safety.SAFE, (TextEdit(0, 0, "a: [\n"),))
+    result = harden_document(_document(text), Safety.SAFE, None, [_fake_rule("mixed", [broken, good])])
+    assert result.after == "on: pull_request\njobs: {}\n"
     assert [note.message for note in result.notes] == ["break: not made, the file would no longer parse"]
 
 

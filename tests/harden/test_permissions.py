@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from scaffold.audit import yaml_view
 from scaffold.audit.yaml_view import YNode
 from scaffold.harden import permissions
@@ -42,7 +44,7 @@ def test_docker_login_to_ghcr_needs_packages_write() -> None:
         "      password: ${{ secrets.GITHUB_TOKEN }}\n"
     )
     assert needs.scopes == {"packages": "write"}
-    assert needs.unknown == []
+    assert needs.unknown == ["docker/login-action is given the token explicitly, for uses scaffold cannot bound"]
 
 
 def test_docker_login_to_another_registry_needs_nothing() -> None:
@@ -141,7 +143,7 @@ def test_gh_pr_create_needs_pull_requests_write() -> None:
     needs = _needs("steps:\n  - run: gh pr create --fill\n    env:\n      GH_TOKEN: ${{ github.token }}\n")
     assert needs.scopes == {"pull-requests": "write"}
     assert needs.reasons == {"pull-requests": "run: gh pr create"}
-    assert needs.unknown == []
+    assert needs.unknown == ["run: gh pr: uses the token in ways scaffold cannot bound"]
 
 
 def test_write_wins_over_read_and_keeps_its_own_reason() -> None:
@@ -162,7 +164,32 @@ def test_lines_and_flow_list_scopes_in_sorted_order() -> None:
 
 def test_gh_api_is_unknown() -> None:
     needs = _needs("steps:\n  - run: gh api repos/o/r/issues\n")
-    assert needs.unknown == ["run: gh api: the REST or GraphQL endpoint called decides the scope"]
+    assert needs.unknown == [
+        "run: gh api: uses the token in ways scaffold cannot bound",
+        "run: gh api: the REST or GraphQL endpoint called decides the scope",
+    ]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "git push origin HEAD",
+        "git -C sub push",
+        "gh release create v1",
+        "curl -H 'Authorization- token $T' https://example.com",
+        "curl -u x:${{ github.token }} https://example.com",
+        "echo $GITHUB_TOKEN | docker login",
+        "GH_TOKEN=x ./tool",
+    ],
+)
+def test_a_script_that_may_use_the_token_makes_the_job_unknown(script: str) -> None:
+    needs = _needs(f"steps:\n  - run: {script}\n")
+    assert any("uses the token" in reason for reason in needs.unknown), needs.unknown
+
+
+def test_the_token_in_the_jobs_env_makes_the_job_unknown() -> None:
+    needs = _needs("env:\n  T: ${{ secrets.GITHUB_TOKEN }}\nsteps:\n  - run: make\n")
+    assert needs.unknown == ["the job's env: hands the token to every step"]
 
 
 def test_a_run_step_that_uses_the_token_for_unknown_commands_is_unknown() -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
+from scaffold.audit.lines import Model
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.checks.container import is_root_user
 from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
@@ -74,12 +75,12 @@ def fix(document: Document) -> Iterator[Proposal]:
 
     for hit in check(document):
         text = document.text.rstrip()
-        if not text or text.endswith("\\"):
+        if not text or text.endswith(("\\", "`")):
             yield Unfixable(hit.line, "the file does not end on a complete instruction; add USER by hand")
             return
-        end = newline(document.text)
+        end = newline(document.text, Model.BUILDKIT)
         gap = "" if document.text.endswith("\n") else end
         edit = TextEdit(len(document.text), len(document.text), f"{gap}USER {NON_ROOT}{end}")
-        yield Fix(
-            hit.line, f"run the final stage as USER {NON_ROOT}", Safety.UNSAFE, (edit,), "the program may need root"
-        )
+        # The re-audit confirms the USER landed in the final stage (not in a heredoc body or a continued line).
+        risk = "the program may need root"
+        yield Fix(hit.line, f"run the final stage as USER {NON_ROOT}", Safety.UNSAFE, (edit,), risk, (hit.message,))

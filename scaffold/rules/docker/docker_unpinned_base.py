@@ -58,9 +58,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.harden import image_pins
-    from scaffold.harden.edits import line_starts
 
-    starts = line_starts(document.text)
     for stage, image, resolved in external_bases(document):
         if DIGEST.search((resolved if resolved is not None else image.text).lower()):
             continue
@@ -74,7 +72,7 @@ def fix(document: Document) -> Iterator[Proposal]:
             )
             yield Unfixable(line, f"FROM {shown(image, resolved)}: {why}; add the digest by hand")
             continue
-        end = starts[line - 1] + column - 1 + len(image.text)
+        end = document.line_map.offset(line, column) + len(image.text)
         if document.text[end - len(image.text) : end] != image.text:
             yield Unfixable(line, f"FROM {image.text}: the reference is split across lines; add the digest by hand")
             continue

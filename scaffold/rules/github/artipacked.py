@@ -23,7 +23,10 @@ A job that really pushes can pass the token to that one `git push`.
 ## Fix
 `scaffold harden` adds `persist-credentials: false` to the checkout's `with:`. When a later step of the job pushes,
 pulls or fetches with git, or runs an action known to push, that step relied on the stored token, so the fix is
-unsafe: give that step its own token instead. An explicit `persist-credentials: true` is left alone.
+unsafe: give that step its own token instead. The fix is unsafe too when a later step runs a tool that drives git
+(`gh repo clone`, lerna, semantic-release, ...), a local (`./...`) or Docker action, or an action scaffold's
+permissions table does not list, since any of those may push. An explicit `persist-credentials: true` is left
+alone.
 
 ## References
 - Palo Alto Unit 42, "ArtiPACKED: hacking giants through a race condition in GitHub Actions artifacts"
@@ -45,9 +48,9 @@ ID = "artipacked"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
-FIX_SAFETY = "safe; unsafe when a later step uses git with the remote"
+FIX_SAFETY = "safe; unsafe when a later step uses git with the remote or runs an action not known to leave git alone"
 # git commands that talk to the remote, and so use the credentials checkout stored.
-_REMOTE_GIT = re.compile(r"\bgit\b[^\n|;&]*\b(?:push|pull|fetch|submodule|ls-remote|clone)\b")
+_REMOTE_GIT = re.compile(r"\bgit\b[^\n|;&]*\b(?:push|pull|fetch|submodule|ls-remote|clone|remote|archive)\b")
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -86,13 +89,33 @@ def fix(document: Document) -> Iterator[Proposal]:
             yield Fix(step.line, f"job {name}: checkout with persist-credentials: false", safety, (edit,), risk)
 
 
+# git and the tools that drive git against the remote with the credentials checkout stored.
+_REMOTE_TOOLS = re.compile(
+    r"\b(?:gh\s+(?:repo\s+(?:clone|sync|fork)|pr\s+checkout)|hub|lerna\s+(?:publish|version)|semantic-release|"
+    r"release-it|mvn\b[^\n]*\brelease:|gradle\w*\b[^\n]*\brelease|cargo\s+release|git-[\w-]+)\b"
+)
+# Actions that run git against the remote themselves, whatever scaffold's permissions table says of their token.
+_GIT_ACTIONS = ("peter-evans/create-pull-request", "stefanzweifel/git-auto-commit-action", "ad-m/github-push-action")
+
+
 def _later_remote_git(later: list[YNode]) -> str:
-    from scaffold.harden.permissions import pushes
+    """Why a later step may rely on the credentials checkout stored, or "" when none can."""
+    from scaffold.harden.permissions import known, pushes
 
     for step in later:
         script, uses = step.get("run"), step.get("uses")
-        if script is not None and script.text is not None and (found := _REMOTE_GIT.search(script.text)):
-            return f"a later step runs '{found.group(0)}' with the stored credentials"
-        if uses is not None and uses.text is not None and pushes(uses.text):
-            return f"a later step, {uses.text}, pushes with the stored credentials"
+        if script is not None and script.text is not None:
+            found = _REMOTE_GIT.search(script.text) or _REMOTE_TOOLS.search(script.text)
+            if found:
+                return f"a later step runs '{' '.join(found.group(0).split())}' with the stored credentials"
+        if uses is not None and uses.text is not None:
+            name = uses.text.split("@", 1)[0]
+            if name.startswith(("./", "../")) or name.startswith("docker://"):
+                return f"a later step runs {uses.text}, whose use of git scaffold cannot see"
+            if pushes(uses.text) or action_name(uses.text).lower() in _GIT_ACTIONS:
+                return f"a later step, {uses.text}, may push with the stored credentials"
+            if not known(uses.text):
+                return f"a later step runs {uses.text}, which scaffold does not know not to push"
+        elif script is None:
+            return "a later step scaffold cannot read"
     return ""

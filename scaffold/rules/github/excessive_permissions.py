@@ -31,7 +31,9 @@ jobs:
 `write-all`/`read-all`) the scopes its steps need, each with a comment naming the step that needs it. The needs come
 from scaffold's table of known actions and `run:` commands. A job with a step the table does not know (an unknown
 action, a reusable workflow, a script that uses the token) still gets a block, but the fix is then unsafe: review
-it. A top-level block that grants write scopes is reported, not rewritten, so that no comment in it is lost.
+it. So does a job whose scripts may use the token themselves (`git push`, any `gh` command, `curl` or `wget` with
+the token, `GITHUB_TOKEN`/`GH_TOKEN`/`github.token` in a script) or that passes the token to a step or in `env:`.
+A top-level block that grants write scopes is reported, not rewritten, so that no comment in it is lost.
 
 ## References
 - GitHub, "Automatic token authentication: modifying the permissions for the GITHUB_TOKEN"
@@ -52,7 +54,7 @@ ID = "excessive-permissions"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
-FIX_SAFETY = "safe; unsafe when a job has a step whose needs are not known"
+FIX_SAFETY = "safe; unsafe when a job has a step whose needs are not known or that uses the token itself"
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -111,7 +113,7 @@ def fix(document: Document) -> Iterator[Proposal]:
         own = job.get("permissions")
         if (own is None and named) or (own is not None and own.text not in ("write-all", "read-all")):
             continue
-        needs = job_needs(job)
+        needs = job_needs(job, root)
         if own is None:
             anchor = job.key("steps") or job.key("uses")
             edit = yaml_edit.insert_before_key(document, anchor, needs.lines()) if anchor is not None else None

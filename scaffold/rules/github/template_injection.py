@@ -34,13 +34,14 @@ quoted heredocs, and steps whose shell depends on the runner.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
 
 ID = "template-injection"
@@ -61,23 +62,31 @@ _SAFE = re.compile(
 
 def _scripts(document: Document) -> Iterator[tuple[str, YNode, YNode, YNode, bool]]:
     """(job name, job, step, script node, whether it is ``actions/github-script`` code) for every step's script."""
+    for name, job, _, step, script, in_js in _indexed_scripts(document):
+        yield name, job, step, script, in_js
+
+
+def _indexed_scripts(document: Document) -> Iterator[tuple[str, YNode, int, YNode, YNode, bool]]:
+    """Like ``_scripts``, with the step's index in its job."""
     for name, job in jobs(document):
-        for step in steps(job):
+        for index, step in enumerate(steps(job)):
             uses = step.get("uses")
             in_js = uses is not None and action_name(uses.text or "") == "actions/github-script"
             script = step_input(step, "script") if in_js else step.get("run")
             if script is not None and script.text is not None:
-                yield name, job, step, script, in_js
+                yield name, job, index, step, script, in_js
 
 
 def check(document: Document) -> Iterator[Hit]:
     for name, _, _, script, _ in _scripts(document):
-        seen: dict[str, int] = {}
-        for expression in unsafe_expressions(script.text or ""):
-            literal = "${{" + expression + "}}"
-            seen[literal] = seen.get(literal, 0) + 1
-            line, column = _position(document, script.line, literal, seen[literal])
-            yield Hit(line, column, f"job {name}: ${{{{{expression}}}}} is expanded into a script")
+        expressions = unsafe_expressions(script.text or "")
+        places = _positions(document, script, expressions)
+        for expression, (line, column) in zip(expressions, places, strict=True):
+            yield Hit(line, column, _message(name, expression))
+
+
+def _message(job: str, expression: str) -> str:
+    return f"job {job}: ${{{{{expression}}}}} is expanded into a script"
 
 
 def unsafe_expressions(script: str) -> list[str]:
@@ -85,109 +94,252 @@ def unsafe_expressions(script: str) -> list[str]:
     return [match.group(1) for match in EXPRESSION.finditer(script) if not _SAFE.fullmatch(match.group(1))]
 
 
-def _position(document: Document, first_line: int, literal: str, occurrence: int) -> tuple[int, int]:
-    """The line and column of the n-th occurrence of an expression, searching from the script's first line."""
-    count = 0
-    for number in range(first_line, len(document.lines) + 1):
-        start = 0
-        while (column := document.lines[number - 1].find(literal, start)) >= 0:
-            count += 1
-            if count == occurrence:
-                return number, column + 1
-            start = column + len(literal)
-    return first_line, 1
+def _positions(document: Document, script: YNode, expressions: list[str]) -> list[tuple[int, int]]:
+    """The line and column of each expression, in order, searched for in the script's own lines (the n-th time a
+    literal appears is the n-th occurrence); the script's own place when the source spells it differently."""
+    first = script.line
+    last = min(int(script.node.end_mark.line) + 1, len(document.lines))
+    found: dict[str, list[tuple[int, int]]] = {}
+    for literal in {"${{" + expression + "}}" for expression in expressions}:
+        places = found.setdefault(literal, [])
+        for number in range(first, last + 1):
+            start = 0
+            while (column := document.lines[number - 1].find(literal, start)) >= 0:
+                places.append((number, column + 1))
+                start = column + len(literal)
+    seen: dict[str, int] = {}
+    result = []
+    for expression in expressions:
+        literal = "${{" + expression + "}}"
+        count = seen.get(literal, 0)
+        seen[literal] = count + 1
+        places = found[literal]
+        result.append(places[count] if count < len(places) else (script.line, script.column))
+    return result
 
 
-_PATH = re.compile(r"\s*([A-Za-z_][\w-]*(?:\.[\w-]+|\[[0-9]+\])+)\s*")
-_QUOTED_HEREDOC = re.compile(r"<<-?\s*(?:'[^']*'|\"[^\"]*\"|\\\w)")
+_PATH = re.compile(r"[ \t]*([A-Za-z_][\w-]*(?:\.[\w-]+|\[[0-9]+\])+)[ \t]*")
 _SHELLS = {"bash": "sh", "sh": "sh", "pwsh": "pwsh", "powershell": "pwsh", "cmd": "cmd"}
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_PLAIN_RISK = (
+    "outside quotes the value was split into words and globbed (and an empty one dropped); "
+    'as "${NAME}" it stays one word: check that the script does not rely on that'
+)
+_HEREDOC_RISK = (
+    "a line of a heredoc holds only the expression: a value equal to the delimiter ended the heredoc there, "
+    "now it stays text"
+)
+_PWSH_RISK = "scaffold does not follow PowerShell quoting: check that each ${env:NAME} sits where a value is read"
 
 
 def fix(document: Document) -> Iterator[Proposal]:
     root = document.yaml
-    for name, job, step, script, in_js in _scripts(document):
+    shared = _shared_nodes(root)
+    for name, job, index, step, script, in_js in _indexed_scripts(document):
         text = script.text or ""
-        if not unsafe_expressions(text):
+        expressions = unsafe_expressions(text)
+        if not expressions:
             continue
         if in_js:
             yield Unfixable(script.line, f"job {name}: pass the values in env: and read process.env instead")
             continue
+        line = _positions(document, script, expressions[:1])[0][0]
         try:
-            yield _move_to_env(document, root, job, step, script, text)
+            if shared.intersection({id(step.node), id(script.node)}):
+                raise _CannotFixError("the step or its script is shared with others through a YAML alias")
+            yield _move_to_env(document, root, (name, index, line), job, step, script, text)
         except _CannotFixError as reason:
-            yield Unfixable(script.line, f"job {name}: {reason}; move the expressions into env: by hand")
+            yield Unfixable(line, f"job {name}: {reason}; move the expressions into env: by hand")
 
 
 class _CannotFixError(Exception):
     pass
 
 
-def _move_to_env(document: Document, root: YNode | None, job: YNode, step: YNode, script: YNode, text: str) -> Fix:
-    from scaffold.harden import yaml_edit
+def _shared_nodes(root: YNode | None) -> set[int]:
+    """The ids of nodes reached from more than one place (YAML aliases): an edit there changes every place."""
+    if root is None:
+        return set()
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root.node]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            shared.add(id(node))
+            continue
+        seen.add(id(node))
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+    return shared
 
-    shell = _shell(root, job, step)
-    if shell == "sh" and _QUOTED_HEREDOC.search(text):
-        raise _CannotFixError("the script has a quoted heredoc, where a variable would not expand")
+
+def _move_to_env(
+    document: Document,
+    root: YNode | None,
+    where: tuple[str, int, int],
+    job: YNode,
+    step: YNode,
+    script: YNode,
+    text: str,
+) -> Fix:
+    from scaffold.harden import yaml_edit
+    from scaffold.harden.shell_context import Where, contexts
+
+    name, index, line = where
+    shell, bash = _shell(root, job, step)
     taken = _env_names(root, job, step)
     visible = dict(taken)
     names: dict[str, str] = {}
-    replacements: list[str] = []
-    for match in EXPRESSION.finditer(text):
+    matches = list(EXPRESSION.finditer(text))
+    places = contexts(text, [(match.start(), match.end()) for match in matches], bash=bash) if shell == "sh" else []
+    replacements: list[tuple[int, int, str]] = []
+    risks: list[str] = []
+    for number, match in enumerate(matches):
         expression = match.group(1)
         if _SAFE.fullmatch(expression):
             continue
         path = _PATH.fullmatch(expression)
         if path is None:
             raise _CannotFixError(f"${{{{{expression}}}}} is more than a context path")
-        variable = names.get(path.group(1)) or _variable(path.group(1), taken)
+        variable = names.get(path.group(1)) or _variable(path.group(1), taken, document.text)
         names[path.group(1)] = variable
-        replacements.append(_reference(shell, variable, _context(text, match.start())))
+        if shell == "sh":
+            place = places[number]
+            if isinstance(place, str):
+                raise _CannotFixError(f"cannot tell the shell quoting around ${{{{{expression}}}}}: {place}")
+            reference = {
+                Where.PLAIN: f'"${{{variable}}}"',
+                Where.SINGLE: f"'\"${{{variable}}}\"'",
+            }.get(place, f"${{{variable}}}")
+            risk = _PLAIN_RISK if place is Where.PLAIN else _HEREDOC_RISK if place is Where.HEREDOC_LINE else ""
+            if risk and risk not in risks:
+                risks.append(risk)
+        elif shell == "pwsh":
+            if _pwsh_single_quoted(text, match.start()):
+                raise _CannotFixError(f"${{{{{expression}}}}} sits inside a single-quoted PowerShell string")
+            reference = f"${{env:{variable}}}"
+            if _PWSH_RISK not in risks:
+                risks.append(_PWSH_RISK)
+        else:
+            if text[match.start() - 1 : match.start()] in ("%", "^", "!") or text[match.end() : match.end() + 1] in (
+                "%",
+                "!",
+            ):
+                raise _CannotFixError(f"${{{{{expression}}}}} sits next to a cmd escape or variable sign")
+            reference = f"%{variable}%"
+        replacements.append((match.start(), match.end(), reference))
+    expected = _replaced(text, replacements)
     raw_start, raw_end = script.node.start_mark.index, script.node.end_mark.index
     raw = document.text[raw_start:raw_end]
     style = getattr(script.node, "style", None)
     edits = _replace_in_raw(raw, raw_start, text, replacements, style)
-    entries = [
-        f"{variable}: ${{{{ {path} }}}}"
+    entries = {
+        variable: path
         for path, variable in names.items()
         if not path.startswith("env.") and visible.get(variable) != path
-    ]
+    }
     if entries:
+        lines = [f"{variable}: ${{{{ {path} }}}}" for variable, path in entries.items()]
         env = step.get("env")
         if env is None:
-            edit = yaml_edit.append_entry(document, step, ["env:", *(f"  {entry}" for entry in entries)])
+            edit = yaml_edit.append_entry(document, step, ["env:", *(f"  {entry}" for entry in lines)])
         else:
-            edit = yaml_edit.append_entry(document, env, entries)
+            if id(env.node) in _shared_nodes(root):
+                raise _CannotFixError("the step's env: is shared with others through a YAML alias")
+            edit = yaml_edit.append_entry(document, env, lines)
         if edit is None:
             raise _CannotFixError("the step's env: is a flow mapping")
         edits.append(edit)
     moved = ", ".join(f"${{{{ {path} }}}}" for path in names)
-    return Fix(script.line, f"read {moved} from env: in the script", Safety.SAFE, tuple(edits))
+    risk = "; ".join(risks)
+    messages = tuple(_message(name, expression) for expression in unsafe_expressions(text))
+    return Fix(
+        line,
+        f"read {moved} from env: in the script",
+        Safety.UNSAFE if risk else Safety.SAFE,
+        tuple(edits),
+        risk,
+        messages,
+        _verifier(name, index, script.node.tag, expected, entries),
+    )
 
 
-def _replace_in_raw(raw: str, offset: int, text: str, replacements: list[str], style: str | None) -> list[TextEdit]:
+def _pwsh_single_quoted(text: str, position: int) -> bool:
+    """Whether PowerShell is inside '...' (or a @'...'@ here-string) at ``position``, roughly: the fix is unsafe
+    in PowerShell anyway, this only keeps it from writing a variable that could never expand."""
+    single = double = False
+    index = 0
+    while index < position:
+        char = text[index]
+        if double and char == "`":
+            index += 2
+            continue
+        if char == "'" and not double:
+            single = not single
+        elif char == '"' and not single:
+            double = not double
+        index += 1
+    return single
+
+
+def _replaced(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    pieces, position = [], 0
+    for start, end, replacement in replacements:
+        pieces += [text[position:start], replacement]
+        position = end
+    return "".join([*pieces, text[position:]])
+
+
+def _verifier(job_name: str, index: int, tag: str, expected: str, entries: dict[str, str]) -> Verify:
+    """A check that, in the fixed file, the step's script reads exactly as planned and its env holds each value."""
+
+    def verify(fixed: Document) -> str | None:
+        index_of_jobs = fixed.__dict__.get("_scaffold_jobs")
+        if index_of_jobs is None:  # built once per fixed file, shared by every fix's check
+            index_of_jobs = fixed.__dict__["_scaffold_jobs"] = dict(jobs(fixed))
+        job = index_of_jobs.get(job_name)
+        if job is not None:
+            listed = list(steps(job))
+            step = listed[index] if index < len(listed) else None
+            script = step.get("run") if step is not None else None
+            if script is None or script.text != expected or script.node.tag != tag:
+                return "the script would not read as planned"
+            env = step.get("env") if step is not None else None
+            for variable, path in entries.items():
+                value = env.get(variable) if env is not None else None
+                if value is None or value.text != f"${{{{ {path} }}}}":
+                    return f"the step's env: would not hold {variable}"
+            return None
+        return "the job is gone from the fixed file"
+
+    return verify
+
+
+def _replace_in_raw(
+    raw: str, offset: int, text: str, replacements: list[tuple[int, int, str]], style: str | None
+) -> list[TextEdit]:
     """Edits that swap each unsafe expression in the script's source for its variable, in order."""
     edits: list[TextEdit] = []
     position = 0
-    unsafe = iter(replacements)
-    for match in EXPRESSION.finditer(text):
-        if _SAFE.fullmatch(match.group(1)):
-            continue
-        literal = match.group(0)
+    for start, end, replacement in replacements:
+        literal = text[start:end]
         found = raw.find(literal, position)
-        if found < 0 or "\n" in literal:
+        if found < 0 or _LINE_BREAKS.intersection(literal):
             raise _CannotFixError("an expression is split or escaped in the YAML source")
-        replacement = next(unsafe)
         if style in ("'", '"') and style in replacement:
             raise _CannotFixError("the script is a quoted YAML string that the shell quoting would break")
-        if style is None and found == 0 and replacement[0] in "'\"":
+        if style is None and found == 0 and replacement[0] in "'\"%":
             raise _CannotFixError("the script starts with the expression, where a quote would end the YAML value")
         edits.append(TextEdit(offset + found, offset + found + len(literal), replacement))
         position = found + len(literal)
     return edits
 
 
-def _variable(path: str, taken: dict[str, str]) -> str:
-    """An environment variable name for a context path; never GITHUB_*, never one already set to something else."""
+def _variable(path: str, taken: dict[str, str], document_text: str = "") -> str:
+    """An environment variable name for a context path; never GITHUB_*, never one already set to something else,
+    and never a word the file already uses (a variable a script or a tool may read for something else)."""
     if path.startswith("env."):
         return path[4:]
     parts = path.split(".")
@@ -197,11 +349,18 @@ def _variable(path: str, taken: dict[str, str]) -> str:
     if base[0].isdigit() or base.startswith("GITHUB_") or base.startswith("RUNNER_"):
         base = f"CI_{base}"
     candidate, number = base, 1
-    while candidate in taken and taken[candidate] != path:
+    used = _words(document_text)
+    while (candidate in taken and taken[candidate] != path) or (candidate not in taken and candidate in used):
         number += 1
         candidate = f"{base}_{number}"
     taken[candidate] = path
     return candidate
+
+
+@functools.lru_cache(maxsize=2)
+def _words(text: str) -> frozenset[str]:
+    """Every name-like word of the file."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
 
 def _env_names(root: YNode | None, job: YNode, step: YNode) -> dict[str, str]:
@@ -221,70 +380,30 @@ def _held_path(value: str) -> str | None:
     return path.group(1) if path else None
 
 
-def _reference(shell: str, variable: str, context: str) -> str:
-    """How the script reads the variable where the expression was, keeping the shell's quoting valid."""
-    if shell == "pwsh":
-        if context == "single":
-            raise _CannotFixError("an expression sits inside a single-quoted PowerShell string")
-        return f"$env:{variable}"
-    if shell == "cmd":
-        return f"%{variable}%"
-    return {"single": f"'\"${{{variable}}}\"'", "plain": f'"${{{variable}}}"'}.get(context, f"${{{variable}}}")
-
-
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*([A-Za-z_]\w*)")
-
-
-def _context(script: str, position: int) -> str:
-    """Where a POSIX shell is at ``position``: inside ``single`` or ``double`` quotes, a ``heredoc`` body, or
-    ``plain`` (unquoted, where the variable is given double quotes so its value is one word, never a glob)."""
-    single = double = escaped = False
-    heredoc: str | None = None
-    start = 0
-    for line in script.splitlines(keepends=True):
-        end = start + len(line)
-        if heredoc is not None:
-            if position < end:
-                return "heredoc"
-            heredoc = None if line.strip() == heredoc else heredoc
-            start = end
-            continue
-        for offset, char in enumerate(line):
-            if start + offset == position:
-                return "single" if single else "double" if double else "plain"
-            if escaped:
-                escaped = False
-            elif char == "\\" and not single:
-                escaped = True
-            elif char == "'" and not double:
-                single = not single
-            elif char == '"' and not single:
-                double = not double
-        if not single and not double and (opened := _HEREDOC.search(line)):
-            heredoc = opened.group(1)
-        start = end
-    return "single" if single else "double" if double else "plain"
-
-
-def _shell(root: YNode | None, job: YNode, step: YNode) -> str:
-    """The step's shell family: sh, pwsh or cmd. Raises _CannotFixError for a shell it cannot rewrite for."""
+def _shell(root: YNode | None, job: YNode, step: YNode) -> tuple[str, bool]:
+    """The step's shell family (sh, pwsh or cmd) and whether it is bash. Raises _CannotFixError for a shell it
+    cannot rewrite for."""
     for owner in (step, job, root):
         if owner is None:
             continue
         shell = owner.get("shell") if owner is step else _default_shell(owner)
         if shell is not None and shell.text is not None:
-            family = _SHELLS.get(shell.text.split()[0].lower())
-            if family is None:
+            words = shell.text.split()
+            family = _SHELLS.get(words[0].lower()) if words else None
+            if family is None or "${{" in shell.text:
                 raise _CannotFixError(f"the step runs with shell {shell.text}")
-            return family
+            return family, words[0].lower() == "bash"
     runner = " ".join(
         node.text or "" for part in ("runs-on", "strategy") if (found := job.get(part)) for node in found.walk()
     )
     if "windows" in runner.lower():
         if "${{" in runner or any(word in runner.lower() for word in ("ubuntu", "macos", "linux")):
             raise _CannotFixError("the job's shell depends on which runner the matrix picks")
-        return "pwsh"
-    return "sh"
+        return "pwsh", False
+    chosen = [match.group(1).strip() for match in EXPRESSION.finditer(runner)]
+    if any(not re.fullmatch(r"matrix\.[\w-]+", expression) for expression in chosen):
+        raise _CannotFixError("the job's runner, and so its shell, is chosen by an expression")
+    return "sh", True
 
 
 def _default_shell(owner: YNode) -> YNode | None:
