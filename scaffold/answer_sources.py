@@ -121,8 +121,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if isinstance(getattr(mark, "line", None), int) else ""
+    line = getattr(getattr(error, "problem_mark", None), "line", None)  # PyYAML's or libyaml's mark
+    where = f" at line {line + 1}" if isinstance(line, int) else ""
     problem = getattr(error, "problem", None)
     if isinstance(error, YAMLLimitError):
         return f"is refused{where}: {shown(str(problem), 120)}"

@@ -257,12 +257,13 @@ def replace_in_place(path: Path, text: str) -> None:
     """
     target = path.resolve()
     try:
-        with target.open("rb") as stream:
-            bom = _BOM if stream.read(3) == _BOM else b""
+        bom = _BOM if read_bytes(target).startswith(_BOM) else b""  # a regular file only, never a FIFO or device
         mode = target.stat().st_mode & 0o7777
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    except UnreadableInput as error:
+        raise UsageError(f"{path}: cannot write: {error}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(bom + text.encode("utf-8"))
