@@ -19,9 +19,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from scaffold.answers import ANSWER_KEYS, Answers, shown
+from scaffold.answers import ANSWER_KEYS, Answers
 from scaffold.errors import UsageError
 from scaffold.untrusted.read import UnreadableInput, read_text
+from scaffold.untrusted.text import shown
 from scaffold.untrusted.yaml_load import BoundedLoader, YAMLLimitError, load
 
 MAX_ANSWERS_FILE_BYTES = 1_000_000

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from scaffold import registry_layout
 from scaffold.errors import UsageError
+from scaffold.untrusted.text import shown
 
 Language = Literal["python", "node", "go", "java"]
 Platform = Literal["github", "gitlab", "jenkins"]
@@ -494,14 +495,6 @@ def validation_message(error: ValidationError, source: str) -> str:
         rule = first["msg"][:1].lower() + first["msg"][1:]
     suffix = f" ({source})" if source else ""
     return f"{field}: {rule}{suffix}"
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """Text from an untrusted source made safe for one line of a message: non-ASCII and control characters
-    escaped (no terminal escape sequence or line break gets through), and at most ``limit`` characters."""
-    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
-    clean = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in ascii_text)
-    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def validate(data: Mapping[str, Any], source: str = "") -> Answers:

@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import inference_sources as sources
-from scaffold.answers import check_one, default_name, shown, suggested_default, validate
+from scaffold.answers import check_one, default_name, suggested_default, validate
 from scaffold.errors import UsageError
+from scaffold.untrusted.text import shown
 
 __all__ = ["Inference", "infer_answers"]
 

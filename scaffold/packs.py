@@ -16,9 +16,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scaffold.answers import shown
 from scaffold.errors import UnsafePackError
 from scaffold.untrusted.read import UnreadableInput, read_text
+from scaffold.untrusted.text import shown
 from scaffold.untrusted.yaml_load import load
 
 MANIFEST = "pack.yml"

@@ -20,6 +20,7 @@ from scaffold.audit.document import Document
 from scaffold.audit.model import FileError, Finding, Hit, Kind
 from scaffold.audit.suppression import suppressed, suppressions
 from scaffold.rules import REGISTRY, Rule
+from scaffold.untrusted.text import printable
 
 YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
 
@@ -65,7 +66,7 @@ def parse_error(document: Document) -> FileError | None:
         if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow, at an offset
             where = f" at line {document.line_map.position(error.position)[0]}"
         problem = getattr(error, "problem", None) if type(error).__name__ == "YAMLLimitError" else None
-        return FileError(document.path, f"is not valid YAML{where}" + (f": {one_line(problem)}" if problem else ""))
+        return FileError(document.path, f"is not valid YAML{where}" + (f": {printable(problem)}" if problem else ""))
     except Exception as error:  # any failure on untrusted input is this file's error
         return FileError(document.path, f"cannot be parsed: {describe(error)}")
     return None
@@ -73,15 +74,8 @@ def parse_error(document: Document) -> FileError | None:
 
 def describe(error: BaseException) -> str:
     """An exception as one short line: its type, and its message's first line."""
-    text = one_line(str(error))[:160]
+    text = printable(str(error))[:160]
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped, so it prints as a single line."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report) -> None:
@@ -109,7 +103,7 @@ def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], r
                         rule.id,
                         rule.severity,
                         rule.confidence,
-                        one_line(hit.message),
+                        printable(hit.message),
                     )
                 )
     report.findings.sort()

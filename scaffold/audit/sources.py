@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from scaffold.audit.model import FileError, Kind
 from scaffold.untrusted.read import UnreadableInput, read_text
+from scaffold.untrusted.text import printable
 
 MAX_BYTES = 10 * 1024 * 1024
 _SKIPPED_FOLDERS = {".git", "node_modules", "vendor", ".venv", "venv", ".tox", "__pycache__"}
@@ -45,20 +45,6 @@ def classify(path: str) -> Kind | None:
     if name == ".pre-commit-config.yaml":
         return Kind.PRE_COMMIT
     return None
-
-
-def printable(path: str) -> str:
-    """``path`` safe to print on one line: undecodable bytes (surrogate escapes) and control or line-breaking
-    characters are written as backslash escapes; an ordinary path is returned unchanged."""
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        path = os.fsencode(path).decode("utf-8", "backslashreplace")
-    if path.isprintable():
-        return path
-    return "".join(
-        char if char.isprintable() or unicodedata.category(char) == "Zs" else repr(char)[1:-1] for char in path
-    )
 
 
 def _inside(path: Path, root: str) -> bool:

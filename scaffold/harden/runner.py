@@ -11,12 +11,13 @@ from scaffold.audit import sources
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
 from scaffold.audit.model import FileError, Kind
-from scaffold.audit.runner import one_line, parse_error
+from scaffold.audit.runner import parse_error
 from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
 from scaffold.harden.model import Safety
 from scaffold.rules import REGISTRY, Rule
 from scaffold.untrusted.read import UnreadableInput, read_text
+from scaffold.untrusted.text import printable
 from scaffold.writer import replace_in_place
 
 
@@ -85,7 +86,7 @@ def harden_paths(
             try:
                 replace_in_place(path, result.after)
             except UsageError as error:
-                report.errors.append(FileError(result.path, one_line(str(error))))
+                report.errors.append(FileError(result.path, printable(str(error))))
                 continue
             report.written.append(result.path)
     return report

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.audit.runner import audit_paths
-from scaffold.audit.sources import printable
+from scaffold.untrusted.text import printable
 
 PINNED = "FROM python:3.12@sha256:" + "0" * 64 + "\nUSER 10001\nHEALTHCHECK CMD true\n"
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and symlinks as on POSIX")
