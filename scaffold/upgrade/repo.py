@@ -16,11 +16,15 @@ from pathlib import Path
 from scaffold.errors import UsageError
 from scaffold.untrusted.git import GitError as GitError  # re-exported: callers catch repo.GitError
 from scaffold.untrusted.git import run_git
+from scaffold.untrusted.text import printable
 
 BASE_REF = "refs/scaffold/base"
-MAX_BLOB_BYTES = 10 * 1024 * 1024
-_MAX_TOTAL_BYTES = 200 * 1024 * 1024
-_MAX_HISTORY = 1000  # commits that touched one file, newest first
+MAX_BLOB_BYTES = 1024 * 1024  # far above any kit file
+_MAX_BASE_BYTES = 16 * 1024 * 1024  # read for the whole base (a kit is a few hundred kilobytes)
+_MAX_HISTORY_BYTES = 2 * 1024 * 1024  # read for one file's history
+_MAX_HISTORY = 200  # commits that touched one file, newest first
+_MAX_BASE_LISTING = 1024 * 1024  # bytes of `ls-tree -r` output: a kit's base lists a few kilobytes
+_MAX_REF_LISTING = 64 * 1024
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "scaffold",
     "GIT_AUTHOR_EMAIL": "scaffold@localhost",
@@ -29,8 +33,14 @@ _IDENTITY = {
 }
 
 
-def _git(folder: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
-    return run_git(folder, *args, stdin=stdin, env=env)
+def _git(
+    folder: Path,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    limit: int | None = None,
+) -> bytes:
+    return run_git(folder, *args, stdin=stdin, env=env, limit=limit)
 
 
 def _path(output: bytes) -> Path:
@@ -63,6 +73,32 @@ def tracked_paths(folder: Path, relative: str) -> list[str]:
     except GitError as error:
         raise UsageError(f"{folder}: git cannot list the tracked files: {error}") from None
     return [os.fsdecode(name) for name in output.split(b"\0") if name]
+
+
+def committed_paths(folder: Path, relative: str) -> list[str]:
+    """The paths under ``folder/relative`` that git tracks in the index or that HEAD's tree holds (relative to the
+    repository), so that a path removed from the index only (``git rm --cached``) still counts."""
+    found = tracked_paths(folder, relative)
+    try:
+        output = _git(folder, "ls-tree", "-r", "-z", "--name-only", "--full-name", "HEAD", "--", relative)
+    except GitError:
+        return found  # no commit yet
+    return sorted({*found, *(os.fsdecode(name) for name in output.split(b"\0") if name)})
+
+
+def git_dirs(folder: Path) -> tuple[Path, ...]:
+    """The resolved git directory and common directory of the repository holding ``folder`` (they differ in a
+    linked worktree), wherever they are: a ``.git`` file can place them under any name. Empty outside git."""
+    if repository_root(folder) is None:
+        return ()
+    found: list[Path] = []
+    for option in ("--absolute-git-dir", "--git-common-dir"):
+        try:
+            path = _path(_git(folder, "rev-parse", option))
+            found.append((path if path.is_absolute() else folder / path).resolve())
+        except (GitError, OSError, RuntimeError):
+            continue
+    return tuple(dict.fromkeys(found))
 
 
 def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:
@@ -113,12 +149,41 @@ def store_base(kit: Path, files: Mapping[str, str], message: str) -> str | None:
         tree = _git(root, "write-tree", env=env).decode().strip()
     finally:
         index.unlink(missing_ok=True)
-    parents: list[str] = []
-    with contextlib.suppress(GitError):
-        parents = ["-p", _git(kit, "rev-parse", "--verify", "--quiet", ref).decode().strip()]
+    previous = _base_commit(kit, ref)
+    parents = ["-p", previous] if previous else []
     commit = _git(kit, "commit-tree", tree, *parents, "-m", message, env=_IDENTITY).decode().strip()
-    _git(kit, "update-ref", ref, commit)
+    _clear_ref(kit, ref)
+    _git(kit, "update-ref", "--no-deref", ref, commit)
     return commit
+
+
+def _base_commit(kit: Path, ref: str) -> str | None:
+    """The commit the base ref names, or None when there is none or the ref is not scaffold's: a symbolic ref (which
+    would lead an update to another branch) or a ref to anything but a commit (a blob, a tree, a tag) is ignored."""
+    try:
+        _git(kit, "symbolic-ref", "--quiet", ref)
+        return None  # a symbolic ref: never read through it, never update through it
+    except GitError:
+        pass
+    try:
+        direct = _git(kit, "rev-parse", "--verify", "--quiet", "--end-of-options", ref).decode().strip()
+        kind = _git(kit, "cat-file", "-t", direct).decode().strip()
+    except GitError:
+        return None
+    return direct if kind == "commit" else None
+
+
+def _clear_ref(kit: Path, ref: str) -> None:
+    """Remove whatever stands where the base ref goes and is not a base commit: a symbolic ref, a ref to a
+    non-commit, or refs below it (``<ref>/x``) that would keep git from creating it. Only ``refs/scaffold/``,
+    scaffold's own namespace, is touched."""
+    below = _git(kit, "for-each-ref", "--format=%(refname)", f"{ref}/", limit=_MAX_REF_LISTING).decode().split()
+    for name in below:
+        if name.startswith(f"{ref}/"):
+            _git(kit, "update-ref", "--no-deref", "-d", name)
+    if _base_commit(kit, ref) is None:
+        with contextlib.suppress(GitError):
+            _git(kit, "update-ref", "--no-deref", "-d", ref)
 
 
 def base_files(kit: Path) -> dict[str, bytes]:
@@ -126,16 +191,20 @@ def base_files(kit: Path) -> dict[str, bytes]:
     root = repository_root(kit)
     if root is None:
         return {}
-    try:
-        listing = os.fsdecode(_git(root, "ls-tree", "-r", "-z", "--full-tree", base_ref(root, kit))).split("\0")
-    except GitError:
+    commit = _base_commit(kit, base_ref(root, kit))
+    if commit is None:
         return {}
+    try:
+        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, limit=_MAX_BASE_LISTING)
+    except GitError:
+        return {}  # no base, or a tree far larger than any kit (a tree bomb): treated as no base
     blobs = {}
-    for line in listing:
-        if "\t" in line:
-            meta, path = line.split("\t", 1)
-            blobs[path] = meta.split()[2]
-    contents = read_blobs(kit, list(blobs.values()))
+    for line in os.fsdecode(listing).split("\0"):
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if path and len(fields) == 3 and fields[1] == "blob":
+            blobs[path] = fields[2]
+    contents = read_blobs(kit, list(dict.fromkeys(blobs.values())), budget=_MAX_BASE_BYTES)
     return {path: contents[blob] for path, blob in blobs.items() if blob in contents}
 
 
@@ -166,17 +235,17 @@ def historical_versions(kit: Path, relative: str) -> list[bytes]:
         fields = line.split()
         if line.startswith(":") and len(fields) >= 5:
             blobs.update((blob, None) for blob in (fields[3], fields[2]) if set(blob) != {"0"})
-    contents = read_blobs(kit, list(blobs))
+    contents = read_blobs(kit, list(blobs), budget=_MAX_HISTORY_BYTES)
     return [contents[blob] for blob in blobs if blob in contents]
 
 
-def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
+def read_blobs(kit: Path, blobs: list[str], budget: int = _MAX_BASE_BYTES) -> dict[str, bytes]:
     """The contents of the given blob ids, read in one ``git cat-file --batch`` call; a blob git cannot give (missing,
     or a repository too damaged to read) is left out, so the caller falls back to the next source."""
     if not blobs:
         return {}
     try:
-        blobs = _small_blobs(kit, blobs)
+        blobs = _small_blobs(kit, blobs, budget)
         output = _git(kit, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in blobs).encode())
     except GitError:
         return {}
@@ -196,16 +265,16 @@ def read_blobs(kit: Path, blobs: list[str]) -> dict[str, bytes]:
     return contents
 
 
-def _small_blobs(kit: Path, blobs: list[str]) -> list[str]:
-    """The blobs no larger than ``MAX_BLOB_BYTES``, while their total stays within ``_MAX_TOTAL_BYTES``: a kit file is
-    never that large, and a hostile history must not make scaffold read gigabytes."""
+def _small_blobs(kit: Path, blobs: list[str], budget: int) -> list[str]:
+    """The blobs no larger than ``MAX_BLOB_BYTES``, in order, while their total stays within ``budget``: a kit file
+    is never that large, and a hostile history must not make scaffold read gigabytes."""
     listing = _git(kit, "cat-file", "--batch-check", stdin="".join(f"{blob}\n" for blob in blobs).encode())
     chosen, total = [], 0
     for line in listing.decode(errors="replace").splitlines():
         fields = line.split()
         if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
             size = int(fields[2])
-            if size <= MAX_BLOB_BYTES and total + size <= _MAX_TOTAL_BYTES:
+            if size <= MAX_BLOB_BYTES and total + size <= budget:
                 chosen.append(fields[0])
                 total += size
     return chosen
@@ -223,7 +292,8 @@ def require_clean(kit: Path, ignore: Iterable[str]) -> None:
     except GitError as error:
         raise UsageError(f"{kit}: git cannot tell whether the tree is clean: {error}") from None
     if dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        shown = ", ".join(printable(path, 200) for path in dirty[:5])
+        shown += f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
         raise UsageError(
             f"{kit.resolve()}: the git tree has uncommitted changes ({shown}); "
             "commit or stash them first, or pass --allow-dirty"

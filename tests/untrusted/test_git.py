@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.untrusted.git import run_git
+from scaffold.untrusted.git import GitError, run_git
 from scaffold.upgrade import line_merge, repo
 from tests.upgrade.support import GIT_ENV, commit_all, git
 
@@ -106,3 +106,30 @@ def test_a_corrupt_index_is_a_usage_error_not_a_traceback(tmp_path: Path) -> Non
         repo.require_clean(work, ignore=())
     assert type(caught.value).__name__ == "UsageError"
     assert "\n" not in str(caught.value)
+
+
+def test_a_filter_whose_name_holds_an_equals_sign_is_switched_off_too(tmp_path: Path) -> None:
+    work, marks = _hostile_repository(tmp_path)
+    (work / ".gitattributes").write_text("* filter=a=b\n")
+    git(work, "config", "filter.a=b.clean", f"sh -c 'touch {marks}/equals; cat'")
+    git(work, "config", "filter.a=b.process", f"sh -c 'touch {marks}/equals-process'")
+    os.utime(work / "app.txt", (2, 2))
+    repo.dirty_paths(work)
+    assert sorted(path.name for path in marks.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["config", "include"])
+def test_a_configuration_git_would_block_on_is_refused_at_once(tmp_path: Path, where: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    if where == "include":
+        os.mkfifo(work / ".git" / "inc")
+        with (work / ".git" / "config").open("a") as config:
+            config.write("[include]\n\tpath = inc\n")
+    else:
+        (work / ".git" / "config").rename(work / ".git" / "config.saved")
+        os.mkfifo(work / ".git" / "config")
+    with pytest.raises(GitError, match="not a regular file; git would wait on it"):
+        run_git(work, "status")
+    assert repo.repository_root(work) is None

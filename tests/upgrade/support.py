@@ -43,9 +43,10 @@ DOCKER_COMMENT_V2 = "# The builder stage is never run as a container.\n"
 LEFT_THE_KIT = (".hadolint.yaml", "deploy/deploy.sh")
 
 
-def git(repo: Path, *args: str, check: bool = True) -> str:
+def git(repo: Path, *args: str, check: bool = True, input_text: str | None = None) -> str:
     result = subprocess.run(
         ["git", "-C", str(repo), *args],
+        input=input_text,
         capture_output=True,
         text=True,
         check=False,

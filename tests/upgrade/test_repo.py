@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.errors import UsageError
 from scaffold.upgrade import repo
 from tests.upgrade.support import commit_all, git
 
@@ -29,3 +30,71 @@ def test_history_of_a_path_with_glob_characters_is_literal(tmp_path: Path) -> No
     assert repo.historical_versions(tmp_path, "*.yml") == []
     assert repo.historical_versions(tmp_path, ":(glob)*") == []
     assert repo.historical_versions(tmp_path, "a.yml") == [b"a\n"]
+
+
+def _kit_repository(path: Path) -> Path:
+    path.mkdir(exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    (path / "app.py").write_text("user code\n")
+    commit_all(path, "app")
+    return path
+
+
+def test_a_symbolic_base_ref_is_never_followed(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path)
+    main = git(work, "rev-parse", "main").strip()
+    git(work, "symbolic-ref", repo.BASE_REF, "refs/heads/main")
+    assert repo.base_files(work) == {}
+    repo.store_base(work, {"ci.yml": "on: push\n"}, "base")
+    assert git(work, "rev-parse", "main").strip() == main
+    assert git(work, "symbolic-ref", "-q", repo.BASE_REF, check=False) == ""
+    assert repo.base_files(work) == {"ci.yml": b"on: push\n"}
+
+
+def test_a_base_ref_to_something_else_or_refs_in_its_way_are_replaced(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path)
+    blob = git(work, "hash-object", "-w", "--stdin", input_text="hi\n").strip()
+    git(work, "update-ref", repo.BASE_REF, blob)
+    assert repo.base_files(work) == {}
+    repo.store_base(work, {"ci.yml": "a\n"}, "first")
+    assert git(work, "cat-file", "-t", repo.BASE_REF).strip() == "commit"
+    git(work, "update-ref", "-d", repo.BASE_REF)
+    git(work, "update-ref", f"{repo.BASE_REF}/x", git(work, "rev-parse", "HEAD").strip())
+    repo.store_base(work, {"ci.yml": "b\n"}, "second")
+    assert repo.base_files(work) == {"ci.yml": b"b\n"}
+    assert git(work, "for-each-ref", f"{repo.BASE_REF}/") == ""
+
+
+def test_a_tree_bomb_in_the_base_ref_is_no_base(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path)
+    blob = git(work, "hash-object", "-w", "--stdin", input_text="x").strip()
+    tree = git(work, "mktree", input_text=f"100644 blob {blob}\tf\n").strip()
+    for _ in range(4):  # 16**4 paths, about 4 MB of listing
+        tree = git(work, "mktree", input_text="".join(f"040000 tree {tree}\td{i:02}\n" for i in range(16))).strip()
+    git(work, "update-ref", repo.BASE_REF, git(work, "commit-tree", tree, "-m", "bomb").strip())
+    assert repo.base_files(work) == {}
+
+
+def test_git_dirs_finds_a_git_directory_under_any_name(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path / "work")
+    (work / ".git").rename(work / "gd")
+    (work / ".git").write_text("gitdir: gd\n")
+    assert repo.git_dirs(work) == ((work / "gd").resolve(),)
+    assert repo.git_dirs(tmp_path) == ()
+
+
+def test_committed_paths_counts_head_as_well_as_the_index(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path)
+    (work / ".scaffold-upgrade.json").write_text("{}\n")
+    commit_all(work, "journal")
+    git(work, "rm", "-q", "--cached", ".scaffold-upgrade.json")
+    assert repo.tracked_paths(work, ".scaffold-upgrade.json") == []
+    assert repo.committed_paths(work, ".scaffold-upgrade.json") == [".scaffold-upgrade.json"]
+
+
+def test_the_dirty_tree_message_escapes_terminal_sequences(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path)
+    (work / "\x1b]0;owned\x07").write_text("x\n")
+    with pytest.raises(UsageError) as caught:
+        repo.require_clean(work, ignore=())
+    assert "\x1b" not in str(caught.value) and "\\x1b]0;owned\\x07" in str(caught.value)
