@@ -42,6 +42,7 @@ from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
 from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
+from scaffold.rules.github.expressions import EXPRESSION, expressions
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
 
 ID = "template-injection"
@@ -50,7 +51,6 @@ CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW,)
 FIX_SAFETY = "safe"
 
-EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 # Contexts nobody outside the repository's writers can set, and that cannot carry shell syntax.
 _SAFE = re.compile(
     r"\s*(?:github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
@@ -91,7 +91,7 @@ def _message(job: str, expression: str) -> str:
 
 def unsafe_expressions(script: str) -> list[str]:
     """The expressions in a script whose value could carry shell syntax, in order."""
-    return [match.group(1) for match in EXPRESSION.finditer(script) if not _SAFE.fullmatch(match.group(1))]
+    return [match.group(1) for match in expressions(script) if not _SAFE.fullmatch(match.group(1))]
 
 
 def _positions(document: Document, script: YNode, expressions: list[str]) -> list[tuple[int, int]]:
@@ -192,7 +192,7 @@ def _move_to_env(
     taken = _env_names(root, job, step)
     visible = dict(taken)
     names: dict[str, str] = {}
-    matches = list(EXPRESSION.finditer(text))
+    matches = expressions(text)
     places = contexts(text, [(match.start(), match.end()) for match in matches], bash=bash) if shell == "sh" else []
     replacements: list[tuple[int, int, str]] = []
     risks: list[str] = []
@@ -400,7 +400,7 @@ def _shell(root: YNode | None, job: YNode, step: YNode) -> tuple[str, bool]:
         if "${{" in runner or any(word in runner.lower() for word in ("ubuntu", "macos", "linux")):
             raise _CannotFixError("the job's shell depends on which runner the matrix picks")
         return "pwsh", False
-    chosen = [match.group(1).strip() for match in EXPRESSION.finditer(runner)]
+    chosen = [match.group(1).strip() for match in expressions(runner)]
     if any(not re.fullmatch(r"matrix\.[\w-]+", expression) for expression in chosen):
         raise _CannotFixError("the job's runner, and so its shell, is chosen by an expression")
     return "sh", True

@@ -46,6 +46,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
+from scaffold.rules.github.expressions import expressions
 from scaffold.rules.github.scripts import locate
 from scaffold.rules.github.workflow import jobs, steps
 
@@ -54,7 +55,6 @@ SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
 
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 _BOT = re.compile(
     r"\bgithub\s*\.\s*(actor|triggering_actor)\s*==\s*'[^']*\[bot\]'"
     r"|'[^']*\[bot\]'\s*==\s*github\s*\.\s*(actor|triggering_actor)\b",
@@ -91,8 +91,7 @@ def _always_true(text: str) -> str:
     """Why a condition with ``${{ }}`` that is not exactly one expression is always true ("" when it is not)."""
     if "${{" not in text:
         return ""
-    # Searching only up to the last `}}` keeps the lazy `.*?` from rescanning to the end from every `${{`.
-    spans = list(_EXPRESSION.finditer(text, 0, text.rfind("}}") + 2))
+    spans = expressions(text)
     bare = text.strip(" \t")
     if len(spans) == 1 and spans[0].group(0) == bare:
         return ""
