@@ -44,6 +44,8 @@ class FileResult:
     applied: list[Change] = field(default_factory=list)
     held: list[Change] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    deferred: int = field(default=0, repr=False, compare=False)
+    """Fixes left for another round: they overlapped another fix, or broke the file only together with others."""
 
     @property
     def changed(self) -> bool:
@@ -57,11 +59,43 @@ _MAX_PARSES = 64
 """Most extra parses spent finding which fixes break a file, before the remaining suspects are all dropped."""
 
 
+_MAX_ROUNDS = 3
+"""Rounds of fixing one file: a fix deferred in one round (overlapping or clashing with another) is tried again on
+the result, so that a second ``harden`` run finds nothing left to do."""
+
+
 def harden_document(
     document: Document,
     level: Safety = Safety.SAFE,
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
+) -> FileResult:
+    """The file with every allowed fix made, in up to ``_MAX_ROUNDS`` rounds while fixes were deferred and the last
+    round changed something. Lines in the report are those of the text each round started from."""
+    result = _one_round(document, level, config, rules)
+    for _ in range(_MAX_ROUNDS - 1):
+        if not result.deferred or not result.changed:
+            break
+        again = _one_round(Document(document.path, document.kind, result.after), level, config, rules)
+        if not again.changed:
+            break
+        result = FileResult(
+            document.path,
+            document.text,
+            again.after,
+            [*result.applied, *again.applied],
+            again.held,
+            again.notes,
+            again.deferred,
+        )
+    return result
+
+
+def _one_round(
+    document: Document,
+    level: Safety,
+    config: AuditConfig | None,
+    rules: Sequence[Rule],
 ) -> FileResult:
     """The file with every allowed fix made. The document must parse (the caller reports a file that does not).
 
@@ -94,10 +128,12 @@ def harden_document(
             if proposal.safety is Safety.UNSAFE and level is Safety.SAFE:
                 result.held.append(change)
             elif taken.clashes(proposal.edits):
+                result.deferred += 1
                 result.notes.append(
                     Note(proposal.line, rule.id, f"{proposal.message}: overlaps another fix; run harden again")
                 )
             elif len(candidates) >= MAX_FIXES:
+                result.deferred += 1
                 result.notes.append(
                     Note(proposal.line, rule.id, f"{proposal.message}: too many fixes in one file; run harden again")
                 )
@@ -119,6 +155,7 @@ def _settle(document: Document, candidates: list[tuple[Rule, Fix]], result: File
         text = _apply(document.text, pending)
         fixed = Document(document.path, document.kind, text)
         if parse_error(fixed) is not None:  # only when fixes that parse alone break the file together
+            result.deferred += len(pending)
             for rule, fix in pending:
                 result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
             return
@@ -153,6 +190,7 @@ def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: Fil
         if not group:
             return
         if budget[0] <= 0:
+            result.deferred += len(group)
             why = "not made: too many fixes would break the file; run harden again"
             result.notes += [Note(fix.line, rule.id, f"{fix.message}: {why}") for rule, fix in group]
             return
@@ -161,6 +199,7 @@ def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: Fil
             return
         if len(group) == 1:
             rule, fix = group[0]
+            result.deferred += 1  # it may parse on the text the other fixes leave
             result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
             return
         half = len(group) // 2

@@ -8,11 +8,10 @@ Examples: SCAFFOLD_FUZZ_EXAMPLES (100 by default; the lead runs 10,000 or more o
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scaffold.audit.document import Document
@@ -20,9 +19,9 @@ from scaffold.audit.runner import parse_error
 from scaffold.harden.model import Safety
 from scaffold.harden.runner import HardenReport, harden_tree
 from tests.support.corpus import corpus_files
+from tests.support.hang_guard import hang_guard
 
 EXAMPLES = int(os.environ.get("SCAFFOLD_FUZZ_EXAMPLES", "100"))
-DEADLINE = 10.0  # seconds per example: generous for a loaded CI machine; the inputs are small
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 PATHS = {
     "github": ".github/workflows/ci.yml",
@@ -85,9 +84,8 @@ def _document(path: str, text: str) -> Document:
 
 
 def _harden(files: dict[str, str]) -> None:
-    started = time.monotonic()
-    report = harden_tree(files, Safety.UNSAFE)
-    assert time.monotonic() - started < DEADLINE
+    with hang_guard():
+        report = harden_tree(files, Safety.UNSAFE)
     _check(report, files)
 
 
@@ -122,6 +120,7 @@ def test_mutated_corpus_files_end_in_a_result_or_an_error(choice: tuple[str, str
 
 @settings(derandomize=True, max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=EDITS)
+@example(edits=[(2, 480, 9, "\r"), (1, 10933, 1, "\r")])  # a fix deferred in the first round (found at 10,000)
 def test_a_mutated_workflow_with_aliases_and_scripts_ends_in_a_result_or_an_error(edits: list) -> None:
     _harden({".github/workflows/ci.yml": _mutate(SEED_WORKFLOW, edits)})
 
@@ -143,7 +142,8 @@ def test_deep_nesting_ends_in_a_result_or_an_error(depth: int) -> None:
 def test_an_alias_bomb_ends_in_an_error() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 10)]
-    started = time.monotonic()
-    report = harden_tree({".github/workflows/ci.yml": "\n".join(lines) + "\n"}, Safety.UNSAFE)
-    assert time.monotonic() - started < DEADLINE
-    assert report.errors or report.results
+    with hang_guard():
+        report = harden_tree({".github/workflows/ci.yml": "\n".join(lines) + "\n"}, Safety.UNSAFE)
+    assert [error.message for error in report.errors] == [
+        "is not valid YAML at line 5: aliases expand to more than 100000 extra nodes; not changed"
+    ]

@@ -39,7 +39,7 @@ CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.DOCKERFILE,)
 
 SSH = 22
-_PORT = re.compile(r"(?P<low>[0-9]+)(?:-(?P<high>[0-9]+))?(?:/(?P<protocol>[A-Za-z]+))?")
+_PORT = re.compile(r"(?P<low>[0-9]{1,10})(?:-(?P<high>[0-9]{1,10}))?(?:/(?P<protocol>[A-Za-z]+))?")
 
 
 def check(document: Document) -> Iterator[Hit]:
