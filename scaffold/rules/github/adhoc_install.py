@@ -111,7 +111,13 @@ def _expressions(text: str) -> list[str]:
 
 
 def _unmask(text: str, expressions: list[str]) -> str:
-    return re.sub(r"@@(\d+)@@", lambda found: expressions[int(found.group(1))], text)
+    """Put the expressions back; an ``@@n@@`` the script itself holds (not one of ours) stays as it is."""
+
+    def restored(found: re.Match[str]) -> str:
+        number = found.group(1)
+        return expressions[int(number)] if len(number) < 8 and int(number) < len(expressions) else found.group(0)
+
+    return re.sub(r"@@(\d+)@@", restored, text)
 
 
 def _problem(command: str) -> str:
