@@ -24,6 +24,7 @@ class AuditLoader(yaml_load.BoundedLoader):
 
 
 _INDEX = "_scaffold_entries"  # the cached last-wins reading of a mapping, kept on the composed node
+_WRAPPED = "_scaffold_wrapped"  # the same entries as YNode pairs
 _Index = tuple[list[tuple[Node, Node]], dict[str, tuple[Node, Node]]]
 
 
@@ -85,7 +86,11 @@ class YNode:
         order, keys as nodes so their lines are known; empty for anything else."""
         if not isinstance(self.node, MappingNode):
             return []
-        return [(YNode(key), YNode(value)) for key, value in _index(self.node)[0]]
+        wrapped = self.node.__dict__.get(_WRAPPED)
+        if wrapped is None:  # built once per mapping: rules ask for the same entries many times
+            wrapped = [(YNode(key), YNode(value)) for key, value in _index(self.node)[0]]
+            self.node.__dict__[_WRAPPED] = wrapped
+        return list(wrapped)
 
     def items(self) -> list[tuple[str, YNode]]:
         return [(key.text, value) for key, value in self.entries() if key.text is not None]

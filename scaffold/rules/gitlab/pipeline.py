@@ -53,9 +53,9 @@ def key_of(node: YNode | None, key: str, depth: int = 0) -> tuple[YNode, YNode] 
     """(key node, value node) of a mapping's ``key``, also through YAML merge keys; own keys win."""
     if node is None or not node.is_mapping or depth > _MAX_DEPTH:
         return None
-    for key_node, value in node.entries():
-        if key_node.text == key:
-            return key_node, value
+    own_key, own_value = node.key(key), node.get(key)
+    if own_key is not None and own_value is not None:
+        return own_key, own_value
     merged = node.get(_MERGE)
     if merged is None:
         return None
@@ -71,15 +71,20 @@ def text(node: YNode | None) -> str | None:
 
 
 def jobs(document: Document) -> list[Job]:
-    """Every job and template, in file order."""
-    top = root(document)
-    if top is None:
-        return []
-    return [
-        Job(name, key, value)
-        for key, value in top.entries()
-        if (name := key.text) is not None and name not in RESERVED_KEYS and name != _MERGE and value.is_mapping
-    ]
+    """Every job and template, in file order (read once per document: every GitLab rule asks)."""
+    cached: list[Job] | None = document.__dict__.get(_JOBS)
+    if cached is None:
+        top = root(document)
+        cached = [
+            Job(name, key, value)
+            for key, value in (top.entries() if top is not None else [])
+            if (name := key.text) is not None and name not in RESERVED_KEYS and name != _MERGE and value.is_mapping
+        ]
+        document.__dict__[_JOBS] = cached
+    return list(cached)
+
+
+_JOBS = "_scaffold_gitlab_jobs"
 
 
 def holders(document: Document) -> list[tuple[str, YNode]]:
