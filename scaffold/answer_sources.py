@@ -4,8 +4,8 @@ Layers, lowest first: field defaults < answers file < ``--set`` < prompts. A lat
 
 An answers file is untrusted: it is read only when it is a regular file of at most ``MAX_ANSWERS_FILE_BYTES`` (a
 FIFO, a device or a folder is refused without blocking), parsed with the bounded YAML loader (no alias bomb, no
-deep nesting, no huge integer), and a duplicate or non-string key is refused instead of silently resolved. Every
-problem is one ``UsageError`` line naming the file or the key and the rule.
+deep nesting, no huge integer), and a duplicate key (a repeated merge key ``<<`` too) or a non-string key is refused
+instead of silently resolved. Every problem is one ``UsageError`` line naming the file or the key and the rule.
 """
 
 from __future__ import annotations
@@ -28,22 +28,38 @@ from scaffold.untrusted.yaml_load import BoundedLoader, YAMLLimitError, load
 MAX_ANSWERS_FILE_BYTES = 1_000_000
 _MAX_INT_DIGITS = 18
 _STRING_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _AnswersLoader(BoundedLoader):
-    """The bounded loader, refusing a mapping that repeats a key or has a key that is not a string."""
+    """The bounded loader, refusing a mapping that repeats a key (a merge key ``<<`` included) or has a key that is
+    not a string. Every mapping is checked as written, before merge keys are resolved: also one only merged in."""
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag != _STRING_TAG:
-                raise YAMLLimitError(f"key {_node_text(key_node)} must be a string", key_node.start_mark)
-            if key_node.value in seen:
-                raise YAMLLimitError(f"key '{shown(key_node.value)}' is repeated", key_node.start_mark)
-            seen.add(key_node.value)
-        return super().construct_mapping(node, deep)
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._checked: set[int] = set()
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        if id(node) not in self._checked:  # a mapping merged twice is flattened in place the first time
+            self._checked.add(id(node))
+            _check_keys(node)
+        super().flatten_mapping(node)
+
+
+def _check_keys(node: MappingNode) -> None:
+    seen: set[str] = set()
+    merges = 0
+    for key_node, _ in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE_TAG:
+            merges += 1
+            if merges > 1:
+                raise YAMLLimitError("key '<<' (a merge key) is repeated", key_node.start_mark)
+            continue
+        if not isinstance(key_node, ScalarNode) or key_node.tag != _STRING_TAG:
+            raise YAMLLimitError(f"key {_node_text(key_node)} must be a string", key_node.start_mark)
+        if key_node.value in seen:
+            raise YAMLLimitError(f"key '{shown(key_node.value)}' is repeated", key_node.start_mark)
+        seen.add(key_node.value)
 
 
 def _node_text(node: Node) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from scaffold.inference import Inference, infer_answers
 from scaffold.packs import Pack, load_pack
 from scaffold.record import RECORD_PATH, Record, file_hash, read_record, render_record, version_key
 from scaffold.render import render
+from scaffold.untrusted.text import printable
 from scaffold.upgrade import repo, transaction
 from scaffold.upgrade.base import BaseFinder
 from scaffold.upgrade.kit_paths import KitPaths, kit_paths
@@ -24,7 +25,16 @@ from scaffold.upgrade.line_merge import Labels
 from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
 from scaffold.upgrade.posture import Weakening, weakenings
 from scaffold.upgrade.transaction import STAGING
-from scaffold.writer import Change, PlannedFile, check_writable, plan, real_root, refuse_conflicts, write_atomically
+from scaffold.writer import (
+    Change,
+    PlannedFile,
+    check_writable,
+    plan,
+    real_root,
+    refuse_conflicts,
+    resolved,
+    write_atomically,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class AnswerLayers:
 def collect_layers(*, output: Path, answers_file: Path | None = None, settings: Sequence[str] = ()) -> AnswerLayers:
     """Read the answers file and ``--set`` flags; both are validated before anything is rendered."""
     defaults: dict[str, Any] = {}
-    name = default_name(output.resolve().name)
+    name = default_name(resolved(output, "--output ").name)
     if name is not None:
         defaults["name"] = name
     from_file = load_answers_file(answers_file) if answers_file is not None else {}
@@ -160,7 +170,7 @@ class DiffResult:
 
 def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
     """Compare the repository with what its recorded answers and the current kit render. Reads only."""
-    real_root(path)
+    _existing_repository(path, "diff compares an existing repository with its kit")
     record = read_record(path)
     _refuse_interrupted(path)
     pack = pack or load_pack()
@@ -168,7 +178,7 @@ def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
     rendered = render(pack, validate(record.answers, source=RECORD_PATH))
     entries = []
     for name in sorted(set(rendered) | set(record.files)):
-        current = read_current(path, name)
+        current = read_current(path, name, reading=True)
         text = rendered.get(name)
         if text is None:
             if current is not None and name in record.files:
@@ -214,7 +224,7 @@ def upgrade(
 
     Nothing is written when the posture would get weaker (unless ``accept_weaker``) or with ``dry_run``.
     """
-    real_root(path)
+    _existing_repository(path, "upgrade works on an existing repository")
     record = read_record(path)
     pack = pack or load_pack()
     kit = kit_paths(pack)
@@ -222,7 +232,7 @@ def upgrade(
     if dry_run:
         _refuse_interrupted(path)
     else:
-        finished = _finish_interrupted(path, record, pack, kit, allow_dirty)
+        finished = _finish_interrupted(path, kit, allow_dirty)
     if finished is None and not allow_dirty:
         repo.require_clean(path, ignore=(STAGING + "/", transaction.JOURNAL))
     if finished is not None:
@@ -241,16 +251,14 @@ def upgrade(
         base=f"kit {record.pack_name} {record.pack_version}",
         theirs=f"kit {pack.name} {pack.version}",
     )
-    may_delete = _may_delete(kit, finder)
-    outcomes = Planner(path, record.files, theirs, finder, labels, rejects, may_delete).plan()
+    outcomes = Planner(path, record.files, theirs, finder, labels, rejects, kit.renders).plan()
+    rejects_to_write = _rejects(path, outcomes)
     merged = {o.path: o.text for o in outcomes if o.text is not None}
     weak = weakenings(theirs=theirs, merged=merged, answers=new_answers.model_dump())
     result = UpgradeResult(outcomes, weak, False, finished, record.pack_version, pack.version, finder.sources)
     if dry_run or (weak and not accept_weaker):
         return result
-    writes = {o.path: o.text for o in outcomes if o.writes and o.text is not None}
-    rejects_to_write = {f"{o.path}.rej": o.reject for o in outcomes if o.reject is not None}
-    writes |= {name: text for name, text in rejects_to_write.items() if read_current(path, name) != text}
+    writes = {o.path: o.text for o in outcomes if o.writes and o.text is not None} | rejects_to_write
     deletes = {o.path: file_hash(o.current) for o in outcomes if o.text is None and o.current is not None}
     if writes or deletes or read_current(path, RECORD_PATH) != theirs[RECORD_PATH]:
         transaction.discard(path)  # a finished interrupted upgrade's folder, when the answers changed since
@@ -267,15 +275,32 @@ def _finder(path: Path, record: Record, pack: Pack) -> BaseFinder:
     return BaseFinder(path, record.files, lambda: render(pack, validate(record.answers, source=RECORD_PATH)))
 
 
-def _may_delete(kit: KitPaths, finder: BaseFinder) -> Callable[[str], bool]:
-    """A file that left the kit may be deleted only when this pack can render its path, or scaffold's own stored
-    render holds it: ``.scaffold.yml`` alone never makes a file deletable."""
-    return lambda name: kit.renders(name) or finder.rendered_by_scaffold(name)
+def _rejects(path: Path, outcomes: list[Outcome]) -> dict[str, str]:
+    """The ``.rej`` files a ``--conflict=rej`` upgrade writes. One that exists already (of any kind) is refused
+    before anything is written: it may hold the user's notes, and a ``.gitignore`` can hide it from the clean-tree
+    check. Only a regular file that already holds exactly the same rejects is left as it is."""
+    rejects = {}
+    for outcome in outcomes:
+        if outcome.reject is None:
+            continue
+        name = f"{outcome.path}.rej"
+        target = path / name
+        if os.path.lexists(target):
+            if target.is_file() and not target.is_symlink() and read_current(path, name) == outcome.reject:
+                continue
+            raise UsageError(
+                f"{printable(str(path), 200)}: {name}: exists already; --conflict=rej would overwrite it: move it "
+                "away, or use --conflict=markers; nothing was written"
+            )
+        rejects[name] = outcome.reject
+    return rejects
 
 
-def _finish_interrupted(path: Path, record: Record, pack: Pack, kit: KitPaths, allow_dirty: bool) -> list[str] | None:
-    """Finish an upgrade a crash interrupted, once its journal is checked; None when there was none."""
-    journal = transaction.interrupted(path, _may_delete(kit, _finder(path, record, pack)), kit.renders)
+def _finish_interrupted(path: Path, kit: KitPaths, allow_dirty: bool) -> list[str] | None:
+    """Finish an upgrade a crash interrupted, once its journal is checked; None when there was none. A file that
+    left the kit is deleted only when this pack can render its path (``.scaffold.yml`` and the stored base, which a
+    fetch can bring from anyone, are never evidence)."""
+    journal = transaction.interrupted(path, kit.renders, kit.renders)
     if journal is None:
         return None
     if not allow_dirty:
@@ -290,7 +315,8 @@ def _require_clean_except(path: Path, expected: set[str]) -> None:
     dirty = [name for name in repo.dirty_paths(path, ignore=(STAGING + "/",)) if name not in expected]
     dirty = [name for name in dirty if name != transaction.JOURNAL]
     if dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        shown = ", ".join(printable(name, 200) for name in dirty[:5])
+        shown += f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
         raise UsageError(
             f"{path}: the git tree has uncommitted changes besides the interrupted upgrade ({shown}); "
             "commit or stash them first, or pass --allow-dirty"
@@ -354,8 +380,23 @@ def adopt_layers(
     return replace(layers, inferred=inferred.answers), inferred
 
 
+def _existing_repository(path: Path, purpose: str) -> Path:
+    """The resolved folder of a command that works on an existing repository (adopt, upgrade, diff): only ``new``
+    may create its folder."""
+    root = real_root(path)
+    try:
+        exists, folder = os.path.lexists(root), root.is_dir()
+    except OSError as error:
+        raise UsageError(f"{printable(str(path), 200)}: cannot be checked: {error.strerror or error}") from None
+    if not exists:
+        raise UsageError(f"{printable(str(path), 200)}: does not exist; {purpose}")
+    if not folder:
+        raise UsageError(f"{printable(str(path), 200)}: is not a folder; {purpose}")
+    return root
+
+
 def _refuse_adopted(path: Path) -> None:
-    real_root(path)
+    _existing_repository(path, "adopt takes on an existing repository")
     if os.path.lexists(path / RECORD_PATH):
         raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
 

@@ -341,6 +341,7 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 
 def _run_adopt(args: argparse.Namespace) -> int:
     from scaffold import api
+    from scaffold.untrusted.text import printable
     from scaffold.writer import Change, text_diff
 
     layers, inferred = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
@@ -348,9 +349,9 @@ def _run_adopt(args: argparse.Namespace) -> int:
     result = api.adopt(path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run)
     out = sys.stdout
     for key, reason in inferred.evidence.items():
-        out.write(f"inferred {key}: {inferred.answers.get(key)} ({reason})\n")
+        out.write(f"inferred {key}: {printable(str(inferred.answers.get(key)))} ({printable(reason)})\n")
     for skipped in inferred.skipped:
-        out.write(f"not read {skipped}\n")
+        out.write(f"not read {printable(skipped)}\n")
     for item in result.planned:
         if item.change is Change.DIFFERS and item.path not in result.taken:
             out.write(f"     kept  {item.path}  (exists; differs from the kit, see the diff)\n")
@@ -419,15 +420,16 @@ _COMMANDS = {
 }
 
 
-_REPOSITORY_COMMANDS = ("diff", "upgrade", "adopt")
-
-
 def _system_error(error: BaseException) -> str:
-    """One line for a file-system or decoding error that no check caught (a file changed while scaffold ran)."""
+    """One line for a file-system or decoding error that no check caught (a bad path, a file changed while scaffold
+    ran); names and messages are escaped, since either can come from a repository."""
+    from scaffold.untrusted.text import printable
+
     if isinstance(error, OSError):
-        where = f"{error.filename}: " if error.filename is not None else ""
-        return " ".join(f"{where}{error.strerror or error}".split())
-    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+        name = error.filename
+        where = f"{printable(os.fsdecode(name) if isinstance(name, bytes) else str(name), 200)}: " if name else ""
+        return " ".join(f"{where}{printable(error.strerror or str(error), 300)}".split())
+    return " ".join(printable(f"{type(error).__name__}: {error}", 300).split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -438,9 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _COMMANDS[args.command](args)
-    except (OSError, UnicodeError, RecursionError) as error:
-        if args.command not in _REPOSITORY_COMMANDS:
-            raise
+    except OSError as error:
+        sys.stderr.write(f"scaffold: error: {_system_error(error)}; nothing more was written\n")
+        return 2
+    except (UnicodeError, RecursionError) as error:
+        if args.command in ("audit", "harden"):  # these report every file's problem themselves: this is a bug
+            return _internal_error(error)
         sys.stderr.write(f"scaffold: error: {_system_error(error)}; nothing more was written\n")
         return 2
     except ConflictError as error:
@@ -454,11 +459,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("scaffold: interrupted; nothing was written\n")
         return 2
     except Exception as error:  # a bug: still one line and exit 2, never a traceback, unless asked for
-        if os.environ.get("SCAFFOLD_DEBUG"):
-            raise
-        detail = " ".join(str(error).split())[:200]
-        sys.stderr.write(
-            f"scaffold: internal error: {type(error).__name__}: {detail} "
-            "(please report it; SCAFFOLD_DEBUG=1 shows the traceback)\n"
-        )
-        return 2
+        return _internal_error(error)
+
+
+def _internal_error(error: BaseException) -> int:
+    if os.environ.get("SCAFFOLD_DEBUG"):
+        raise error
+    detail = " ".join(str(error).split())[:200]
+    sys.stderr.write(
+        f"scaffold: internal error: {type(error).__name__}: {detail} "
+        "(please report it; SCAFFOLD_DEBUG=1 shows the traceback)\n"
+    )
+    return 2

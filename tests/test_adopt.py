@@ -141,3 +141,14 @@ def test_adopt_counts_a_crlf_copy_of_a_kit_file_as_different(tmp_path: Path) -> 
     (repo / ".yamllint.yml").write_bytes(crlf.encode())
     assert cli.main(["adopt", str(repo), "--defaults"]) == 0
     assert (repo / ".yamllint.yml").read_bytes() == crlf.encode()  # kept: the user's line endings are an edit
+
+
+def test_adopt_on_a_missing_path_is_refused_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["adopt", "--defaults", str(tmp_path / "no-such-repo")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"scaffold: error: {tmp_path / 'no-such-repo'}: does not exist; adopt takes on an existing repository\n"
+    )
+    assert list(tmp_path.iterdir()) == []

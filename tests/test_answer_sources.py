@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,30 @@ def test_hostile_set_is_one_usage_error(item: str, message: str) -> None:
     with pytest.raises(UsageError, match=message) as caught:
         parse_set([item])
     assert "\x1b" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<<: {name: x}\n<<: {name: y}\n", "line 2: key '<<' (a merge key) is repeated"),
+        ("a: &a {name: x}\nb: &b {name: y}\n<<: *a\nport: 1\n<<: *b\n", "line 5: key '<<' (a merge key) is repeated"),
+        ("<<: {<<: {name: x}, <<: {name: y}}\n", "key '<<' (a merge key) is repeated"),
+        ("<<: {name: x, name: y}\n", "key 'name' is repeated"),
+    ],
+)
+def test_a_repeated_merge_key_is_refused_like_any_duplicate(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "answers.yml"
+    path.write_text(text)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        load_answers_file(path)
+
+
+def test_one_mapping_merged_in_twice_is_no_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yml"
+    path.write_text("base: &b {name: x, <<: {port: 1}}\nother: {<<: *b}\n<<: *b\n")
+    assert load_answers_file(path) == {
+        "base": {"name": "x", "port": 1},
+        "other": {"name": "x", "port": 1},
+        "name": "x",
+        "port": 1,
+    }

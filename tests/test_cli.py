@@ -339,3 +339,34 @@ def test_adopt_names_the_files_it_could_not_read(tmp_path: Path, capsys: pytest.
     assert main(["adopt", str(tmp_path / "svc"), "--defaults", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "not read .github/workflows/deploy-old.yml: " in out
+
+
+@pytest.mark.parametrize("output", ["a" * 300, "a/" * 2100, "loop", "loop/kit"])
+def test_a_bad_output_path_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop").symlink_to("loop")
+    for extra in (["--dry-run"], []):
+        code, _out, err = run(capsys, "new", "--defaults", "-o", output, *extra)
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("scaffold: error: --output ")
+        assert "internal error" not in err and "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["loop"]
+
+
+@pytest.mark.parametrize("command", ["new", "audit"])
+def test_an_os_error_from_any_command_is_one_line_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    import errno
+
+    import scaffold.cli as cli
+
+    def broken(_args: object) -> int:
+        raise OSError(errno.ENAMETOOLONG, "File name too long", "x\x1b[2Jy")
+
+    monkeypatch.setitem(cli._COMMANDS, command, broken)
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert err == "scaffold: error: x\\x1b[2Jy: File name too long; nothing more was written\n"

@@ -4,6 +4,9 @@ Every candidate is checked against the sha256 that ``.scaffold.yml`` recorded, s
 used. Candidates, cheapest first: the stored base commit (``refs/scaffold/base``); a re-render with the recorded
 answers when the pack version is still the recorded one; any version of the file in the repository's history (a
 clone that never fetched the base ref usually still holds the kit as first committed).
+
+A base is only ever a merge base: it decides how edits are merged, never whether a file may be deleted. The stored
+base can be fetched from any remote, so it is no evidence that scaffold rendered a file.
 """
 
 from __future__ import annotations
@@ -40,14 +43,6 @@ class BaseFinder:
                     self.sources[path] = source
                     return text
         return None
-
-    def rendered_by_scaffold(self, path: str) -> bool:
-        """True when scaffold's own render (the stored base, or a re-render of the recorded pack version) holds
-        ``path`` with the recorded hash. The repository's history is not evidence: anyone can commit to it."""
-        expected = self.recorded.get(path)
-        return expected is not None and any(
-            file_hash(text) == expected for text in (*self._from_store(path), *self._from_render(path))
-        )
 
     def _from_store(self, path: str) -> list[str]:
         if self._stored is None:

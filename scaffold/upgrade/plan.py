@@ -1,8 +1,9 @@
 """Decide what an upgrade does to each file: keep it, update it, merge it, or leave it for the user.
 
 The rules, per path of the old record and the new render:
-- untouched (hash matches the record): updated to the new render, or removed if it left the kit (only when the pack
-  can render that path, or scaffold's own stored render holds it: the record alone never makes a file deletable);
+- untouched (hash matches the record): updated to the new render, or removed if it left the kit (only when this
+  pack's manifest can render that path: neither the record nor a stored base, which a fetch can bring from anyone,
+  ever makes a file deletable);
 - changed by the user: three-way merged against the exact previous render, or kept if it left the kit;
 - deleted by the user: stays deleted;
 - new in the kit: created, unless a file of that name already exists (then merged two-way, as a conflict).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold.errors import UsageError
@@ -68,9 +69,10 @@ def _marker(line: str, char: str) -> bool:
     return run >= 7 and line[run : run + 1] == " "
 
 
-def read_current(kit: Path, path: str) -> str | None:
-    """The repository's text of a kit file, byte-exact (line endings kept), or None when it does not exist."""
-    data = read_existing(kit, path)
+def read_current(kit: Path, path: str, *, reading: bool = False) -> str | None:
+    """The repository's text of a kit file, byte-exact (line endings kept), or None when it does not exist.
+    ``reading``: the command only reads (diff), and its refusals say so."""
+    data = read_existing(kit, path, reading=reading)
     if data is None:
         return None
     try:
@@ -104,7 +106,7 @@ class Planner:
                 return Outcome(path, Status.REMOVED, current, None, note="left the kit")
             if untouched:
                 return Outcome(
-                    path, Status.KEPT, current, current, note="left the kit; kept: not a file scaffold rendered"
+                    path, Status.KEPT, current, current, note="left the kit; kept: not a path this kit can render"
                 )
             return Outcome(path, Status.KEPT, current, current, note="left the kit; kept because you changed it")
         if current is None:
@@ -132,6 +134,7 @@ class Planner:
             status = Status.UNCHANGED if text == current else Status.MERGED
             return Outcome(path, status, current, text, note="your edits are kept" if status is Status.MERGED else "")
         if self.rejects:
-            kept, reject = merged.ours_with_rejects(path, self.labels)
+            # A .rej names the file its hunks apply to (yours: the line numbers are your file's) and the kit's side.
+            kept, reject = merged.ours_with_rejects(path, replace(self.labels, base=self.labels.ours))
             return Outcome(path, Status.CONFLICT, current, kept, merged.conflicts, note or "see .rej", reject)
         return Outcome(path, Status.CONFLICT, current, merged.text(self.labels), merged.conflicts, note)

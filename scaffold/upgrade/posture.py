@@ -48,6 +48,13 @@ class _Precise:
 
 def weakenings(*, theirs: Mapping[str, str], merged: Mapping[str, str], answers: Mapping[str, Any]) -> list[Weakening]:
     """The weakenings of ``merged`` (the tree after the merge) against ``theirs`` (the new kit render), sorted."""
+    try:
+        return _weakenings(theirs, merged, answers)
+    finally:
+        rules.clear_caches()  # the texts of one run are aligned and parsed once, and not kept after it
+
+
+def _weakenings(theirs: Mapping[str, str], merged: Mapping[str, str], answers: Mapping[str, Any]) -> list[Weakening]:
     platforms: list[PlatformName] = list(answers["platforms"])
     merged = _readable(theirs, merged)
     changed = sorted((p for p in {*theirs, *merged} if theirs.get(p) != merged.get(p)), key=lambda p: (_kind(p), p))
@@ -112,9 +119,9 @@ def _file_rules(
             if path not in merged or not matches(path):
                 continue
             before = Counter(
-                (f.control, f.message) for f in (rule(Pair(theirs[path], theirs[path])) if path in theirs else [])
+                (f.control, f.message) for f in (rule(rules.pair(theirs[path], theirs[path])) if path in theirs else [])
             )
-            for item in rule(Pair(theirs.get(path), merged[path])):
+            for item in rule(rules.pair(theirs.get(path), merged[path])):
                 if before[item.control, item.message]:
                     before[item.control, item.message] -= 1
                 else:
@@ -149,10 +156,10 @@ def _removed_scans(
                 if unit.path not in merged:
                     line, message = 1, f"{unit.key} was deleted with its file; it ran: {title}"
                 elif (unit.path, unit.key) in remaining:
-                    pair = Pair(theirs[unit.path], merged[unit.path])
+                    pair = rules.pair(theirs[unit.path], merged[unit.path])
                     line, message = pair.first_difference(pair.mapped(unit.line)), f"{unit.key} no longer runs: {title}"
                 else:
-                    line = Pair(theirs[unit.path], merged[unit.path]).mapped(unit.line)
+                    line = rules.pair(theirs[unit.path], merged[unit.path]).mapped(unit.line)
                     message = f"{unit.key} was removed; it ran: {title}"
                 precise.append(_Precise(Weakening(unit.path, line, control, message), ""))
     return precise
@@ -229,4 +236,4 @@ def _generic_line(theirs: Mapping[str, str], merged: Mapping[str, str], path: st
     named = _LINE.match(message)
     if named and path == rules.JENKINS:
         return int(named.group(1))
-    return Pair(theirs.get(path), merged[path]).first_difference()
+    return rules.pair(theirs.get(path), merged[path]).first_difference()

@@ -4,6 +4,7 @@ problems only the merged file has."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import posixpath
@@ -67,22 +68,30 @@ class Unit:
 
 @dataclass(frozen=True)
 class Pair:
-    """One file as the kit renders it (``None`` when the user added it) and as merged."""
+    """One file as the kit renders it (``None`` when the user added it) and as merged. Build it with ``pair()``: the
+    line alignment is computed once per pair of texts and run, and every line look-up is then logarithmic or
+    constant, so reporting many weakenings in one large file stays linear."""
 
     theirs: str | None
     merged: str
 
     def first_difference(self, start: int = 1) -> int:
         """The first merged line from ``start`` on that differs from the kit's file (or where kit lines were)."""
-        for tag, _, _, j1, j2 in self._opcodes:
-            if tag != "equal" and max(j1 + 1, j2) >= start:
-                return self._clamp(self._filled(max(j1 + 1, start)))
+        ends, changes = self._changes
+        index = bisect.bisect_left(ends, start)
+        if index < len(changes):
+            _, _, _, j1, _ = changes[index]
+            return self._clamp(self._filled(max(j1 + 1, start)))
         return self._clamp(start)
 
     def mapped(self, theirs_line: int) -> int:
         """Where a line of the kit's file is (or was, when the user removed it) in the merged file."""
-        theirs = (self.theirs or "").splitlines()
-        for tag, i1, i2, j1, _ in self._opcodes:
+        theirs = self._theirs_lines
+        opcodes = self._opcodes
+        # The kit ranges of the opcodes cover its lines in order, so the one holding the line is the last to start
+        # at or before it (if any does).
+        index = bisect.bisect_right(self._starts, theirs_line - 1) - 1
+        for tag, i1, i2, j1, _ in opcodes[index : index + 1] if index >= 0 else ():
             if not i1 <= theirs_line - 1 < i2:
                 continue
             if tag == "equal":
@@ -99,17 +108,67 @@ class Pair:
 
     def _filled(self, line: int) -> int:
         """``line`` if it is not blank, else the nearest line before it that is not, else the one after it."""
-        lines = self.merged.splitlines()
-        candidates = [*range(line, 0, -1), *range(line + 1, len(lines) + 1)]
-        return next((n for n in candidates if n <= len(lines) and lines[n - 1].strip()), line)
+        count = len(self._merged_lines)
+        before, after = self._nonblank
+        if line >= 1 and count:
+            found = before[min(line, count)]
+            if found:
+                return found
+        if line < count:
+            found = after[max(line, 0)]
+            if found:
+                return found
+        return line
 
     def _clamp(self, line: int) -> int:
-        return max(1, min(line, len(self.merged.splitlines())))
+        return max(1, min(line, len(self._merged_lines)))
+
+    @functools.cached_property
+    def _merged_lines(self) -> list[str]:
+        return self.merged.splitlines()
+
+    @functools.cached_property
+    def _theirs_lines(self) -> list[str]:
+        return (self.theirs or "").splitlines()
+
+    @functools.cached_property
+    def _nonblank(self) -> tuple[list[int], list[int]]:
+        """For each line number n: the last non-blank line at or before n, and the first after n (0: none)."""
+        lines = self._merged_lines
+        before = [0] * (len(lines) + 1)
+        for number, text in enumerate(lines, 1):
+            before[number] = number if text.strip() else before[number - 1]
+        after = [0] * (len(lines) + 2)
+        for number in range(len(lines), 0, -1):
+            after[number - 1] = number if lines[number - 1].strip() else after[number]
+        return before, after
 
     @functools.cached_property
     def _opcodes(self) -> Sequence[tuple[str, int, int, int, int]]:
-        matcher = difflib.SequenceMatcher(None, (self.theirs or "").splitlines(), self.merged.splitlines(), False)
+        matcher = difflib.SequenceMatcher(None, self._theirs_lines, self._merged_lines, False)
         return matcher.get_opcodes()
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [i1 for _, i1, _, _, _ in self._opcodes]
+
+    @functools.cached_property
+    def _changes(self) -> tuple[list[int], list[tuple[str, int, int, int, int]]]:
+        """The opcodes that are not ``equal``, with the last merged line each reaches (non-decreasing)."""
+        changes = [opcode for opcode in self._opcodes if opcode[0] != "equal"]
+        return [max(j1 + 1, j2) for _, _, _, j1, j2 in changes], changes
+
+
+@functools.lru_cache(maxsize=256)
+def pair(theirs: str | None, merged: str) -> Pair:
+    """The one ``Pair`` of these texts in this run (``clear_caches`` ends the run)."""
+    return Pair(theirs, merged)
+
+
+def clear_caches() -> None:
+    """Forget the pairs and parsed texts of a run."""
+    pair.cache_clear()
+    _compose_text.cache_clear()
 
 
 # File kinds
@@ -130,7 +189,7 @@ def readable(path: str, text: str) -> bool:
         return False
     try:
         if is_workflow(path) or path == GITLAB:
-            bounded.compose(text)
+            _compose(text)
             bounded.load(text)
         elif path == JENKINS:
             parse(text)
@@ -145,7 +204,13 @@ def readable(path: str, text: str) -> bool:
 
 
 def _compose(text: str | None) -> yaml.Node | None:
-    return None if text is None else bounded.compose(text)
+    """The composed document; the rules only read nodes, so one text is composed once per run."""
+    return None if text is None else _compose_text(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _compose_text(text: str) -> yaml.Node | None:
+    return bounded.compose(text)
 
 
 def _items(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from scaffold.errors import UsageError
 from scaffold.record import RECORD_PATH, parse_record, read_record
 from scaffold.untrusted.read import UnreadableInput, read_bytes
+from scaffold.untrusted.text import printable
 from scaffold.upgrade import journal as journals
 from scaffold.upgrade import repo
 from scaffold.upgrade.journal import Delete, Journal, JournalError, Move
@@ -40,6 +41,10 @@ JOURNAL = STAGING + ".json"
 _JOURNAL_TEMP = "journal.json.tmp"
 _MAX_JOURNAL_BYTES = 4 * 1024 * 1024
 _GIVE_UP = f"to give up the interrupted upgrade, remove {STAGING} and restore the kit from git"
+
+
+def _named(path: Path | str) -> str:
+    return printable(str(path), 200)
 
 
 def digest(data: bytes) -> str:
@@ -107,15 +112,16 @@ def interrupted(root: Path, may_delete: Callable[[str], bool], renders: Callable
 
 
 def _refuse_tracked(root: Path) -> None:
+    """A journal or staging folder in git's index or in HEAD's tree came with the repository, not from a crash."""
     for name in (STAGING, JOURNAL):
         try:
-            tracked = repo.tracked_paths(root, name)
+            committed = repo.committed_paths(root, name)
         except repo.GitError as error:
-            raise UsageError(f"{root / name}: cannot tell whether git tracks it: {error}") from None
-        if tracked:
+            raise UsageError(f"{_named(root / name)}: cannot tell whether git tracks it: {error}") from None
+        if committed:
             raise UsageError(
-                f"{root / name}: is committed to git ({tracked[0]}); an upgrade journal is never replayed from a "
-                f"commit: remove it with 'git rm -r {name}'"
+                f"{_named(root / name)}: is committed to git ({_named(committed[0])}); an upgrade journal is never "
+                f"replayed from a commit: remove it with 'git rm -r {name}' and commit"
             )
 
 
@@ -143,6 +149,11 @@ def _check(root: Path, journal: Journal, may_delete: Callable[[str], bool], rend
         kept = delete.path in new_files or (old_files is not None and delete.path not in old_files)
         if kept or (old_files is not None and not may_delete(delete.path)):
             raise UsageError(f"{where}: deletes[{index}].path {delete.path!r} is not a file scaffold may delete")
+        if old_files is not None and old_files[delete.path] != delete.sha256:
+            raise UsageError(
+                f"{where}: deletes[{index}].sha256 is not the hash {RECORD_PATH} records for {delete.path!r}; "
+                "scaffold deletes only a file it rendered and nobody changed"
+            )
         safe_target(root, delete.path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,11 @@ def make_kit_v2(folder: Path) -> Pack:
     shutil.copytree(builtin_pack_dir(), folder)
     manifest = folder / "pack.yml"
     text = _replace_once(manifest.read_text(), "version: 1.0.0", "version: 1.1.0")
-    for path in LEFT_THE_KIT:
+    for path in LEFT_THE_KIT:  # still in the manifest, never rendered: a pack lets a file go this way
         lines = text.splitlines(keepends=True)
         index = lines.index(f"    path: {path}\n")
-        del lines[index - 1 : index + (2 if lines[index + 1].startswith("    when:") else 1)]
+        del lines[index + 1 : index + (2 if lines[index + 1].startswith("    when:") else 1)]
+        lines.insert(index + 1, "    when: 'false'\n")
         text = "".join(lines)
     manifest.write_text(text)
     ci = folder / "github" / "ci.yml.j2"
@@ -107,13 +109,18 @@ def tree(repo: Path) -> dict[str, str]:
     }
 
 
-def make_tiny_pack(folder: Path, version: str, files: dict[str, str]) -> Pack:
-    """A pack named ``tiny`` whose templates are the given texts, one per output path (no template syntax needed)."""
+def make_tiny_pack(folder: Path, version: str, files: dict[str, str], dropped: Sequence[str] = ()) -> Pack:
+    """A pack named ``tiny`` whose templates are the given texts, one per output path (no template syntax needed).
+    ``dropped`` paths stay in the manifest but are never rendered (``when: false``): files that left the kit, which
+    an upgrade may delete because the manifest can still render their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
     for index, (path, text) in enumerate(files.items()):
         (folder / f"t{index}.j2").write_text(text)
         entries.append(f"  - template: t{index}.j2\n    path: {path}\n")
+    for index, path in enumerate(dropped):
+        (folder / f"d{index}.j2").write_text("dropped\n")
+        entries.append(f"  - template: d{index}.j2\n    path: {path}\n    when: 'false'\n")
     (folder / "pack.yml").write_text(f"name: tiny\nversion: {version}\nfiles:\n" + "".join(entries))
     return load_pack(folder)
 

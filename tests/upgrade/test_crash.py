@@ -238,7 +238,7 @@ def _base_tree(repo: Path) -> str:
 
 def test_a_kill_at_every_write_point_is_finished_by_a_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     v1 = support.make_tiny_pack(tmp_path / "v1", "1.0.0", TINY_V1)
-    v2 = support.make_tiny_pack(tmp_path / "v2", "1.1.0", TINY_V2)
+    v2 = support.make_tiny_pack(tmp_path / "v2", "1.1.0", TINY_V2, dropped=("old/left.txt", "gone.txt"))
     template = make_repo(tmp_path / "template", pack=v1)
     (template / "config/app.yml").write_text(TINY_V1["config/app.yml"].replace("name: app", "name: mine"))
     commit_all(template, "user edit")

@@ -9,6 +9,7 @@ import pytest
 
 from scaffold import api, cli
 from scaffold.packs import Pack
+from tests.support.hang_guard import hang_guard
 from tests.upgrade import support
 from tests.upgrade.support import commit_all, make_repo, tree
 
@@ -78,3 +79,37 @@ def test_diff_is_a_ci_gate_after_an_upgrade(tmp_path: Path, monkeypatch: pytest.
     assert cli.main(["upgrade", str(repo)]) == 0
     commit_all(repo, "upgrade")
     assert cli.main(["diff", str(repo)]) == 0
+
+
+def test_a_symlinked_kit_file_is_refused_in_words_that_fit_a_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path / "service")
+    (repo / "Dockerfile").unlink()
+    (repo / "Dockerfile").symlink_to(repo / "README.md" if (repo / "README.md").exists() else repo / CI)
+    assert cli.main(["diff", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Dockerfile: is a symlink; refusing to read through it" in err
+
+
+def test_a_huge_file_of_repeated_lines_is_summarised_and_still_differs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path / "service")
+    (repo / "docs" / "ci-security.md").write_text("\n" * 900_000)
+    commit_all(repo, "blank")
+    with hang_guard():  # 13-16 s before, well under a second now
+        assert cli.main(["diff", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "docs/ci-security.md: 900000 and " in out and "too large to show" in out
+
+
+@pytest.mark.parametrize("command", ["diff", "upgrade", "adopt"])
+def test_a_missing_repository_is_refused_and_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    missing = tmp_path / "no-such-repo"
+    assert cli.main([command, str(missing), *(["--defaults"] if command == "adopt" else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no-such-repo: does not exist; " in err
+    assert not missing.exists()

@@ -8,13 +8,17 @@ from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scaffold.answers import validate
 from scaffold.api import render_kit
+from scaffold.upgrade import posture_rules
 from scaffold.upgrade.posture import weakenings
 from scaffold.upgrade.posture_rules import Pair
 from tests.answer_sets import ANSWER_SETS
 from tests.checks.test_mutations import MUTATIONS, Mutation
+from tests.support.hang_guard import hang_guard
 
 FULL = "python-ecr-aws-dast-openapi"  # every platform, a container, a cloud and DAST
 CI = ".github/workflows/ci.yml"
@@ -408,3 +412,79 @@ def test_a_workflow_of_the_wrong_shape_is_a_weakening_not_an_error() -> None:
     found = _found({**_kit(FULL), CI: "---\njobs: [1, 2]\n"})
     assert {path for path, _, _ in found} == {CI}
     assert {"secret-scan", "least-privilege-token"} <= {control for _, _, control in found}
+
+
+# Cost: one alignment per pair of texts, linear line look-ups
+
+
+def _reference_first_difference(theirs: str | None, merged: str, start: int = 1) -> int:
+    """The original quadratic look-ups, kept as the specification of the fast ones."""
+    lines = merged.splitlines()
+    opcodes = difflib.SequenceMatcher(None, (theirs or "").splitlines(), lines, False).get_opcodes()
+
+    def filled(line: int) -> int:
+        candidates = [*range(line, 0, -1), *range(line + 1, len(lines) + 1)]
+        return next((n for n in candidates if n <= len(lines) and lines[n - 1].strip()), line)
+
+    def clamp(line: int) -> int:
+        return max(1, min(line, len(lines)))
+
+    for tag, _, _, j1, j2 in opcodes:
+        if tag != "equal" and max(j1 + 1, j2) >= start:
+            return clamp(filled(max(j1 + 1, start)))
+    return clamp(start)
+
+
+def _reference_mapped(theirs: str, merged: str, theirs_line: int) -> int:
+    kit_lines, lines = theirs.splitlines(), merged.splitlines()
+    opcodes = difflib.SequenceMatcher(None, kit_lines, lines, False).get_opcodes()
+
+    def filled(line: int) -> int:
+        candidates = [*range(line, 0, -1), *range(line + 1, len(lines) + 1)]
+        return next((n for n in candidates if n <= len(lines) and lines[n - 1].strip()), line)
+
+    def clamp(line: int) -> int:
+        return max(1, min(line, len(lines)))
+
+    for tag, i1, i2, j1, _ in opcodes:
+        if not i1 <= theirs_line - 1 < i2:
+            continue
+        if tag == "equal":
+            return clamp(j1 + theirs_line - i1)
+        slide = 0
+        while tag == "delete" and i1 + slide < theirs_line - 1 and i2 + slide < len(kit_lines):
+            if kit_lines[i1 + slide] != kit_lines[i2 + slide]:
+                break
+            slide += 1
+        return clamp(filled(j1 + slide + 1))
+    return clamp(theirs_line)
+
+
+_LINES = st.lists(st.sampled_from(["a", "b", "", "  ", "}", "c"]), max_size=25).map(lambda ls: "\n".join(ls))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LINES, _LINES, st.integers(min_value=0, max_value=30))
+def test_the_fast_line_look_ups_agree_with_the_original_ones(theirs: str, merged: str, line: int) -> None:
+    pair = Pair(theirs, merged)
+    assert pair.first_difference(max(line, 1)) == _reference_first_difference(theirs, merged, max(line, 1))
+    assert pair.mapped(line) == _reference_mapped(theirs, merged, line)
+
+
+def test_many_weakenings_in_a_large_file_align_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,500 jobs without timeouts in a 128 KB workflow: each weakening's line used to re-align the whole file
+    (15-18 s). Now each pair of texts is aligned once per run, and parsed once."""
+    aligned: list[int] = []
+    real = difflib.SequenceMatcher
+
+    def counting(*args: Any, **kwargs: Any) -> difflib.SequenceMatcher[str]:
+        aligned.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(posture_rules.difflib, "SequenceMatcher", counting)
+    jobs = "".join(f"  j{index}:\n    runs-on: x\n    steps:\n      - run: a\n" for index in range(2500))
+    merged = _edit(CI, "jobs:\n", "jobs:\n" + jobs)
+    with hang_guard():
+        found = _found(merged)
+    assert sum(control == "timeouts" for _, _, control in found) == 2500
+    assert len(aligned) <= 2  # the kit's file against itself and against the merged one

@@ -55,7 +55,7 @@ def test_a_user_file_listed_in_the_record_is_kept_not_deleted(
     (repo / "src/main.py").write_text("print('mine')\n")
     _add_to_files(repo, f"src/main.py: {file_hash(chr(10).join(['print(' + repr('mine') + ')', '']))}")
     assert cli.main(["upgrade", str(repo)]) == 0
-    assert "kept  src/main.py  (left the kit; kept: not a file scaffold rendered)" in capsys.readouterr().out
+    assert "kept  src/main.py  (left the kit; kept: not a path this kit can render)" in capsys.readouterr().out
     assert (repo / "src/main.py").read_text() == "print('mine')\n"
     assert "src/main.py" not in read_record(repo).files
 
@@ -193,3 +193,22 @@ def test_any_record_text_is_a_record_or_one_usage_error(tmp_path: Path, text: st
         return
     assert isinstance(record, Record)
     assert all(isinstance(path, str) and ".." not in path.split("/") for path in record.files)
+
+
+def test_a_fetched_base_ref_never_makes_a_user_file_deletable(
+    kit: tuple[Path, Pack], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A hostile upstream lists a user file in the record and points refs/scaffold/base at a tree holding it, with the
+    recorded hash; a clone that fetches the ref must still keep the file, since this pack cannot render its path."""
+    upstream, _ = kit
+    (upstream / "app.py").write_text("important user code\n")
+    _add_to_files(upstream, f"app.py: {file_hash('important user code' + chr(10))}")
+    tree_id = support.git(upstream, "rev-parse", "HEAD^{tree}").strip()
+    base = support.git(upstream, "commit-tree", tree_id, "-m", "base").strip()
+    support.git(upstream, "update-ref", "refs/scaffold/base", base)
+    victim = tmp_path / "victim"
+    support.git(tmp_path, "clone", "-q", str(upstream), str(victim))
+    support.git(victim, "fetch", "-q", "origin", "refs/scaffold/*:refs/scaffold/*")
+    assert cli.main(["upgrade", str(victim)]) == 0
+    assert "kept  app.py  (left the kit; kept: not a path this kit can render)" in capsys.readouterr().out
+    assert (victim / "app.py").read_text() == "important user code\n"

@@ -286,3 +286,35 @@ def test_the_users_audit_settings_in_the_record_survive_an_upgrade(repo: Path, o
     commit_all(repo, "upgrade")
     assert run(repo) == 0  # idempotent with the settings in place
     assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "symlink"])
+def test_an_existing_rej_file_is_never_overwritten(
+    repo: Path, on_v2: Pack, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A .rej the .gitignore hides from the clean-tree check may hold the user's notes: refused, nothing written."""
+    edit(repo, CI, support.LINT_TIMEOUT_V1, support.LINT_TIMEOUT_V1.replace("15", "12"))
+    (repo / ".gitignore").write_text("*.rej\n")
+    commit_all(repo, "user edit")
+    reject = repo / f"{CI}.rej"
+    if kind == "file":
+        reject.write_text("my notes, never committed\n")
+    elif kind == "folder":
+        reject.mkdir()
+    else:
+        reject.symlink_to(repo / "README-missing")
+    before = tree(repo)
+    for extra in ((), ("--dry-run",)):
+        assert run(repo, "--conflict=rej", *extra) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{CI}.rej: exists already" in err
+    assert tree(repo) == before
+    assert read_record(repo).pack_version == "1.0.0"
+
+
+def test_a_rej_file_names_your_file_and_the_kit(repo: Path, on_v2: Pack) -> None:
+    edit(repo, CI, support.LINT_TIMEOUT_V1, support.LINT_TIMEOUT_V1.replace("15", "12"))
+    commit_all(repo, "user edit")
+    assert run(repo, "--conflict=rej") == 1
+    header = (repo / f"{CI}.rej").read_text().splitlines()[:2]
+    assert header == [f"--- {CI} (your version)", f"+++ {CI} (kit {on_v2.name} 1.1.0)"]

@@ -224,3 +224,49 @@ def test_a_refused_apply_creates_no_folder_and_leaves_no_staging(tmp_path: Path)
     with pytest.raises(transaction.UsageError, match="'deploy' is a file where the kit needs a folder"):
         transaction.apply(kit, {"new/deep/a.txt": "a\n", "deploy/deploy.sh": "x\n"}, {})
     assert sorted(path.name for path in kit.iterdir()) == ["deploy"]
+
+
+def test_a_journal_only_in_heads_tree_is_refused(kit: tuple[Path, Pack], capsys: pytest.CaptureFixture[str]) -> None:
+    """``git rm --cached`` takes a committed journal out of the index, not out of HEAD: it still came from a commit."""
+    repo, _ = kit
+    _journal(repo, {"notes/readme.md": "planted\n"})
+    commit_all(repo, "a journal in a pull request")
+    support.git(repo, "rm", "-r", "-q", "--cached", transaction.STAGING, transaction.JOURNAL)
+    _refused(repo, capsys, "is committed to git")
+    assert (repo / "notes/readme.md").read_text() == "one\n"
+
+
+def test_a_journal_deleting_a_file_with_another_hash_than_the_record_is_refused(
+    kit: tuple[Path, Pack], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delete is replayed only for the hash the old record gives: never for a file the user changed since."""
+    repo, _ = kit
+    (repo / "gone.txt").write_text("the user's own text now\n")
+    commit_all(repo, "edit")
+    kept = {path: text for path, text in FILES.items() if path != "gone.txt"}
+    v2 = support.make_tiny_pack(tmp_path / "v2", "1.1.0", kept, dropped=["gone.txt"])
+    monkeypatch.setattr(api, "load_pack", lambda directory=None: v2)
+    record = "".join(
+        line for line in (repo / ".scaffold.yml").read_text().splitlines(keepends=True) if "gone.txt" not in line
+    )
+    (repo / transaction.STAGING).mkdir()
+    (repo / transaction.STAGING / "0.stage").write_text(record)
+    journal = {
+        "version": 1,
+        "writes": [{"path": ".scaffold.yml", "stage": "0.stage", "sha256": file_hash(record)}],
+        "deletes": [{"path": "gone.txt", "sha256": file_hash("the user's own text now\n")}],
+    }
+    (repo / transaction.JOURNAL).write_text(json.dumps(journal))
+    _refused(repo, capsys, "deletes[0].sha256 is not the hash .scaffold.yml records for 'gone.txt'")
+    assert (repo / "gone.txt").read_text() == "the user's own text now\n"
+
+
+def test_a_committed_path_with_escape_characters_is_shown_escaped(
+    kit: tuple[Path, Pack], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _ = kit
+    (repo / transaction.STAGING).mkdir()
+    (repo / transaction.STAGING / "\x1b]0;owned\x07").write_text("x\n")
+    commit_all(repo, "staging")
+    err = _refused(repo, capsys, "is committed to git", "\\x1b]0;owned\\x07")
+    assert "\x1b" not in err
