@@ -4,7 +4,6 @@ hang it, any line ending or line-break character keeps the fix where it belongs,
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from scaffold.harden.engine import harden_document
 from scaffold.harden.model import Safety
 from scaffold.harden.runner import harden_paths, harden_tree
 from scaffold.rules import REGISTRY
+from tests.support.hang_guard import hang_guard
 
 UNPINNED = "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"
 PINNED = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0"
@@ -75,9 +75,8 @@ def test_a_symlink_inside_the_repository_is_written_through(repo: Path) -> None:
 def test_a_fifo_is_an_error_and_does_not_hang(repo: Path) -> None:
     os.mkfifo(repo / ".github/workflows/ci.yml")
     (repo / ".github/workflows/ok.yml").write_text(UNPINNED)
-    started = time.monotonic()
-    report = harden_paths([repo / ".github/workflows/ci.yml", repo / ".github/workflows/ok.yml"], write=True)
-    assert time.monotonic() - started < 5
+    with hang_guard():
+        report = harden_paths([repo / ".github/workflows/ci.yml", repo / ".github/workflows/ok.yml"], write=True)
     assert ["FIFO" in error.message for error in report.errors] == [True]
     assert report.written == [str(repo / ".github/workflows/ok.yml")]
 
@@ -146,11 +145,11 @@ def test_a_file_with_thousands_of_findings_hardens_in_linear_time() -> None:
             f"      - run: echo \"${{{{ github.event.issue.title }}}}\" '${{{{ inputs.x{number} }}}}'",
         ]
     text = "\n".join(lines) + "\n"
-    started = time.monotonic()
-    result = harden_document(Document(".github/workflows/ci.yml", Kind.WORKFLOW, text), Safety.UNSAFE, None, REGISTRY)
-    elapsed = time.monotonic() - started
+    with hang_guard():  # one parse and one re-audit, not one per fix
+        result = harden_document(
+            Document(".github/workflows/ci.yml", Kind.WORKFLOW, text), Safety.UNSAFE, None, REGISTRY
+        )
     assert len(result.applied) > 1500
-    assert elapsed < 30  # about 4 s on an idle machine: one parse and one re-audit, not one per fix
 
 
 @pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])

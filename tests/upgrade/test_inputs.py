@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from scaffold.packs import Pack
 from scaffold.upgrade import transaction
 from scaffold.upgrade.merge import merge_file
 from scaffold.upgrade.plan import has_conflict_markers
+from tests.support.hang_guard import hang_guard
 from tests.upgrade import support
 from tests.upgrade.support import commit_all, make_repo
 
@@ -90,10 +90,9 @@ def test_a_kit_file_that_is_a_fifo_is_refused_without_blocking(
     repo, _ = kit
     (repo / "deploy/run.sh").unlink()
     os.mkfifo(repo / "deploy/run.sh")
-    started = time.monotonic()
-    _refused(repo, capsys, "is not a regular file", "--allow-dirty")
-    assert cli.main(["diff", str(repo)]) == 2
-    assert time.monotonic() - started < 10
+    with hang_guard():
+        _refused(repo, capsys, "is not a regular file", "--allow-dirty")
+        assert cli.main(["diff", str(repo)]) == 2
 
 
 def test_a_kit_file_that_is_a_folder_or_a_symlink_out_of_the_repo_is_refused(
@@ -147,6 +146,5 @@ def test_the_marker_scan_agrees_with_the_old_pattern(lines: list[str]) -> None:
 
 def test_the_marker_scan_is_linear_on_crafted_input() -> None:
     text = "<<<<<<< x\n" * 200_000 + ">>>>>>>" * 1000
-    started = time.monotonic()
-    assert not has_conflict_markers(text)
-    assert time.monotonic() - started < 2
+    with hang_guard():
+        assert not has_conflict_markers(text)
