@@ -310,17 +310,9 @@ def _finish_interrupted(path: Path, kit: KitPaths, allow_dirty: bool) -> list[st
 
 def _require_clean_except(path: Path, expected: set[str]) -> None:
     """The clean-tree rule while an interrupted upgrade is finished: only the journal's own files may differ."""
-    if repo.repository_root(path) is None:
-        repo.require_clean(path, ignore=())
-    dirty = [name for name in repo.dirty_paths(path, ignore=(STAGING + "/",)) if name not in expected]
-    dirty = [name for name in dirty if name != transaction.JOURNAL]
-    if dirty:
-        shown = ", ".join(printable(name, 200) for name in dirty[:5])
-        shown += f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
-        raise UsageError(
-            f"{path}: the git tree has uncommitted changes besides the interrupted upgrade ({shown}); "
-            "commit or stash them first, or pass --allow-dirty"
-        )
+    repo.require_clean(
+        path, ignore=(STAGING + "/",), allowed={*expected, transaction.JOURNAL}, besides="the interrupted upgrade"
+    )
 
 
 def _refuse_interrupted(path: Path) -> None:

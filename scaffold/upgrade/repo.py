@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
@@ -280,21 +280,24 @@ def _small_blobs(kit: Path, blobs: list[str], budget: int) -> list[str]:
     return chosen
 
 
-def require_clean(kit: Path, ignore: Iterable[str]) -> None:
-    """Refuse (exit 2) to change a kit whose git tree has uncommitted changes, or that is not in git at all."""
+def require_clean(kit: Path, ignore: Iterable[str], allowed: Collection[str] = (), besides: str = "") -> None:
+    """Refuse (exit 2) to change a kit whose git tree has uncommitted changes, or that is not in git at all.
+
+    Paths starting with ``ignore`` and the exact paths in ``allowed`` may differ; ``besides`` names what they are
+    in the message (an interrupted upgrade's own files)."""
     if repository_root(kit) is None:
         raise UsageError(
             f"{kit.resolve()}: is not in a git repository, so an upgrade could not be reviewed or undone; "
             "commit it to git first, or pass --allow-dirty"
         )
     try:
-        dirty = dirty_paths(kit, ignore)
+        dirty = [path for path in dirty_paths(kit, ignore) if path not in allowed]
     except GitError as error:
         raise UsageError(f"{kit}: git cannot tell whether the tree is clean: {error}") from None
     if dirty:
         shown = ", ".join(printable(path, 200) for path in dirty[:5])
         shown += f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
         raise UsageError(
-            f"{kit.resolve()}: the git tree has uncommitted changes ({shown}); "
-            "commit or stash them first, or pass --allow-dirty"
+            f"{kit.resolve()}: the git tree has uncommitted changes{f' besides {besides}' if besides else ''} "
+            f"({shown}); commit or stash them first, or pass --allow-dirty"
         )

@@ -9,13 +9,11 @@ import contextlib
 import hashlib
 import io
 import os
-import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import FrameType
 
 from hypothesis import strategies as st
 
@@ -24,6 +22,7 @@ from scaffold.api import render_kit
 from scaffold.cli import main
 from tests.answer_sets import ANSWER_SETS
 from tests.support.corpus import CANONICAL_PATHS
+from tests.support.hang_guard import hang_guard
 
 EXAMPLES = int(os.environ.get("SCAFFOLD_FUZZ_EXAMPLES", "50"))
 DEADLINE = int(os.environ.get("SCAFFOLD_FUZZ_DEADLINE", "60"))
@@ -172,30 +171,12 @@ def corpus_seeds() -> tuple[tuple[str, str], ...]:
 # --- running the CLI -----------------------------------------------------------------------------------------------
 
 
-class Hang(BaseException):
-    """The hang guard fired."""
-
-
 @dataclass(frozen=True)
 class Run:
     argv: list[str]
     code: int
     stdout: str
     stderr: str
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    def fire(_signum: int, _frame: FrameType | None) -> None:
-        raise Hang(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def run_cli(argv: list[str], cwd: Path) -> Run:
@@ -205,7 +186,7 @@ def run_cli(argv: list[str], cwd: Path) -> Run:
     before = Path.cwd()
     os.chdir(cwd)
     try:
-        with _deadline(DEADLINE), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with hang_guard(DEADLINE), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)
     except SystemExit as exit_:  # argparse
         code = exit_.code if isinstance(exit_.code, int) else 2
