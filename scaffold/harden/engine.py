@@ -236,13 +236,12 @@ def _unconfirmed(before: Document, after: Document, pending: list[tuple[Rule, Fi
             continue
         needed: Counter[str] = Counter()
         claims: dict[int, tuple[str, ...]] = {}
+        on_line: dict[int, dict[str, None]] = {}  # the findings before, by line, in order: one pass, not one a fix
+        for line, message in found_before:
+            on_line.setdefault(line, {})[message] = None
         for index in indexes:
             fix = pending[index][1]
-            claims[index] = (
-                fix.resolves
-                if fix.resolves is not None
-                else tuple(dict.fromkeys(message for line, message in found_before if line == fix.line))
-            )
+            claims[index] = fix.resolves if fix.resolves is not None else tuple(on_line.get(fix.line, {}))
             needed.update(claims[index])
         short = {message for message, count in needed.items() if counted_before[message] - found_after[message] < count}
         for index in indexes:
