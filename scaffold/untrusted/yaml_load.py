@@ -13,6 +13,7 @@ composed here in Python, so the bounds hold either way. libyaml reads YAML as Gi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -121,37 +122,35 @@ def _first_line(error: Exception) -> str:
 
 def compose_all(text: str, loader: type[BoundedLoader] = BoundedLoader) -> list[Node]:
     """Every document's root node (empty documents left out). Raises ``yaml.YAMLError`` only."""
-    instance = loader(text)
-    try:
-        roots = []
+
+    def roots(instance: BoundedLoader) -> list[Node]:
+        found = []
         while instance.check_node():
             root = instance.get_node()
             if root is not None:
-                roots.append(root)
-        return roots
-    except RecursionError:
-        raise YAMLLimitError("nested too deeply") from None
-    finally:
-        instance.dispose()
+                found.append(root)
+        return found
+
+    result: list[Node] = _bounded(text, loader, roots)
+    return result
 
 
 def compose(text: str, loader: type[BoundedLoader] = BoundedLoader) -> Node | None:
     """The single document's root node, or None for an empty stream. Raises ``yaml.YAMLError`` only."""
-    instance = loader(text)
-    try:
-        return instance.get_single_node()
-    except RecursionError:
-        raise YAMLLimitError("nested too deeply") from None
-    finally:
-        instance.dispose()
+    result: Node | None = _bounded(text, loader, lambda instance: instance.get_single_node())
+    return result
 
 
 def load(text: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
     """The single document as Python data (SafeLoader types). Raises ``yaml.YAMLError`` only."""
+    return _bounded(text, loader, lambda instance: instance.get_single_data())
+
+
+def _bounded(text: str, loader: type[BoundedLoader], read: Callable[[BoundedLoader], Any]) -> Any:
     instance = loader(text)
     try:
-        return instance.get_single_data()
-    except RecursionError:
+        return read(instance)
+    except RecursionError:  # a last resort: the depth limit stops nesting long before this
         raise YAMLLimitError("nested too deeply") from None
     finally:
         instance.dispose()
