@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import re
 from dataclasses import dataclass, field
 
@@ -361,6 +362,23 @@ def _closing_brace(value: str, pos: int) -> int:
                 return pos
         pos += 1
     return len(value)
+
+
+def names_bound_at(scopes: list[tuple[Block | None, int, int, list[str], int]], offsets: list[int]) -> list[set[str]]:
+    """For each offset, the names of every scope around it (``start < offset < end``), in one sweep over scopes and
+    offsets sorted by position, so a file of thousands of scopes and steps is not read once per step."""
+    ordered = sorted(scopes, key=lambda scope: scope[1])
+    active: list[tuple[int, int]] = []  # (end, index in ordered): a heap of the scopes opened so far
+    bound: dict[int, set[str]] = {}
+    following = 0
+    for offset in sorted(set(offsets)):
+        while following < len(ordered) and ordered[following][1] < offset:
+            heapq.heappush(active, (ordered[following][2], following))
+            following += 1
+        while active and active[0][0] <= offset:
+            heapq.heappop(active)
+        bound[offset] = {name for _, index in active for name in ordered[index][3]}
+    return [bound[offset] for offset in offsets]
 
 
 def credential_scopes(source: Source) -> list[tuple[Block | None, int, int, list[str], int]]:

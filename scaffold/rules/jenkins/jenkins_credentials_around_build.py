@@ -44,6 +44,7 @@ default branch or tags (`when { beforeAgent true; branch 'main' }`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -75,12 +76,13 @@ def check(document: Document) -> Iterator[Hit]:
     scopes = credential_scopes(source)
     if not scopes:
         return
-    builds = _build_steps(source)
+    builds = sorted(_build_steps(source))
+    offsets = [offset for offset, _ in builds]
     for binding, start, end, names, report in scopes:
-        inside = [(offset, command) for offset, command in builds if start < offset < end]
-        if not inside:
+        first = bisect.bisect_right(offsets, start)  # the first build step after the scope opens
+        if first == len(builds) or builds[first][0] >= end:
             continue
-        offset, command = inside[0]
+        offset, command = builds[first]
         line, column = source.position(report)
         build_line, _ = source.position(offset)
         what = "withCredentials" if binding is not None and binding.name == "withCredentials" else "environment"

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.jenkins.groovy import credential_scopes, interpolated_names, read
+from scaffold.rules.jenkins.groovy import credential_scopes, interpolated_names, names_bound_at, read
 
 ID = "jenkins-groovy-credential-interpolation"
 SEVERITY = Severity.HIGH
@@ -51,10 +51,11 @@ def check(document: Document) -> Iterator[Hit]:
     scopes = credential_scopes(source)
     if not scopes:
         return
-    for step, literal in source.step_scripts():
-        if not literal.interpolates or "$" not in literal.value:
-            continue
-        bound = {name for _, start, end, names, _ in scopes if start < literal.start < end for name in names}
+    candidates = [
+        (step, literal) for step, literal in source.step_scripts() if literal.interpolates and "$" in literal.value
+    ]
+    holding = names_bound_at(scopes, [literal.start for _, literal in candidates])
+    for (step, literal), bound in zip(candidates, holding, strict=True):
         reported = set()
         for index, name in interpolated_names(literal.value):
             if name in bound and name not in reported:
