@@ -60,6 +60,10 @@ def parse_error(document: Document) -> FileError | None:
         document.lines  # noqa: B018 - cached on the document for the rules and the suppressions
         if document.kind in YAML_KINDS:
             document.yaml  # noqa: B018 - the parse is cached on the document for the rules
+        elif document.kind is Kind.JENKINSFILE:
+            from scaffold.rules.jenkins.groovy import read
+
+            read(document.text)  # cached for the rules; refuses nesting no Jenkinsfile has
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

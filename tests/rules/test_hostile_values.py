@@ -16,3 +16,11 @@ def test_a_script_that_spells_the_expression_placeholder_itself_is_read() -> Non
     report = audit_tree({".github/workflows/ci.yml": workflow})
     assert report.errors == []
     assert "adhoc-install" in {finding.rule for finding in report.findings}
+
+
+def test_a_jenkinsfile_nesting_blocks_deeper_than_any_real_one_is_a_file_error() -> None:
+    report = audit_tree({"Jenkinsfile": "environment { X = credentials('a')\n" * 5000})
+    assert [error.message for error in report.errors] == [
+        "cannot be parsed: GroovyNestingError: blocks nested deeper than 200 levels at line 201"
+    ]
+    assert audit_tree({"Jenkinsfile": "environment { X = credentials('a')\n" * 150}).errors == []

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from scaffold.audit.lines import LineMap, Model
+from scaffold.parsers.jenkinsfile import MAX_NESTING  # one limit for both Groovy readers
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _LONE_CR = re.compile("\r(?!\n)")
@@ -277,6 +278,10 @@ def _skip_interpolation(text: str, pos: int, one_line: bool, depth: int) -> int:
     return len(text)
 
 
+class GroovyNestingError(ValueError):
+    """The file nests blocks deeper than any Jenkinsfile does; reading it further would cost time per level."""
+
+
 def _blocks(code: str) -> list[Block]:
     """Every block of the code view, in the order of their ``{``."""
     blocks: list[Block] = []
@@ -290,6 +295,9 @@ def _blocks(code: str) -> list[Block]:
         elif char in ")]":
             brackets = max(0, brackets - 1)
         elif char == "{":
+            if len(stack) >= MAX_NESTING:
+                line = code.count("\n", 0, offset) + 1
+                raise GroovyNestingError(f"blocks nested deeper than {MAX_NESTING} levels at line {line}")
             start, end = statement, offset
             if not code[start:end].strip() and previous is not None:
                 start, end = previous
