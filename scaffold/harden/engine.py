@@ -132,8 +132,7 @@ def _one_round(
                 result.notes.append(
                     Note(proposal.line, rule.id, f"{proposal.message}: overlaps another fix; run harden again")
                 )
-            elif len(candidates) >= MAX_FIXES:
-                result.deferred += 1
+            elif len(candidates) >= MAX_FIXES:  # not deferred to another round: that would multiply the cost
                 result.notes.append(
                     Note(proposal.line, rule.id, f"{proposal.message}: too many fixes in one file; run harden again")
                 )
