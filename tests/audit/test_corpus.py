@@ -24,6 +24,7 @@ def test_every_corpus_file_is_audited_without_errors(kind: str, name: str) -> No
 
 
 def test_the_corpus_has_findings_of_every_kind() -> None:
+    corpus_dir()  # skips, saying why, when the shared corpus is absent
     kinds = {
         kind
         for kind, name in CASES
