@@ -30,10 +30,10 @@ import re
 from dataclasses import dataclass, field
 
 from scaffold.audit.lines import LineMap, Model
-from scaffold.parsers.jenkinsfile import MAX_NESTING  # one limit for both Groovy readers
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _LONE_CR = re.compile("\r(?!\n)")
+MAX_NESTING = 200  # blocks; the declarative reader's limit too (a test keeps them equal) without loading it here
 _MAX_NESTING = 32  # strings inside ${...} inside strings: deeper than this is read as plain text
 STEP_NAMES = ("sh", "bat", "powershell", "pwsh", "echo")
 _STEP = "|".join(STEP_NAMES)
