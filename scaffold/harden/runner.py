@@ -18,7 +18,7 @@ from scaffold.harden.model import Safety
 from scaffold.rules import REGISTRY, Rule
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
-from scaffold.writer import replace_in_place
+from scaffold.writer import git_dirs, replace_in_place
 
 
 @dataclass
@@ -150,6 +150,8 @@ def _refusal(path: Path, root: Path) -> str | None:
     written = lexical.relative_to(root).parts if lexical.is_relative_to(root) else ()
     if ".git" in inside or ".git" in written:
         return "is inside .git/"
+    if any(real == folder or folder in real.parents for folder in git_dirs(real_root)):
+        return "is inside the repository's git directory"  # a .git file can give it any name
     return None
 
 

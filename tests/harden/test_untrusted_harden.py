@@ -4,6 +4,7 @@ hang it, any line ending or line-break character keeps the fix where it belongs,
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,20 @@ def test_a_symlink_into_dot_git_is_an_error_and_never_written(repo: Path) -> Non
     assert inside_git.read_text() == UNPINNED
     report = harden_paths([repo / ".github/workflows/ci.yml"], write=True)
     assert [error.message for error in report.errors] == ["is inside .git/; not read or changed"]
+
+
+def test_a_symlink_into_a_git_directory_under_another_name_is_never_written(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".github/workflows").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "--separate-git-dir", str(root / "gd"), str(root)], check=True)
+    inside_git = root / "gd" / "hooks.yml"
+    inside_git.write_text(UNPINNED)
+    (root / ".github/workflows/ci.yml").symlink_to(inside_git)
+    report = harden_paths([root / ".github/workflows/ci.yml"], write=True)
+    assert [error.message for error in report.errors] == [
+        "is inside the repository's git directory; not read or changed"
+    ]
+    assert inside_git.read_text() == UNPINNED
 
 
 def test_a_file_under_dot_git_named_on_the_command_line_is_never_written(repo: Path) -> None:
