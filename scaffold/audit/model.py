@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class _Level(enum.IntEnum):
@@ -44,11 +44,16 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True, order=True)
 class Hit:
-    """What a rule's ``check()`` yields: a 1-based line and column in the file, and a one-line message."""
+    """What a rule's ``check()`` yields: a 1-based line and column in the file, and a one-line message.
+
+    ``subject`` names what the finding concerns independently of where it is (``job build, step 'Scan'``, a ref, an
+    instruction); the upgrade ratchet matches findings by rule, file and subject. Empty means the message names it.
+    """
 
     line: int
     column: int
     message: str
+    subject: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -60,6 +65,12 @@ class Finding:
     severity: Severity
     confidence: Confidence
     message: str
+    subject: str = field(default="", compare=False)
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str]:
+        """The finding without its place: the same problem after lines moved has the same fingerprint."""
+        return (self.rule, self.path, self.subject or self.message)
 
 
 @dataclass(frozen=True, order=True)

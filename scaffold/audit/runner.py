@@ -18,8 +18,10 @@ from scaffold.audit import sources
 from scaffold.audit.config import AuditConfig
 from scaffold.audit.document import Document
 from scaffold.audit.model import FileError, Finding, Hit, Kind
-from scaffold.audit.suppression import suppressed, suppressions
+from scaffold.audit.suppression import Suppression, suppressed, suppressions
 from scaffold.rules import REGISTRY, Rule
+from scaffold.rules.requirements import NONE, Requirements
+from scaffold.rules.tree import Located, Tree
 from scaffold.untrusted.text import printable
 
 YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
@@ -32,25 +34,61 @@ class Report:
     files: int = 0
 
 
-def audit_tree(files: Mapping[str, str], config: AuditConfig | None = None, rules: Sequence[Rule] = REGISTRY) -> Report:
-    """Audit in-memory files ({repository-relative path: text}); paths of no audited kind are skipped."""
-    report = Report()
+def audit_tree(
+    files: Mapping[str, str],
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
+    required: Requirements = NONE,
+    *,
+    honour_suppressions: bool = True,
+) -> Report:
+    """Audit in-memory files ({repository-relative path: text}); paths of no audited kind are skipped. Kit rules
+    run for the ``required`` controls. The upgrade ratchet turns ``honour_suppressions`` off: a comment added to a
+    file must not hide a weakening from it."""
+    documents = []
     for path, text in sorted(files.items()):
         kind = sources.classify(path)
         if kind is not None:
-            _audit_one(Document(path, kind, text), config or AuditConfig(), rules, report)
-    return report
+            documents.append(Document(path, kind, text))
+    return audit_documents(documents, config, rules, required, honour_suppressions=honour_suppressions)
 
 
-def audit_paths(paths: Sequence[Path], config: AuditConfig | None = None, rules: Sequence[Rule] = REGISTRY) -> Report:
+def audit_paths(
+    paths: Sequence[Path],
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
+    required: Requirements = NONE,
+) -> Report:
     """Audit files and folders on disk. A folder is searched; a file is audited if its name gives its kind."""
-    report = Report()
+    documents: list[Document | FileError] = []
     for item in sources.documents(paths):
         if isinstance(item, FileError):
-            report.errors.append(item)
+            documents.append(item)
         else:
             _, shown, kind, text = item
-            _audit_one(Document(shown, kind, text), config or AuditConfig(), rules, report)
+            documents.append(Document(shown, kind, text))
+    return audit_documents(documents, config, rules, required)
+
+
+def audit_documents(
+    documents: Sequence[Document | FileError],
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
+    required: Requirements = NONE,
+    *,
+    honour_suppressions: bool = True,
+) -> Report:
+    """Run every file rule on each document, then the kit rules of the required controls on all of them."""
+    report = Report()
+    config = config or AuditConfig()
+    readable: list[Document] = []
+    for item in documents:
+        if isinstance(item, FileError):
+            report.errors.append(item)
+        elif _audit_one(item, config, rules, report, honour_suppressions):
+            readable.append(item)
+    _audit_kit(Tree(tuple(readable), required), config, rules, report, honour_suppressions)
+    report.findings.sort()
     return report
 
 
@@ -82,32 +120,63 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _audit_one(document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report) -> None:
+def _runs(rule: Rule, config: AuditConfig) -> bool:
+    return config.runs(rule.id) and rule.severity >= config.min_severity
+
+
+def _finding(path: str, hit: Hit, rule: Rule) -> Finding:
+    return Finding(
+        path,
+        hit.line,
+        hit.column,
+        rule.id,
+        rule.severity,
+        rule.confidence,
+        printable(hit.message),
+        printable(hit.subject),
+    )
+
+
+def _audit_one(
+    document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report, honour_suppressions: bool
+) -> bool:
+    """Run the file rules on one document; False when it cannot be read (its error is reported)."""
     report.files += 1
     error = parse_error(document)
     if error is not None:
         report.errors.append(error)
-        return
-    by_line = suppressions(document.lines)
+        return False
+    by_line = suppressions(document.lines) if honour_suppressions else {}
     for rule in rules:
-        if document.kind not in rule.kinds or not config.runs(rule.id) or rule.severity < config.min_severity:
+        if rule.is_kit_rule or document.kind not in rule.kinds or not _runs(rule, config):
             continue
         try:
             hits: list[Hit] = list(rule.check(document))
         except Exception as failure:  # one rule failing on one file is that file's error
             report.errors.append(FileError(document.path, f"rule {rule.id} failed: {describe(failure)}"))
             continue
-        for hit in hits:
-            if not suppressed(by_line, hit.line, rule.id):
-                report.findings.append(
-                    Finding(
-                        document.path,
-                        hit.line,
-                        hit.column,
-                        rule.id,
-                        rule.severity,
-                        rule.confidence,
-                        printable(hit.message),
-                    )
-                )
-    report.findings.sort()
+        report.findings.extend(
+            _finding(document.path, hit, rule) for hit in hits if not suppressed(by_line, hit.line, rule.id)
+        )
+    return True
+
+
+def _audit_kit(tree: Tree, config: AuditConfig, rules: Sequence[Rule], report: Report, honour: bool) -> None:
+    """Run each kit rule whose controls the repository must keep, over every readable document."""
+    lines = {document.path: document.lines for document in tree.documents}
+    by_path: dict[str, dict[int, list[Suppression]]] = {}
+    for rule in rules:
+        if rule.check_tree is None or not tree.required.wants_any(rule.kinds, rule.controls):
+            continue
+        if not _runs(rule, config):
+            continue
+        try:
+            located: list[Located] = list(rule.check_tree(tree))
+        except Exception as failure:  # a kit rule failing is an error of the repository, never a pass
+            report.errors.append(FileError(".", f"rule {rule.id} failed: {describe(failure)}"))
+            continue
+        for item in located:
+            if item.path not in by_path:
+                by_path[item.path] = suppressions(lines[item.path]) if honour and item.path in lines else {}
+            if not suppressed(by_path[item.path], item.hit.line, rule.id):
+                report.findings.append(_finding(item.path, item.hit, rule))

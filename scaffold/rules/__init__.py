@@ -7,13 +7,16 @@ Each module defines ``ID`` (kebab-case), ``SEVERITY``, ``CONFIDENCE``, ``KINDS``
 
 from __future__ import annotations
 
-from scaffold.rules import common, dependabot, docker, github, gitlab, jenkins, precommit
+from scaffold.rules import common, dependabot, docker, github, gitlab, jenkins, kit, precommit
 from scaffold.rules.registry import Rule, rule_from_module
 
 __all__ = ["REGISTRY", "Rule"]
 
-REGISTRY: tuple[Rule, ...] = tuple(
-    rule_from_module(module)
-    for kind in (github, gitlab, jenkins, docker, precommit, dependabot, common)
-    for module in kind.RULES
+REGISTRY: tuple[Rule, ...] = (
+    *(
+        rule_from_module(module)
+        for kind in (github, gitlab, jenkins, docker, precommit, dependabot, common)
+        for module in kind.RULES
+    ),
+    *kit.RULES,
 )

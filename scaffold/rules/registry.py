@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.tree import Located, Tree
 
 if TYPE_CHECKING:
     from scaffold.harden.model import Proposal
@@ -16,8 +17,17 @@ if TYPE_CHECKING:
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
 
+def _no_hits(document: Document) -> Iterable[Hit]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A file rule reads one document (``check``) and always runs. A kit rule reads the whole repository
+    (``check_tree``) and runs only when the repository must keep one of its ``controls``
+    (``scaffold.rules.requirements``). ``controls`` are the ids of ``scaffold.controls`` whose absence or weakening
+    the rule detects."""
+
     id: str
     severity: Severity
     confidence: Confidence
@@ -26,6 +36,12 @@ class Rule:
     doc: str
     fix: Callable[[Document], Iterable[Proposal]] | None = None
     fix_safety: str = ""
+    controls: frozenset[str] = frozenset()
+    check_tree: Callable[[Tree], Iterable[Located]] | None = None
+
+    @property
+    def is_kit_rule(self) -> bool:
+        return self.check_tree is not None
 
     @property
     def summary(self) -> str:
@@ -35,13 +51,16 @@ class Rule:
 
 
 def rule_from_module(module: ModuleType) -> Rule:
+    """The rule a module defines: ``check(document)`` for a file rule, ``check_tree(tree)`` for a kit rule."""
     return Rule(
         id=module.ID,
         severity=module.SEVERITY,
         confidence=module.CONFIDENCE,
         kinds=frozenset(module.KINDS),
-        check=module.check,
+        check=getattr(module, "check", _no_hits),
         doc=(module.__doc__ or "").strip(),
         fix=getattr(module, "fix", None),
         fix_safety=getattr(module, "FIX_SAFETY", ""),
+        controls=frozenset(getattr(module, "CONTROLS", ())),
+        check_tree=getattr(module, "check_tree", None),
     )

@@ -1,0 +1,58 @@
+"""Which controls a repository must keep, per file kind: the one place the kit rules, the ratchet and org policy
+read it from.
+
+A repository scaffold generated owes the controls of ``scaffold.controls`` that apply to its answers, on each
+platform it chose. Kit rules (``scaffold.rules.kit``) judge those controls over the whole repository and run only
+for the controls required here; file rules run always. An audit of a repository without a kit record requires
+nothing, so it reports only what file rules find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scaffold.audit.model import Kind
+from scaffold.controls import CONTROLS, PLATFORMS, PlatformName
+
+PLATFORM_KINDS: dict[PlatformName, Kind] = {
+    "github": Kind.WORKFLOW,
+    "gitlab": Kind.GITLAB_CI,
+    "jenkins": Kind.JENKINSFILE,
+}
+KIND_PLATFORMS: dict[Kind, PlatformName] = {kind: platform for platform, kind in PLATFORM_KINDS.items()}
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """The controls the repository must keep, by the file kind that carries them."""
+
+    controls: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
+
+    def wants(self, kind: Kind, control: str) -> bool:
+        return control in self.controls.get(kind, frozenset())
+
+    def wants_any(self, kinds: Iterable[Kind], controls: Iterable[str]) -> bool:
+        wanted = set(controls)
+        return any(wanted & self.controls.get(kind, frozenset()) for kind in kinds)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.controls.values())
+
+
+NONE = Requirements()
+
+
+def from_answers(answers: Mapping[str, Any]) -> Requirements:
+    """The controls a kit rendered from these answers implements, on each platform it chose."""
+    chosen: list[PlatformName] = [platform for platform in PLATFORMS if platform in answers["platforms"]]
+    return Requirements(
+        {
+            PLATFORM_KINDS[platform]: frozenset(
+                control.id for control in CONTROLS if control.applies_on(platform, answers)
+            )
+            for platform in chosen
+        }
+    )
