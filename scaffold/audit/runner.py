@@ -58,15 +58,19 @@ def audit_paths(
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
     required: Requirements = NONE,
+    *,
+    kind: Kind | None = None,
 ) -> Report:
-    """Audit files and folders on disk. A folder is searched; a file is audited if its name gives its kind."""
+    """Audit files and folders on disk. A folder is searched; a file's kind comes from its path relative to its
+    repository's root, or is ``kind`` for a file named explicitly. A named path with nothing to audit raises
+    ``UsageError`` (see ``sources.collect``)."""
     documents: list[Document | FileError] = []
-    for item in sources.documents(paths):
+    for item in sources.documents(paths, kind):
         if isinstance(item, FileError):
             documents.append(item)
         else:
-            _, shown, kind, text = item
-            documents.append(Document(shown, kind, text))
+            source, text = item
+            documents.append(Document(printable(source.shown), source.kind, text))
     return audit_documents(documents, config, rules, required)
 
 

@@ -54,17 +54,24 @@ def harden_tree(
 
 
 def harden_paths(
-    paths: Sequence[Path], level: Safety = Safety.SAFE, config: AuditConfig | None = None, *, write: bool = False
+    paths: Sequence[Path],
+    level: Safety = Safety.SAFE,
+    config: AuditConfig | None = None,
+    *,
+    write: bool = False,
+    kind: Kind | None = None,
 ) -> HardenReport:
     """Harden files and folders on disk; with ``write``, replace each changed file atomically.
 
-    Every file is untrusted: one that is not a regular file (a FIFO, a device), too large, not UTF-8, under
-    ``.git/``, or a symlink that leads out of the repository or into its ``.git/`` is a one-line error of its own,
-    never followed, read or written; the other files are still hardened.
+    The files are the audit's (``sources.collect``): a file's kind comes from its path relative to its repository's
+    root, or is ``kind`` for a file named explicitly, and a named path with nothing to harden raises ``UsageError``
+    before anything is read or written. Every file is untrusted: one that is not a regular file (a FIFO, a device),
+    too large, not UTF-8, under ``.git/``, or a symlink that leads out of the repository or into its ``.git/`` is a
+    one-line error of its own, never followed, read or written; the other files are still hardened.
     """
     report = HardenReport()
     on_disk: dict[str, tuple[Path, Path]] = {}
-    for path, shown, kind, root in _candidates(paths, report):
+    for path, shown, kind_of, root in _candidates(paths, report, kind):
         refused = _refusal(path, root)
         if refused is not None:
             report.errors.append(FileError(shown, f"{refused}; not read or changed"))
@@ -75,7 +82,7 @@ def harden_paths(
             report.errors.append(FileError(shown, f"{error}; not changed"))
             continue
         on_disk[shown] = (path, root)
-        _harden_one(Document(shown, kind, text), level, config, report)
+        _harden_one(Document(shown, kind_of, text), level, config, report)
     if write:
         for result in report.changed:
             path, root = on_disk[result.path]
@@ -92,43 +99,16 @@ def harden_paths(
     return report
 
 
-def _candidates(paths: Sequence[Path], report: HardenReport) -> Iterator[tuple[Path, str, Kind, Path]]:
-    """(file, path as shown, kind, repository root) for every file to harden under ``paths``."""
-    for given in paths:
-        try:
-            folder = given.is_dir() and not given.is_symlink()
-        except OSError:
-            folder = False
-        if folder:
-            root = _root_of(given)
-            for found in sources.discover(given):
-                if isinstance(found, FileError):
-                    report.errors.append(found)
-                    continue
-                path, relative = found
-                kind = sources.classify(relative)
-                if kind is not None:
-                    yield path, str(given / relative), kind, root
-            continue
-        kind = sources.classify(given.as_posix())
-        if kind is None:
-            report.errors.append(FileError(str(given), "is not a kind of file scaffold audits"))
-            continue
-        yield given, str(given), kind, _root_of(given.parent)
-
-
-def _root_of(start: Path) -> Path:
-    """The repository holding ``start``: the nearest folder at or above it with a ``.git``, else the folder that
-    holds its ``.github``, else the working folder when ``start`` is inside it, else ``start`` itself."""
-    absolute = Path(os.path.abspath(start))  # noqa: PTH100 - lexical, symlinks kept
-    for folder in (absolute, *absolute.parents):
-        if os.path.lexists(folder / ".git"):
-            return folder
-    parts = absolute.parts
-    if ".github" in parts:  # a workflow's repository holds its .github folder
-        return Path(*parts[: len(parts) - parts[::-1].index(".github") - 1])
-    here = Path.cwd()
-    return here if absolute == here or here in absolute.parents else absolute
+def _candidates(
+    paths: Sequence[Path], report: HardenReport, kind: Kind | None = None
+) -> Iterator[tuple[Path, str, Kind, Path]]:
+    """(file, path as shown, kind, repository root) for every file to harden under ``paths``; a symlink to a folder
+    is not searched."""
+    for found in sources.collect(paths, kind, folder_links=False):
+        if isinstance(found, FileError):
+            report.errors.append(found)
+        else:
+            yield found.path, found.shown, found.kind, found.root
 
 
 def _refusal(path: Path, root: Path) -> str | None:

@@ -13,13 +13,23 @@ _INTRO = """\
 `scaffold audit` checks CI/CD files against these rules. Each finding names its rule, a severity (how bad it is
 when real) and a confidence (how sure the rule is). Silence one finding with a comment on its line or the line
 above it, with a reason: `# scaffold: ignore[rule-id] reason` (`//` in a Jenkinsfile). Turn rules off, or raise
-the threshold, in `.scaffold.yml`:
+the threshold, in `.scaffold.yml` at the repository's root:
 
 ```yaml
 audit:
   disable: [artipacked]
   min_severity: medium
 ```
+
+What a file is comes from its path relative to the repository's root, not from the folder you run scaffold in.
+The root is the nearest folder above the path with a `.git` entry (git is never run), else the nearest holding a
+`.github` folder, `.gitlab-ci.yml`, a `Jenkinsfile`, `.pre-commit-config.yaml` or `.scaffold.yml`, else the path's
+own folder. A folder is searched; `scaffold audit ci.yml` in `.github/workflows` checks a GitHub workflow, with
+the same findings as `scaffold audit .github/workflows/ci.yml` from the root. `--kind KIND` sets the kind of every
+file named on the command line (`github-workflow`, `dependabot`, `gitlab-ci`, `jenkinsfile`, `dockerfile`,
+`dockerignore`, `pre-commit`): `scaffold audit --kind gitlab-ci ci/pipeline.yaml`. A named file or folder with
+nothing to check is exit 2 (`notes.txt: not a file scaffold audits ...`, `docs: holds no file scaffold audits`),
+never a clean run.
 
 `scaffold harden` makes the fixes listed in the "fix" column: safe ones by default, unsafe ones with `--fix=all`.
 

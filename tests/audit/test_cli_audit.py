@@ -87,3 +87,176 @@ def test_new_refuses_a_pack_whose_kit_fails_the_audit(tmp_path: Path) -> None:
     with pytest.raises(UnsafePackError, match="unpinned-uses"):
         api.new(output=tmp_path / "out", answers=validate({"name": "orders"}), pack=load_pack(folder))
     assert not (tmp_path / "out").exists()
+
+
+# --- what a repository is, not where you stand ---------------------------------------------------------------------
+
+DOCKERFILE = "FROM python:latest\nRUN pip install requests\n"
+GITLAB = "image: python:latest\ntest:\n  script: [make]\n"
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".github/workflows").mkdir(parents=True)
+    (root / ".github/workflows/ci.yml").write_text(UNPINNED)
+    (root / "services/api").mkdir(parents=True)
+    (root / "services/api/Dockerfile").write_text(DOCKERFILE)
+    (root / "docs").mkdir()
+    (root / "docs/index.md").write_text("# docs\n")
+    (root / "notes.txt").write_text("notes\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def _audit(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[tuple[str, int, int]], str]:
+    code = cli.main(["audit", *argv, "--format", "json"])
+    captured = capsys.readouterr()
+    findings = json.loads(captured.out)["findings"] if captured.out else []
+    return code, sorted((item["rule"], item["line"], item["column"]) for item in findings), captured.err
+
+
+@pytest.mark.parametrize(
+    ("where", "argv", "file"),
+    [
+        (".", ["."], ".github/workflows/ci.yml services/api/Dockerfile"),
+        (".", [".github/workflows/ci.yml"], ".github/workflows/ci.yml"),
+        (".", [".github"], ".github/workflows/ci.yml"),
+        (".github/workflows", [], ".github/workflows/ci.yml"),
+        (".github/workflows", ["."], ".github/workflows/ci.yml"),
+        (".github/workflows", ["ci.yml"], ".github/workflows/ci.yml"),
+        (".github/workflows", ["ABSOLUTE"], ".github/workflows/ci.yml"),
+        (".github", ["workflows/ci.yml"], ".github/workflows/ci.yml"),
+        ("services/api", [], "services/api/Dockerfile"),
+        ("services/api", ["Dockerfile"], "services/api/Dockerfile"),
+        ("services/api", ["ABSOLUTE"], "services/api/Dockerfile"),
+        ("services", ["api"], "services/api/Dockerfile"),
+        ("docs", ["../services/api/Dockerfile"], "services/api/Dockerfile"),
+    ],
+)
+def test_the_same_findings_from_wherever_it_runs(
+    git_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+    argv: list[str],
+    file: str,
+) -> None:
+    monkeypatch.chdir(git_repo)
+    expected = _audit(capsys, *file.split())
+    assert expected[0] == 1 and expected[1]
+    monkeypatch.chdir(git_repo / where)
+    argv = [str(git_repo / file) if arg == "ABSOLUTE" else arg for arg in argv]
+    assert _audit(capsys, *argv) == expected
+
+
+def test_findings_keep_the_paths_as_given(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(git_repo / ".github/workflows")
+    assert cli.main(["audit"]) == 1
+    assert capsys.readouterr().out.startswith("ci.yml:9:15 unpinned-uses high ")
+    assert cli.main(["audit", "../../.github/workflows/ci.yml"]) == 1
+    assert capsys.readouterr().out.startswith("../../.github/workflows/ci.yml:9:15 unpinned-uses high ")
+
+
+def test_kind_sets_the_kind_of_a_file_named_oddly(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (git_repo / ".gitlab-ci.yml").write_text(GITLAB)
+    (git_repo / "ci").mkdir()
+    (git_repo / "ci/pipeline.yaml").write_text(GITLAB)
+    monkeypatch.chdir(git_repo)
+    expected = _audit(capsys, ".gitlab-ci.yml")
+    assert expected[0] == 1 and "gitlab-unpinned-image" in {rule for rule, _, _ in expected[1]}
+    monkeypatch.chdir(git_repo / "ci")
+    assert _audit(capsys, "--kind", "gitlab-ci", "pipeline.yaml") == expected
+    code, findings, err = _audit(capsys, "pipeline.yaml")
+    assert (code, findings) == (2, [])
+    assert err == (
+        "scaffold: error: pipeline.yaml: not a file scaffold audits (its kind comes from its path in the repository; "
+        "use --kind to set it)\n"
+    )
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["audit", "--kind", "yaml", "pipeline.yaml"])
+    assert raised.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("where", "argv", "line"),
+    [
+        (
+            ".",
+            ["notes.txt"],
+            "notes.txt: not a file scaffold audits (its kind comes from its path in the repository; "
+            "use --kind to set it)",
+        ),
+        (".", ["docs"], "docs: holds no file scaffold audits"),
+        ("docs", [], ".: holds no file scaffold audits"),
+        (
+            "docs",
+            ["index.md"],
+            "index.md: not a file scaffold audits (its kind comes from its path in the repository; "
+            "use --kind to set it)",
+        ),
+        (
+            ".",
+            [".github/workflows/ci.yml", "notes.txt"],
+            "notes.txt: not a file scaffold audits (its kind comes from "
+            "its path in the repository; use --kind to set it)",
+        ),
+    ],
+)
+def test_a_named_path_with_nothing_to_audit_is_exit_2_with_one_line(
+    git_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+    argv: list[str],
+    line: str,
+) -> None:
+    monkeypatch.chdir(git_repo / where)
+    assert cli.main(["audit", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"scaffold: error: {line}\n"
+
+
+def test_settings_come_from_the_repository_root_when_run_from_a_subfolder(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (git_repo / ".scaffold.yml").write_text("audit:\n  disable: [unpinned-uses]\n  min_severity: medium\n")
+    monkeypatch.chdir(git_repo / ".github/workflows")
+    assert cli.main(["audit"]) == 0
+    assert cli.main(["audit", "ci.yml"]) == 0
+    assert capsys.readouterr().out == "0 finding(s) in 1 file(s)\n" * 2
+    monkeypatch.chdir(git_repo / "services/api")
+    code, findings, _ = _audit(capsys, "Dockerfile")
+    assert code == 1 and findings and "docker-missing-healthcheck" not in {rule for rule, _, _ in findings}
+    (git_repo / "services/api/.scaffold.yml").write_text("audit:\n  disable: [docker-latest-tag]\n")  # not a root
+    assert _audit(capsys, ".")[1] == findings
+    (git_repo / ".scaffold.yml").write_text("audit:\n  min_severity: severe\n")
+    assert cli.main(["audit"]) == 2
+    assert "../../.scaffold.yml: audit.min_severity: must be low, medium or high" in capsys.readouterr().err
+
+
+def test_paths_in_repositories_with_different_settings_are_exit_2(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    (other / "Dockerfile").write_text(DOCKERFILE)
+    assert cli.main(["audit", str(git_repo), str(other)]) == 1  # both without settings: one run
+    (other / ".scaffold.yml").write_text("audit:\n  disable: [docker-latest-tag]\n")
+    assert cli.main(["audit", str(git_repo), str(other)]) == 2
+    assert "give different audit settings" in capsys.readouterr().err
+
+
+def test_help_describes_the_root_relative_kind_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["audit", "--help"])
+    out = capsys.readouterr().out
+    assert "scaffold audit --kind gitlab-ci ci/pipeline.yaml" in out
+    flat = " ".join(out.split())
+    assert "a file is checked when its path in the repository says what it is" in flat
+    assert "--kind KIND" in flat and "github-workflow, dependabot, gitlab-ci" in flat

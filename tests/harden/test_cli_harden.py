@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,97 @@ def test_a_leading_byte_order_mark_and_crlf_endings_are_kept(repo: Path) -> None
     assert data.startswith(b"\xef\xbb\xbf# Continuous integration\r\n")
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert CHECKOUT_V4.encode() in data
+
+
+# --- what a repository is, not where you stand ---------------------------------------------------------------------
+
+GITLAB = "image: python:3.13-slim-trixie\ntest:\n  script: [make]\n"
+NOT_AUDITED = "not a file scaffold audits (its kind comes from its path in the repository; use --kind to set it)"
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".github/workflows").mkdir(parents=True)
+    (root / ".github/workflows/ci.yml").write_text(WORKFLOW)
+    (root / "docs").mkdir()
+    (root / "notes.txt").write_text("notes\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("where", "argv"),
+    [
+        (".", ["."]),
+        (".github/workflows", []),
+        (".github/workflows", ["ci.yml"]),
+        (".github/workflows", ["ABSOLUTE"]),
+        (".github", ["workflows"]),
+    ],
+)
+def test_the_same_fixes_from_wherever_it_runs(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, where: str, argv: list[str]
+) -> None:
+    monkeypatch.chdir(git_repo)
+    assert cli.main(["harden", ".github/workflows/ci.yml", "--fix=all", "--write"]) == 0
+    expected = _workflow(git_repo)
+    assert expected != WORKFLOW and CHECKOUT_V4 in expected
+    (git_repo / ".github/workflows/ci.yml").write_text(WORKFLOW)
+    monkeypatch.chdir(git_repo / where)
+    argv = [str(git_repo / ".github/workflows/ci.yml") if arg == "ABSOLUTE" else arg for arg in argv]
+    assert cli.main(["harden", *argv, "--fix=all", "--write"]) == 0
+    assert _workflow(git_repo) == expected
+
+
+def test_kind_sets_the_kind_of_a_file_named_oddly(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (git_repo / "ci").mkdir()
+    pipeline = git_repo / "ci/pipeline.yaml"
+    pipeline.write_text(GITLAB)
+    monkeypatch.chdir(git_repo / "ci")
+    assert cli.main(["harden", "pipeline.yaml", "--write"]) == 2
+    assert pipeline.read_text() == GITLAB
+    assert cli.main(["harden", "--kind", "gitlab-ci", "pipeline.yaml", "--write"]) == 0
+    assert pipeline.read_text().startswith("image: python:3.13-slim-trixie@sha256:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["notes.txt"],
+            f"notes.txt: {NOT_AUDITED}",
+        ),
+        (["docs"], "docs: holds no file scaffold audits"),
+        (
+            [".github/workflows/ci.yml", "notes.txt"],
+            f"notes.txt: {NOT_AUDITED}",
+        ),
+    ],
+)
+def test_a_named_path_with_nothing_to_harden_is_exit_2_and_nothing_is_written(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    monkeypatch.chdir(git_repo)
+    assert cli.main(["harden", *argv, "--write"]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"scaffold: error: {line}\n")
+    assert _workflow(git_repo) == WORKFLOW
+
+
+def test_settings_come_from_the_repository_root_when_run_from_a_subfolder(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (git_repo / ".scaffold.yml").write_text("audit:\n  disable: [unpinned-uses]\n")
+    monkeypatch.chdir(git_repo / ".github/workflows")
+    assert cli.main(["harden", "ci.yml", "--write"]) == 1
+    text = _workflow(git_repo)
+    assert "persist-credentials: false" in text and "actions/checkout@v4  # the code" in text
+
+
+def test_help_describes_the_root_relative_kind_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["harden", "--help"])
+    out = capsys.readouterr().out
+    assert "scaffold harden --kind gitlab-ci ci/pipeline.yaml" in out
+    assert "a file's kind comes from its path relative to the repository's root" in " ".join(out.split())

@@ -179,3 +179,13 @@ def test_a_yaml_line_break_inside_a_quoted_scalar_keeps_each_fix_where_it_belong
     assert fixed["jobs"]["t"]["timeout-minutes"] == 60
     assert fixed["jobs"]["t"]["steps"][0]["with"] == {"persist-credentials": False}
     assert fixed["jobs"]["t"]["steps"][0]["uses"].startswith("actions/checkout@11d5960a")
+
+
+def test_a_symlink_to_a_folder_named_explicitly_is_not_searched(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / ".github/workflows").mkdir(parents=True)
+    (outside / ".github/workflows/ci.yml").write_text(UNPINNED)
+    (repo / "linked").symlink_to(outside, target_is_directory=True)
+    report = harden_paths([repo / "linked"], write=True)
+    assert [error.message for error in report.errors] == ["is a symlink to a folder; not followed"]
+    assert (outside / ".github/workflows/ci.yml").read_text() == UNPINNED
