@@ -15,7 +15,15 @@ from scaffold.answers import Answers, default_name, validate
 from scaffold.errors import UnsafePackError, UsageError
 from scaffold.inference import Inference, infer_answers
 from scaffold.packs import Pack, load_pack
-from scaffold.record import RECORD_PATH, Record, file_hash, read_record, render_record, version_key
+from scaffold.record import (
+    RECORD_PATH,
+    Record,
+    file_hash,
+    parse_record,
+    read_record,
+    render_record,
+    version_key,
+)
 from scaffold.render import render
 from scaffold.untrusted.text import printable
 from scaffold.upgrade import repo, transaction
@@ -158,35 +166,126 @@ class DiffEntry:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A change ``scaffold upgrade`` would make: to a file (its upgrade status) or to the record (``record``)."""
+
+    path: str
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
 class DiffResult:
-    entries: list[DiffEntry]
+    entries: list[DiffEntry]  # byte for byte against the kit render (what --strict gates on)
     pack_version: str
     recorded_pack_version: str
+    pending: list[Pending] = field(default_factory=list)
+    weaker: list[Weakening] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # kit files deleted, not listed under removed:
+    customised: list[str] = field(default_factory=list)  # edits an upgrade keeps as they are
+    removed: list[str] = field(default_factory=list)  # kit files deleted and listed under removed:
+    strict: bool = False
 
     @property
     def drifted(self) -> list[DiffEntry]:
         return [entry for entry in self.entries if entry.status != "unchanged"]
 
+    @property
+    def drift(self) -> bool:
+        """The gate's verdict: anything pending, weaker or missing; with ``strict``, any byte of difference."""
+        if self.strict:
+            return bool(self.drifted)
+        return bool(self.pending or self.weaker or self.missing)
 
-def diff(*, path: Path, pack: Pack | None = None) -> DiffResult:
-    """Compare the repository with what its recorded answers and the current kit render. Reads only."""
+
+def diff(*, path: Path, pack: Pack | None = None, strict: bool = False) -> DiffResult:
+    """Compare the repository with its kit. The upgrade is planned in memory with the recorded answers: what it
+    would change is pending; the ratchet's findings against the kit render are weaker; kit files deleted without
+    being listed under ``removed:`` are missing; edits it keeps are customised. Reads only."""
     _existing_repository(path, "diff compares an existing repository with its kit")
     record = read_record(path)
     _refuse_interrupted(path)
     pack = pack or load_pack()
     _check_versions(record, pack, path)
-    rendered = render(pack, validate(record.answers, source=RECORD_PATH))
+    answers = validate(record.answers, source=RECORD_PATH)
+    theirs = render_kit(answers=answers, pack=pack)
+    theirs[RECORD_PATH] = _record_text(pack, answers, theirs, record.audit, record.removed)
+    outcomes = Planner(
+        path,
+        record.files,
+        theirs,
+        _finder(path, record, pack),
+        _labels(record, pack),
+        False,
+        kit_paths(pack).renders,
+        record.is_removed,
+        reading=True,
+    ).plan()
+    current = {o.path: o.current for o in outcomes if o.current is not None}
+    weak = weakenings(theirs=theirs, merged=current, answers=answers.model_dump())
+    pending = [
+        Pending(o.path, o.status.value, o.note)
+        for o in outcomes
+        if o.text != o.current or o.status in (Status.CONFLICT, Status.KEPT)
+    ]
+    changes = _record_changes(record, parse_record(theirs[RECORD_PATH], path / RECORD_PATH))
+    if changes:
+        pending.append(Pending(RECORD_PATH, "record", "an upgrade rewrites " + ", ".join(changes)))
+    deleted = [o.path for o in outcomes if o.status is Status.KEPT_DELETED]
+    kept = {item.path for item in pending} | {item.path for item in weak}
+    return DiffResult(
+        entries=_byte_entries(outcomes, theirs, record),
+        pack_version=pack.version,
+        recorded_pack_version=record.pack_version,
+        pending=pending,
+        weaker=weak,
+        missing=[name for name in deleted if not record.is_removed(name)],
+        customised=[name for name, text in current.items() if name not in kept and theirs.get(name) != text],
+        removed=[name for name in deleted if record.is_removed(name)],
+        strict=strict,
+    )
+
+
+def _byte_entries(outcomes: list[Outcome], theirs: dict[str, str], record: Record) -> list[DiffEntry]:
+    """Every kit file against the kit render, byte for byte (``left-kit``: recorded, no longer rendered, present)."""
     entries = []
-    for name in sorted(set(rendered) | set(record.files)):
-        current = read_current(path, name, reading=True)
-        text = rendered.get(name)
+    for outcome in outcomes:
+        text = theirs.get(outcome.path)
         if text is None:
-            if current is not None and name in record.files:
-                entries.append(DiffEntry(name, "left-kit", current, None))
+            if outcome.current is not None and outcome.path in record.files:
+                entries.append(DiffEntry(outcome.path, "left-kit", outcome.current, None))
             continue
+        current = outcome.current
         status = "missing" if current is None else "unchanged" if current == text else "differs"
-        entries.append(DiffEntry(name, status, current, text))
-    return DiffResult(entries, pack.version, record.pack_version)
+        entries.append(DiffEntry(outcome.path, status, current, text))
+    return entries
+
+
+def _record_changes(record: Record, expected: Record) -> list[str]:
+    """The fields of ``.scaffold.yml`` an upgrade would change. Its scaffold_version is left out: a new scaffold
+    release that renders the same kit is no drift."""
+    changes = []
+    if record.pack_version != expected.pack_version:
+        changes.append(f"pack.version {record.pack_version} -> {expected.pack_version}")
+    for name in ("answers", "files", "audit", "removed"):
+        if getattr(record, name) != getattr(expected, name):
+            changes.append(name)
+    return changes
+
+
+def _record_text(pack: Pack, answers: Answers, theirs: dict[str, str], audit: Any, removed: Sequence[str]) -> str:
+    """``.scaffold.yml`` for a kit render, with the user's own settings in the record carried over: the ``audit:``
+    section, and the ``removed:`` list of kit files deleted on purpose."""
+    kit_files = {name: text for name, text in theirs.items() if name != RECORD_PATH}
+    return render_record(pack, answers, kit_files, audit=audit, removed=removed)
+
+
+def _labels(record: Record, pack: Pack) -> Labels:
+    return Labels(
+        ours="your version",
+        base=f"kit {record.pack_name} {record.pack_version}",
+        theirs=f"kit {pack.name} {pack.version}",
+    )
 
 
 @dataclass(frozen=True)
@@ -242,16 +341,14 @@ def upgrade(
     layers = AnswerLayers(record.answers, load_answers_file(answers_file) if answers_file else {}, parse_set(settings))
     new_answers = resolve_answers(layers) if layers.given else old_answers
     theirs = render_kit(answers=new_answers, pack=pack)
-    if record.audit is not None:  # the user's audit settings live in the record: carry them over
-        kit_files = {name: text for name, text in theirs.items() if name != RECORD_PATH}
-        theirs[RECORD_PATH] = render_record(pack, new_answers, kit_files, audit=record.audit)
     finder = _finder(path, record, pack)
-    labels = Labels(
-        ours="your version",
-        base=f"kit {record.pack_name} {record.pack_version}",
-        theirs=f"kit {pack.name} {pack.version}",
-    )
-    outcomes = Planner(path, record.files, theirs, finder, labels, rejects, kit.renders).plan()
+    labels = _labels(record, pack)
+    outcomes = Planner(path, record.files, theirs, finder, labels, rejects, kit.renders, record.is_removed).plan()
+    # A kit file the user deleted stays deleted, and is listed under removed: so that diff knows it was on purpose.
+    deleted = [o.path for o in outcomes if o.status is Status.KEPT_DELETED and not record.is_removed(o.path)]
+    removed = sorted({*record.removed, *deleted})
+    if record.audit is not None or removed:  # the user's settings in the record are carried over
+        theirs[RECORD_PATH] = _record_text(pack, new_answers, theirs, record.audit, removed)
     rejects_to_write = _rejects(path, outcomes)
     merged = {o.path: o.text for o in outcomes if o.text is not None}
     weak = weakenings(theirs=theirs, merged=merged, answers=new_answers.model_dump())

@@ -21,7 +21,8 @@ EXIT_CODES = """\
 exit codes:
   0  success: nothing to refuse, no drift, a clean upgrade, no finding, nothing left to harden
   1  new: existing files differ and --force was not given (nothing written);
-     diff: the repository differs from the kit; upgrade: merge conflicts were written and need resolving;
+     diff: an upgrade is pending, a control is weaker than the kit's, or a kit file is missing (--strict: any
+     difference); upgrade: merge conflicts were written and need resolving;
      audit: findings; harden: changes not written, or findings that need --fix=all or a hand fix
   2  bad input: an invalid answer, answers file, .scaffold.yml, pack or directory, a dirty git tree or a
      downgrade (nothing was written); or a file audit or harden could not read or parse (that file is left
@@ -147,14 +148,27 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="show how the repository differs from its kit (a CI drift gate)",
         description=_paragraph(
-            "Render what .scaffold.yml's answers and this scaffold's kit produce and show a unified diff "
-            "against the repository (a/ is the repository, b/ the kit). Exit 0 when nothing differs, 1 when "
-            "something does: use it in CI to catch drift. Reads only."
-        ),
+            "Plan an upgrade in memory with .scaffold.yml's answers and this scaffold's kit, and report each kit "
+            "file: pending (an upgrade would change it: the kit or the answers moved on), weaker (a security "
+            "control is weaker than the kit's, with file and line), missing (deleted, but not listed under "
+            "removed: in .scaffold.yml), customised (your edit, which an upgrade keeps) or removed (deleted on "
+            "purpose). Exit 1 for pending, weaker or missing; customised and removed files are not drift, so the "
+            "gate can stay on. --strict fails on any byte of difference from the kit and shows the unified diffs "
+            "(a/ is the repository, b/ the kit). Reads only."
+        )
+        + "\n\nexamples:\n"
+        "  scaffold diff                          # the drift gate for CI\n"
+        "  scaffold diff --format json > drift.json\n"
+        "  scaffold diff --strict --color never   # every difference from the kit, as unified diffs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _path_argument(diff)
     _format_options(diff)
+    diff.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on any difference from the kit, your customisations and removals included",
+    )
 
     upgrade = commands.add_parser(
         "upgrade",
@@ -215,11 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
         description=_paragraph(
             "Check GitHub workflows and dependabot, .gitlab-ci.yml, Jenkinsfiles, Dockerfiles, .dockerignore and "
             ".pre-commit-config.yaml against scaffold's rules (docs/checks.md). A folder is searched; a file is "
-            "checked when its name says what it is. Silence one finding with a comment on its line or the line "
-            "above: '# scaffold: ignore[rule-id] reason'. Settings come from the 'audit:' section of "
-            ".scaffold.yml in the current directory. Exit 0 when clean, 1 with findings, 2 for bad input or a file "
-            "that could not be read or parsed (the other files are still checked)."
-        ),
+            "checked when its path in the repository says what it is, wherever you run scaffold from: the path "
+            "from the repository's root (the nearest folder above with .git, else the nearest holding .github, "
+            "a .gitlab-ci.yml, a Jenkinsfile, .pre-commit-config.yaml or .scaffold.yml). --kind sets the kind of "
+            "every file named on the command line (files found in a folder keep theirs). A named file or folder "
+            "with nothing to check is exit 2. "
+            "Silence one finding with a comment on its line or the line above: '# scaffold: ignore[rule-id] "
+            "reason'. Settings come from the 'audit:' section of .scaffold.yml in the repository's root. Exit 0 "
+            "when clean, 1 with findings, 2 for bad input or a file that could not be read or parsed (the other "
+            "files are still checked)."
+        )
+        + "\n\nexamples:\n"
+        "  scaffold audit                                   # every CI/CD file under .\n"
+        "  cd .github/workflows && scaffold audit ci.yml    # still a GitHub workflow\n"
+        "  scaffold audit --kind gitlab-ci ci/pipeline.yaml # a file whose name does not say its kind",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     audit.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
@@ -227,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--select", action="append", default=[], metavar="RULE", help="run only these rules")
     audit.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never run these rules")
     audit.add_argument("--min-severity", choices=("low", "medium", "high"), help="report only findings at or above it")
+    _kind_option(audit)
 
     harden = commands.add_parser(
         "harden",
@@ -239,9 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
             "file with nothing to fix is left byte for byte. By default the diff is shown and nothing is written. "
             "--fix=safe (the default) makes only fixes that cannot change what a working pipeline does; --fix=all "
             "adds the unsafe ones, each reported with its risk. A file that cannot be parsed is never written. "
+            "Files are found as 'scaffold audit' finds them: a file's kind comes from its path relative to the "
+            "repository's root, wherever you run scaffold from, --kind sets it for every file named on the command "
+            "line, and a named file or folder with nothing to harden is exit 2. "
             "Exit 0 when nothing is left to do, 1 when changes are not yet written or findings remain that need "
             "--fix=all or a hand fix, 2 for bad input or a file that could not be read or parsed."
-        ),
+        )
+        + "\n\nexamples:\n"
+        "  scaffold harden --write                                 # the safe fixes under .\n"
+        "  cd .github/workflows && scaffold harden --write ci.yml  # still a GitHub workflow\n"
+        "  scaffold harden --kind gitlab-ci ci/pipeline.yaml       # a file whose name does not say its kind",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     harden.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
@@ -253,7 +284,21 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument("--select", action="append", default=[], metavar="RULE", help="fix only these rules")
     harden.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never apply these rules' fixes")
     harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    _kind_option(harden)
     return parser
+
+
+def _kind_option(command: argparse.ArgumentParser) -> None:
+    from scaffold.audit.model import Kind
+
+    command.add_argument(
+        "--kind",
+        choices=[kind.value for kind in Kind],
+        metavar="KIND",
+        help="check every file named on the command line as this kind: "
+        + ", ".join(kind.value for kind in Kind)
+        + " (default: from its path in the repository)",
+    )
 
 
 def _interactive() -> bool:
@@ -311,10 +356,10 @@ def _run_diff(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.upgrade import report
 
-    result = api.diff(path=args.path)
+    result = api.diff(path=args.path, strict=args.strict)
     text = report.diff_json(result) if args.format == "json" else report.diff_plain(result, _colour(args))
     sys.stdout.write(text)
-    return 1 if result.drifted else 0
+    return 1 if result.drift else 0
 
 
 def _run_upgrade(args: argparse.Namespace) -> int:
@@ -372,11 +417,12 @@ def _run_adopt(args: argparse.Namespace) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from scaffold.audit import settings
+    from scaffold.audit.model import Kind
     from scaffold.audit.runner import audit_paths
 
     _require_paths(args.paths)
-    config = settings.load(Path(), select=args.select, ignore=args.ignore, min_severity=args.min_severity)
-    report = audit_paths(args.paths, config)
+    config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore, min_severity=args.min_severity)
+    report = audit_paths(args.paths, config, kind=Kind(args.kind) if args.kind else None)
     module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
     formatter = importlib.import_module(f"scaffold.output.{module}")
     sys.stdout.write(formatter.render(report))
@@ -387,14 +433,15 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 def _run_harden(args: argparse.Namespace) -> int:
     from scaffold.audit import settings
+    from scaffold.audit.model import Kind
     from scaffold.harden import report
     from scaffold.harden.model import Safety
     from scaffold.harden.runner import harden_paths
 
     _require_paths(args.paths)
-    config = settings.load(Path(), select=args.select, ignore=args.ignore)
+    config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore)
     level = Safety.UNSAFE if args.fix == "all" else Safety.SAFE
-    result = harden_paths(args.paths, level, config, write=args.write)
+    result = harden_paths(args.paths, level, config, write=args.write, kind=Kind(args.kind) if args.kind else None)
     if args.format == "json":
         sys.stdout.write(report.as_json(result))
     else:

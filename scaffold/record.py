@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,10 +42,13 @@ def file_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def render_record(pack: Pack, answers: Answers, files: Mapping[str, str], audit: Any = None) -> str:
-    """The text of ``.scaffold.yml`` for a rendered kit. Deterministic: keys and files are sorted.
+def render_record(
+    pack: Pack, answers: Answers, files: Mapping[str, str], audit: Any = None, removed: Collection[str] = ()
+) -> str:
+    """The text of ``.scaffold.yml`` for a rendered kit. Deterministic: keys, files and removed paths are sorted.
 
-    ``audit`` is the user's own ``audit:`` section (settings for ``scaffold audit``), carried over unchanged.
+    ``audit`` is the user's own ``audit:`` section (settings for ``scaffold audit``), carried over unchanged;
+    ``removed`` the kit paths and folders (ending in ``/``) the user deleted on purpose.
     """
     record: dict[str, Any] = {
         "scaffold_version": __version__,
@@ -54,6 +57,8 @@ def render_record(pack: Pack, answers: Answers, files: Mapping[str, str], audit:
     }
     if audit is not None:
         record["audit"] = audit
+    if removed:
+        record["removed"] = sorted(set(removed))
     record["files"] = {path: file_hash(text) for path, text in sorted(files.items())}
     body = yaml.dump(
         record,
@@ -76,6 +81,11 @@ class Record:
     answers: dict[str, Any]
     files: dict[str, str]
     audit: Any = None  # the user's settings for scaffold audit, kept across upgrades
+    removed: tuple[str, ...] = ()  # kit paths, and folders ending in '/', deleted on purpose: sorted, no repeats
+
+    def is_removed(self, path: str) -> bool:
+        """True when ``removed:`` lists ``path``, or a folder (an entry ending in ``/``) that holds it."""
+        return path in self.removed or any(entry.endswith("/") and path.startswith(entry) for entry in self.removed)
 
 
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
@@ -83,7 +93,7 @@ _VERSION = re.compile(r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}(?:[-+][0-9A-Za-z.-]{1
 _PACK_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # as pack.yml's name (packs.py)
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _SEVERITIES = ("low", "medium", "high")
-_KEYS = ("scaffold_version", "pack", "answers", "audit", "files")
+_KEYS = ("scaffold_version", "pack", "answers", "audit", "removed", "files")
 _MAX_RECORD_BYTES = 5_000_000
 MAX_FILES = 10_000
 
@@ -152,6 +162,7 @@ def parse_record(text: str, path: Path) -> Record:
         answers=answers,
         files=_files(_field(data, "files", dict, path), path),
         audit=_audit(data.get("audit"), path),
+        removed=_removed(data.get("removed"), path),
     )
 
 
@@ -192,6 +203,23 @@ def _files(files: dict[Any, Any], path: Path) -> dict[str, str]:
         if not isinstance(digest, str) or not _HASH.fullmatch(digest):
             raise UsageError(f"{path}: files.{name} must be 'sha256:' and 64 lowercase hex digits")
     return dict(files)
+
+
+def _removed(entries: Any, path: Path) -> tuple[str, ...]:
+    """The ``removed:`` list: plain relative paths, a folder ending in ``/``; untrusted, so checked like ``files``."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise UsageError(f"{path}: removed must be a list of relative paths, not a {type(entries).__name__}")
+    if len(entries) > MAX_FILES:
+        raise UsageError(f"{path}: removed must list at most {MAX_FILES} paths")
+    for entry in entries:
+        reason = kit_paths.problem(entry[:-1] if isinstance(entry, str) and entry.endswith("/") else entry)
+        if reason is None and entry == RECORD_PATH:
+            reason = f"must not be {RECORD_PATH} itself"
+        if reason is not None:
+            raise UsageError(f"{path}: removed: {_shown(entry)}: a path {reason}")
+    return tuple(sorted(set(entries)))
 
 
 def _audit(section: Any, path: Path) -> Any:

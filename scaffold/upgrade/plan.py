@@ -6,7 +6,8 @@ The rules, per path of the old record and the new render:
   ever makes a file deletable);
 - changed by the user: three-way merged against the exact previous render, or kept if it left the kit;
 - deleted by the user: stays deleted;
-- new in the kit: created, unless a file of that name already exists (then merged two-way, as a conflict).
+- new in the kit: created, unless a file of that name already exists (then merged two-way, as a conflict), or
+  ``.scaffold.yml``'s ``removed:`` lists it or its folder (then it stays absent).
 """
 
 from __future__ import annotations
@@ -90,10 +91,12 @@ class Planner:
     labels: Labels
     rejects: bool
     may_delete: Callable[[str], bool] = lambda path: False
+    removed: Callable[[str], bool] = lambda path: False  # listed under removed: in .scaffold.yml
+    reading: bool = False  # the command only reads (diff)
 
     def plan(self) -> list[Outcome]:
         paths = sorted((set(self.recorded) | set(self.theirs)) - {RECORD_PATH})
-        return [self._outcome(path, read_current(self.kit, path)) for path in paths]
+        return [self._outcome(path, read_current(self.kit, path, reading=self.reading)) for path in paths]
 
     def _outcome(self, path: str, current: str | None) -> Outcome:
         new = self.theirs.get(path)
@@ -110,6 +113,8 @@ class Planner:
                 )
             return Outcome(path, Status.KEPT, current, current, note="left the kit; kept because you changed it")
         if current is None:
+            if self.removed(path):
+                return Outcome(path, Status.KEPT_DELETED, None, None, note="removed in .scaffold.yml; it stays deleted")
             if recorded is None:
                 return Outcome(path, Status.NEW, None, new)
             return Outcome(path, Status.KEPT_DELETED, None, None, note="you deleted it; it stays deleted")

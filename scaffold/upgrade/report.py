@@ -13,25 +13,64 @@ if TYPE_CHECKING:
 
 
 def diff_plain(result: DiffResult, colour: bool) -> str:
-    parts = [unified(entry.path, entry.current, entry.rendered, colour) for entry in result.drifted]
-    drifted = len(result.drifted)
+    """One line per pending, weaker, missing, customised and removed item, then a one-line verdict. With --strict
+    the unified diff of every file that differs from the kit comes first (``a/`` the repository, ``b/`` the kit)."""
+    parts = [unified(e.path, e.current, e.rendered, colour) for e in result.drifted] if result.strict else []
+    parts += [
+        f"{'pending':>10}  {item.path}  ({item.status}" + (f": {item.note})\n" if item.note else ")\n")
+        for item in result.pending
+    ]
+    parts += [f"{'weaker':>10}  {w.path}:{w.line}: {w.control}: {w.message}\n" for w in result.weaker]
+    parts += [
+        f"{'missing':>10}  {name}  (deleted: restore it, or list it under removed: in .scaffold.yml)\n"
+        for name in result.missing
+    ]
+    parts += [f"{'customised':>10}  {name}\n" for name in result.customised]
+    parts += [f"{'removed':>10}  {name}\n" for name in result.removed]
     versions = f"kit {result.recorded_pack_version}" + (
         f" (recorded) vs {result.pack_version} (this scaffold)"
         if result.pack_version != result.recorded_pack_version
         else ""
     )
-    if drifted:
+    kept = _tally(("customised", len(result.customised)), ("removed", len(result.removed)))
+    if result.drift and result.strict:
         counts = _counts(entry.status for entry in result.drifted)
-        parts.append(f"{drifted} file(s) differ from the kit ({counts}); {versions}\n")
+        parts.append(f"drift (--strict): {len(result.drifted)} file(s) differ from the kit ({counts}); {versions}\n")
+    elif result.drift:
+        found = _tally(
+            ("pending", len(result.pending)), ("weaker", len(result.weaker)), ("missing", len(result.missing))
+        )
+        hint = "; 'scaffold upgrade --dry-run' shows the pending changes" if result.pending else ""
+        parts.append(f"drift: {found}" + (f"; {kept}" if kept else "") + f"; {versions}{hint}\n")
     else:
-        parts.append(f"no drift: {len(result.entries)} file(s) match the kit; {versions}\n")
+        same = sum(entry.status == "unchanged" for entry in result.entries)
+        parts.append(f"no drift: {same} file(s) match the kit" + (f", {kept}" if kept else "") + f"; {versions}\n")
     return "".join(parts)
+
+
+def _tally(*counts: tuple[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in counts if count)
 
 
 def diff_json(result: DiffResult) -> str:
     report: dict[str, Any] = {
         "pack_version": {"recorded": result.recorded_pack_version, "current": result.pack_version},
-        "drifted": len(result.drifted),
+        "drift": result.drift,
+        "strict": result.strict,
+        "pending": [{"path": item.path, "status": item.status, "note": item.note} for item in result.pending],
+        "weaker": [
+            {
+                "path": weak.path,
+                "line": weak.line,
+                "rule": weak.rule,
+                "control": weak.control,
+                "message": weak.message,
+            }
+            for weak in result.weaker
+        ],
+        "missing": result.missing,
+        "customised": result.customised,
+        "removed": result.removed,
         "files": [
             {
                 "path": entry.path,
@@ -57,7 +96,7 @@ def upgrade_plain(result: UpgradeResult, *, show_diffs: bool, colour: bool) -> s
         if show_diffs and outcome.text != outcome.current:
             parts.append(unified(outcome.path, outcome.current, outcome.text, colour))
     for weak in result.weakenings:
-        parts.append(f"{weak.path}:{weak.line}: weaker than the kit: {weak.control}: {weak.message}\n")
+        parts.append(f"{weak.path}:{weak.line}: weaker than the kit: {weak.rule} ({weak.control}): {weak.message}\n")
     counts = _counts(o.status.value for o in result.outcomes if o.status is not Status.UNCHANGED)
     unchanged = sum(o.status is Status.UNCHANGED for o in result.outcomes)
     summary = f"kit {result.from_version} -> {result.to_version}: {counts or 'nothing to change'}"
@@ -92,7 +131,13 @@ def upgrade_json(result: UpgradeResult) -> str:
             for outcome in result.outcomes
         ],
         "weakenings": [
-            {"path": weak.path, "line": weak.line, "control": weak.control, "message": weak.message}
+            {
+                "path": weak.path,
+                "line": weak.line,
+                "rule": weak.rule,
+                "control": weak.control,
+                "message": weak.message,
+            }
             for weak in result.weakenings
         ],
     }

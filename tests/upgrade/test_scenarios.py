@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -108,6 +111,7 @@ def test_a_deleted_file_stays_deleted(repo: Path, on_v2: Pack, capsys: pytest.Ca
     assert "-    timeout-minutes: 15\n+    timeout-minutes: 10\n" in diffs[CI]
     assert not (repo / "docs" / "ci-security.md").exists()
     assert "docs/ci-security.md" in read_record(repo).files  # still known, so it stays deleted next time
+    assert read_record(repo).removed == ("docs/ci-security.md",)  # and deleted on purpose, for scaffold diff
 
 
 def test_files_that_left_the_kit_go_only_if_unchanged(
@@ -318,3 +322,117 @@ def test_a_rej_file_names_your_file_and_the_kit(repo: Path, on_v2: Pack) -> None
     assert run(repo, "--conflict=rej") == 1
     header = (repo / f"{CI}.rej").read_text().splitlines()[:2]
     assert header == [f"--- {CI} (your version)", f"+++ {CI} (kit {on_v2.name} 1.1.0)"]
+
+
+# --- scaffold diff: the drift gate teams can leave on ------------------------------------------------------------
+
+ENTRY_POINT = 'CMD ["python", "-m", "orders"]\n'
+
+
+def _customise(repo: Path) -> None:
+    """What every real service does: its own entry point, and a deploy hook that deploys."""
+    edit(repo, "Dockerfile", ENTRY_POINT, 'ENTRYPOINT ["python", "-m", "orders.server", "--port", "8080"]\n')
+    edit(repo, "deploy/deploy.sh", "exit 1\n", 'helm upgrade --install orders chart --set image="${target}"\n')
+
+
+def _remove_policy(repo: Path) -> None:
+    shutil.rmtree(repo / "policy")
+    edit(repo, RECORD_PATH, "files:\n", "removed:\n  - policy/\nfiles:\n")
+
+
+def _change_answers(repo: Path) -> None:
+    edit(repo, RECORD_PATH, "  coverage_min: 80\n", "  coverage_min: 90\n")
+
+
+def _weaken(repo: Path) -> None:
+    edit(repo, CI, "permissions: {}\n", "permissions: write-all\n")
+
+
+def _delete_docs(repo: Path) -> None:
+    (repo / "docs" / "ci-security.md").unlink()
+
+
+def _line_of(repo: Path, path: str, text: str) -> int:
+    content = (repo / path).read_text()
+    return content[: content.index(text)].count("\n") + 1
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One row of the diff gate's scenario table: what the team did, and what ``scaffold diff`` must say."""
+
+    setup: Callable[[Path], None] | None
+    code: int
+    args: tuple[str, ...] = ()
+    newer_kit: bool = False
+    pending: dict[str, str] = field(default_factory=dict)  # at least these paths, with these upgrade statuses
+    weaker: tuple[str, str] | None = None  # the file, and the text on the line it must name
+    missing: tuple[str, ...] = ()
+    customised: tuple[str, ...] = ()
+    removed: str = ""  # the folder whose kit files are all reported as removed
+
+
+CUSTOMISED = ("Dockerfile", "deploy/deploy.sh")
+GATES = {
+    "no-edits": Gate(None, 0),
+    "customised-entry-point-and-deploy-hook": Gate(_customise, 0, customised=CUSTOMISED),
+    "removed-policy-folder": Gate(_remove_policy, 0, removed="policy/"),
+    "newer-kit": Gate(None, 1, newer_kit=True, pending={CI: "updated", ".hadolint.yaml": "removed"}),
+    "changed-answers": Gate(_change_answers, 1, pending={CI: "updated"}),
+    "weakened-control": Gate(_weaken, 1, weaker=(CI, "permissions: write-all")),
+    "deleted-not-recorded": Gate(_delete_docs, 1, missing=("docs/ci-security.md",)),
+    "strict-on-customised": Gate(_customise, 1, args=("--strict",), customised=CUSTOMISED),
+}
+
+
+@pytest.mark.parametrize("gate", GATES.values(), ids=GATES.keys())
+def test_the_diff_gate(
+    repo: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], gate: Gate
+) -> None:
+    if gate.newer_kit:
+        request.getfixturevalue("on_v2")
+    if gate.setup is not None:
+        gate.setup(repo)
+    commit_all(repo, "the repository as its team keeps it")
+    before = tree(repo)
+    assert cli.main(["diff", str(repo), *gate.args, "--format=json"]) == gate.code
+    report = json.loads(capsys.readouterr().out)
+    assert report["drift"] is (gate.code == 1)
+    pending = {item["path"]: item["status"] for item in report["pending"]}
+    assert pending.items() >= gate.pending.items() and bool(pending) is bool(gate.pending)
+    weaker = [(item["path"], item["line"]) for item in report["weaker"]]
+    assert weaker == ([(gate.weaker[0], _line_of(repo, *gate.weaker))] if gate.weaker else [])
+    assert report["missing"] == list(gate.missing)
+    assert report["customised"] == list(gate.customised)
+    kit = support.render_v(None)
+    assert report["removed"] == sorted(name for name in kit if gate.removed and name.startswith(gate.removed))
+    assert cli.main(["diff", str(repo), *gate.args]) == gate.code  # the plain report: the same verdict, one line
+    assert capsys.readouterr().out.splitlines()[-1].startswith("drift" if gate.code else "no drift: ")
+    assert tree(repo) == before
+
+
+def test_the_plain_gate_names_a_weakened_control_with_file_and_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _customise(repo)
+    _weaken(repo)
+    commit_all(repo, "weaker")
+    assert cli.main(["diff", str(repo)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith(f"    weaker  {CI}:{_line_of(repo, CI, 'permissions: write-all')}: ") for line in lines)
+    assert lines[-3:] == [
+        "customised  Dockerfile",
+        "customised  deploy/deploy.sh",
+        "drift: 1 weaker; 2 customised; kit 1.0.0",
+    ]
+
+
+def test_after_an_upgrade_the_customised_repository_passes_the_gate_again(repo: Path, on_v2: Pack) -> None:
+    _customise(repo)
+    _remove_policy(repo)
+    commit_all(repo, "customised")
+    assert cli.main(["diff", str(repo)]) == 1  # the kit moved on
+    assert run(repo) == 0
+    assert read_record(repo).removed == ("policy/",)
+    commit_all(repo, "upgrade")
+    assert cli.main(["diff", str(repo)]) == 0
