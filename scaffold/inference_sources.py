@@ -23,7 +23,9 @@ from typing import Any
 
 import yaml
 
-from scaffold.checks.container import instructions
+from scaffold.audit.document import Document
+from scaffold.audit.model import Kind
+from scaffold.rules.docker.instructions import instructions, stages, value
 from scaffold.untrusted import read as untrusted
 from scaffold.untrusted.yaml_load import BoundedLoader, load
 
@@ -480,17 +482,20 @@ def jenkins(path: str, text: str) -> Found:
 
 
 def dockerfile(path: str, text: str) -> Found:
+    """Languages from a Dockerfile's base images (ARG defaults expanded) and RUN commands (heredoc bodies included),
+    read by the audit rules' Dockerfile reader; a file without FROM is no Dockerfile and shows nothing."""
     found = Found(path)
-    try:
-        steps = instructions(text)
-    except ValueError:  # no FROM: not a Dockerfile
+    document = Document(path, Kind.DOCKERFILE, text)
+    if not stages(document):
         return found
-    for step in steps:
-        if step.keyword == "from" and step.args:
-            reference = step.args.split()[0]
-            language = image_language(reference)
+    for step in instructions(document):
+        words = step.words()
+        if step.keyword == "FROM" and words:
+            expansion = value(document, step)
+            language = image_language((expansion.known if expansion else None) or words[0].text)
             if language:
-                found.languages.append((language, f"{path}: FROM {reference}"))
-        elif step.keyword == "run":
-            command_languages(found, f"{path}: RUN", step.args)
+                found.languages.append((language, f"{path}: FROM {words[0].text}"))
+        elif step.keyword == "RUN":
+            for script, _ in step.scripts():
+                command_languages(found, f"{path}: RUN", script)
     return found

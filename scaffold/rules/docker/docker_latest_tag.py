@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.rules.docker.instructions import external_bases, shown
+from scaffold.rules.docker.instructions import external_bases, from_subject, shown
 
 ID = "docker-latest-tag"
 SEVERITY = Severity.MEDIUM
@@ -46,7 +46,8 @@ def check(document: Document) -> Iterator[Hit]:
         if tag in (None, "latest"):
             problem = "has no tag, so it means latest" if tag is None else "uses the latest tag"
             line, column = stage.start.position(image.offset)
-            yield Hit(line, column, f"stage {stage.index}: FROM {shown(image, resolved)} {problem}")
+            message = f"stage {stage.index}: FROM {shown(image, resolved)} {problem}"
+            yield Hit(line, column, message, from_subject(stage))
 
 
 def _tag(reference: str) -> str | None:

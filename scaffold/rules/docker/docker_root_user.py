@@ -1,5 +1,6 @@
 """## What it does
-Finds Dockerfiles whose final stage runs as root: it sets no `USER`, or its last `USER` is `root` or UID 0.
+Finds Dockerfiles whose final stage runs as root: it sets no `USER`, or its last `USER` is `root` or UID 0
+(`root:root`, `0:0`, `00`), or is empty.
 
 ## Why is this bad?
 A process that runs as root inside the container is root on every file and volume the container can reach, and a
@@ -8,6 +9,15 @@ privileges at all. Only the final stage matters: build stages never run as the i
 
 A final stage built `FROM` an earlier stage inherits that stage's `USER`. The default user of an external base image
 cannot be seen in the file, so an image that relies on it is reported: say `USER` explicitly.
+
+The user is read as BuildKit reads it, with the file's `ARG` defaults and `ENV` values expanded: `ARG APPUSER=root`
+(or `ENV APPUSER=0`) with `USER ${APPUSER}` runs as root, `ARG APPUSER=app` with `USER ${APPUSER}` does not. A
+variable the file gives no value changes how sure the rule is:
+- an `ARG` declared without a default (`ARG APPUSER`, and no global default): the user is empty, that is root,
+  unless the build passes `--build-arg APPUSER`. This is reported, worded "may run as root";
+- a global `ARG` (before the first `FROM`) that the stage does not redeclare: BuildKit reads it as empty in the
+  stage, so the stage runs as root. This is reported as running as root;
+- a name the file never declares: the base image's `ENV` may set it, which the file cannot show. Not reported.
 
 ## Example
 ```dockerfile
@@ -36,14 +46,22 @@ at run time (a port below 1024, files owned by root); check that the image still
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.lines import Model
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.checks.container import is_root_user
 from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
-from scaffold.rules.docker.instructions import final_image, final_setting, final_stage_label
+from scaffold.rules.docker.instructions import (
+    Expansion,
+    Instruction,
+    Missing,
+    final_image,
+    final_setting,
+    final_stage_label,
+    value,
+)
 
 ID = "docker-root-user"
 SEVERITY = Severity.MEDIUM
@@ -51,6 +69,14 @@ CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.DOCKERFILE,)
 FIX_SAFETY = "unsafe"
 NON_ROOT = "10001:10001"
+SUBJECT = "the final stage's user"
+_ZEROS = re.compile(r"0+")
+
+
+def is_root_user(user: str) -> bool:
+    """Whether a USER value (``user[:group]``) runs as root: ``root``, UID 0 or an empty user (the default)."""
+    name = user.split(":", 1)[0].strip()
+    return name in ("", "root") or bool(_ZEROS.fullmatch(name))
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -59,15 +85,41 @@ def check(document: Document) -> Iterator[Hit]:
         return
     if stage is None or last is None:
         final = chain[0].start
-        yield Hit(
-            final.line, final.column, f"the final stage (FROM {final_image(chain)}) sets no USER, so it runs as root"
-        )
+        none = f"the final stage (FROM {final_image(chain)}) sets no USER, so it runs as root"
+        yield Hit(final.line, final.column, none, SUBJECT)
         return
-    words = last.words()
-    user = words[0].text if words else ""
-    if is_root_user(user):
+    message = _root_message(last, value(document, last), final_stage_label(chain, stage))
+    if message is not None:
         line, column = last.position(0)
-        yield Hit(line, column, f"{final_stage_label(chain, stage)} runs as root (USER {user})")
+        yield Hit(line, column, message, SUBJECT)
+
+
+def _root_message(last: Instruction, expansion: Expansion | None, where: str) -> str | None:
+    """What is wrong with the USER the final stage runs as, or None when it is not root (or cannot be known)."""
+    written = last.args.strip()
+    if expansion is None or expansion.text is None or not is_root_user(expansion.text):
+        return None
+    missing = expansion.missing
+    if any(item.why == "undeclared" for item in missing):
+        return None  # the base image's ENV may set it
+    if not missing:
+        shown = written if expansion.text == written else f"{written}, which is {expansion.text or 'empty'}"
+        return f"{where} runs as root (USER {shown})"
+    first = next((item for item in missing if item.why == "no default"), missing[0])
+    return _unset_message(where, written, first)
+
+
+def _unset_message(where: str, written: str, missing: Missing) -> str:
+    name = missing.name
+    if missing.why == "global only":
+        return (
+            f"{where} runs as root: USER {written} reads ARG {name}, which is declared only before the first FROM, "
+            f"so the stage sees it empty; redeclare it with ARG {name} after FROM"
+        )
+    return (
+        f"{where} may run as root: USER {written} reads ARG {name}, which has no default, so the user is empty "
+        f"(root) unless the build passes --build-arg {name}"
+    )
 
 
 def fix(document: Document) -> Iterator[Proposal]:

@@ -7,8 +7,10 @@ move to different content at any time. Every build then silently starts from wha
 A digest names exact content: the build fails rather than using anything else.
 
 `FROM scratch` and `FROM <earlier stage>` are not images and are never reported. A base built from an `ARG`
-(`FROM $BASE`) counts as pinned only when the ARG's default carries a digest; a value passed with `--build-arg` at
-build time cannot be seen in the file.
+(`FROM $BASE`, `FROM ${BASE}`, `FROM ${BASE:-python:3.13}`) is read as BuildKit reads it, with the global ARGs (those
+before the first `FROM`) and their defaults: `ARG BASE=python:3.13` is unpinned, `ARG BASE=python:3.13@sha256:...`
+is pinned, and an ARG without a default is unpinned (a value passed with `--build-arg` at build time cannot be
+seen in the file). An ARG whose value names an earlier stage or `scratch` is that stage or `scratch`.
 
 ## Example
 ```dockerfile
@@ -38,7 +40,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
-from scaffold.rules.docker.instructions import DIGEST, external_bases, shown
+from scaffold.rules.docker.instructions import DIGEST, external_bases, from_subject, shown
 
 ID = "docker-unpinned-base"
 SEVERITY = Severity.MEDIUM
@@ -51,9 +53,8 @@ def check(document: Document) -> Iterator[Hit]:
     for stage, image, resolved in external_bases(document):
         if not DIGEST.search((resolved if resolved is not None else image.text).lower()):
             line, column = stage.start.position(image.offset)
-            yield Hit(
-                line, column, f"stage {stage.index}: FROM {shown(image, resolved)} is not pinned by @sha256 digest"
-            )
+            message = f"stage {stage.index}: FROM {shown(image, resolved)} is not pinned by @sha256 digest"
+            yield Hit(line, column, message, from_subject(stage))
 
 
 def fix(document: Document) -> Iterator[Proposal]:

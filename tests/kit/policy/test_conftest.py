@@ -1,7 +1,7 @@
 """The kit's conftest policies (policy/conftest/): their own Rego tests pass, they pass every rendered kit as
 conftest would read it, each weakening of a control is denied, and each verdict agrees with scaffold's own check
-for the same control (scaffold.checks.container, scaffold.checks.workflow_triggers, scaffold.checks.github and
-scaffold.checks.gitlab)."""
+for the same control (the docker rules docker-root-user, docker-unpinned-base and dockerignore-secrets,
+scaffold.checks.workflow_triggers, scaffold.checks.github and scaffold.checks.gitlab)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ import pytest
 
 from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.checks import container, github, gitlab, workflow_triggers
-from scaffold.checks.registry import Check
+from scaffold.audit.runner import audit_tree
+from scaffold.checks import github, gitlab, workflow_triggers
+from scaffold.checks.registry import Check, Files
+from scaffold.rules import REGISTRY
+from scaffold.rules.docker.dockerignore import DOCKERIGNORE_REQUIRED
 from tests.answer_sets import ANSWER_SETS
 from tests.support import conftest_input
 from tests.support.rego import run_tests
@@ -31,6 +34,17 @@ IGNORE = ".dockerignore"
 DIGEST = r"@sha256:[0-9a-f]{64}"
 TAGGED = "docker.io/library/alpine:3.22"
 
+
+def _rule(rule_id: str) -> Check:
+    """A docker rule as a check: the messages of its findings on the files."""
+    rules = [rule for rule in REGISTRY if rule.id == rule_id]
+
+    def check(files: Files) -> list[str]:
+        return [finding.message for finding in audit_tree(dict(files), rules=rules).findings]
+
+    return check
+
+
 # concern -> (conftest rule file, the files it is for, scaffold's check for the same control)
 CONCERNS: dict[str, tuple[str, tuple[str, ...], Check]] = {
     "github-permissions": ("github_permissions.rego", (CI, REL), github.CHECKS["least-privilege-token"]),
@@ -41,9 +55,9 @@ CONCERNS: dict[str, tuple[str, tuple[str, ...], Check]] = {
         workflow_triggers.CHECKS["no-dangerous-triggers"],
     ),
     "gitlab-images": ("gitlab_images.rego", (GL,), gitlab.CHECKS["pinned-dependencies"]),
-    "dockerfile-user": ("dockerfile_user.rego", (DOCKERFILE,), container.CHECKS["image-non-root-user"]),
-    "dockerfile-base": ("dockerfile_base.rego", (DOCKERFILE,), container.CHECKS["image-pinned-bases"]),
-    "dockerignore": ("dockerignore.rego", (IGNORE,), container.CHECKS["dockerignore-secrets"]),
+    "dockerfile-user": ("dockerfile_user.rego", (DOCKERFILE,), _rule("docker-root-user")),
+    "dockerfile-base": ("dockerfile_base.rego", (DOCKERFILE,), _rule("docker-unpinned-base")),
+    "dockerignore": ("dockerignore.rego", (IGNORE,), _rule("dockerignore-secrets")),
 }
 
 
@@ -158,10 +172,7 @@ VARIANTS = [
     Variant("dockerfile-base", DOCKERFILE, r"(\nFROM \S+?)" + DIGEST, r"\1"),
     Variant("dockerfile-base", DOCKERFILE, r"(\nFROM \S+ AS runtime)", "\nFROM debian:trixie AS runtime"),
     Variant("dockerfile-base", DOCKERFILE, r"\nFROM \S+ AS builder", "\nFROM runtime AS builder"),
-    *[
-        Variant("dockerignore", IGNORE, rf"\n{re.escape(required)}\n", "\n")
-        for required in container.DOCKERIGNORE_REQUIRED
-    ],
+    *[Variant("dockerignore", IGNORE, rf"\n{re.escape(required)}\n", "\n") for required in DOCKERIGNORE_REQUIRED],
     Variant("dockerignore", IGNORE, r"\n\.env\n", "\n# .env\n"),
     Variant("dockerignore", IGNORE, r"\n\*\.pem\n", "\n*.pem\n!server.pem\n!*.pem\n"),
 ]
