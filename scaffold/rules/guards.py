@@ -18,5 +18,5 @@ def guards(control: str, platform: PlatformName, rules: Sequence[Rule] = REGISTR
 
 
 def control_of(rule: Rule) -> str:
-    """The control a finding of this rule weakens: its first control, or the rule itself when it guards none."""
-    return min(rule.controls) if rule.controls else rule.id
+    """The controls a finding of this rule may weaken, comma-separated, or the rule itself when it guards none."""
+    return ", ".join(sorted(rule.controls)) if rule.controls else rule.id

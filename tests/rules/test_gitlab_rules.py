@@ -1,6 +1,9 @@
-"""GitLab CI rules on malformed pipelines: a shape they do not expect gives no finding and no error."""
+"""GitLab CI rules on malformed pipelines (a shape they do not expect gives no finding and no error), and
+gitlab-disabled-scan with the helpers it shares with the kit judges."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -38,3 +41,69 @@ def test_an_alias_inside_its_own_anchor_is_a_file_error() -> None:
     assert [error.message for error in report.errors] == [
         "is not valid YAML at line 1: alias *base refers to a node that contains it"
     ]
+
+
+# ---- gitlab-disabled-scan and what it shares with the kit judges ---------------------------------------------------
+
+
+def _disabled(text: str) -> list[str]:
+    rules = [rule for rule in RULES if rule.id == "gitlab-disabled-scan"]
+    report = audit_tree({".gitlab-ci.yml": text}, rules=rules)
+    assert report.errors == []
+    return [f"{finding.line} {finding.message} [{finding.subject}]" for finding in report.findings]
+
+
+def test_a_disabled_scan_is_one_finding_per_job_on_the_setting_with_the_job_as_subject() -> None:
+    text = (
+        "sbom:\n  when: never\n  allow_failure: true\n  script:\n"
+        "    - trivy image --format cyclonedx x || true\n    - cosign attest --predicate sbom.json x\n"
+    )
+    assert _disabled(text) == ["1 job sbom: the SBOM and the signing are switched off (when: never) [job sbom]"]
+
+
+def test_a_job_that_only_names_a_scanner_or_runs_it_for_a_report_is_no_disabled_scan() -> None:
+    text = (
+        'notify:\n  allow_failure: true\n  script:\n    - echo "the trivy image scan passed"\n'
+        "    - '# gitleaks ran in secret-scan'\n"
+        "scan:\n  script:\n    - trivy fs --exit-code 0 --format table .\n    - trivy fs --exit-code 1 .\n"
+    )
+    assert _disabled(text) == []
+
+
+def test_the_dast_job_may_allow_failure_but_not_be_switched_off() -> None:
+    zap = "dast:\n  allow_failure: true\n{extra}  script:\n    - /zap/zap-api-scan.py -t x -f openapi\n"
+    assert _disabled(zap.format(extra="")) == []
+    assert _disabled(zap.format(extra="  rules:\n    - when: never\n")) == [
+        "1 job dast: the DAST scan is switched off (rules that are all when: never) [job dast]"
+    ]
+
+
+def test_the_disabled_scan_rule_reads_a_long_line_in_linear_time() -> None:
+    import time
+
+    for chunk in ("trivy fs ", "|| ", "'", '"', "# ", "echo gitleaks "):
+        line = chunk * (100_000 // len(chunk))
+        text = "a:\n  allow_failure: true\n  script:\n    - " + json.dumps(line) + "\n"
+        started = time.perf_counter()
+        _disabled(text)
+        assert time.perf_counter() - started < 5, chunk
+
+
+def test_a_setting_inherited_through_extends_is_found_on_the_templates_key() -> None:
+    from scaffold.audit.document import Document
+    from scaffold.rules.gitlab.pipeline import Pipeline
+
+    text = ".a:\n  when: never\n.b:\n  extends: .a\njob:\n  extends: [.b]\n  script: [x]\n"
+    pipeline = Pipeline(Document(".gitlab-ci.yml", Kind.GITLAB_CI, text))
+    found = pipeline.lookup_key(pipeline.by_name["job"], "when")
+    assert found is not None and (found[0].line, found[1].text) == (2, "never")
+    assert pipeline.lookup_key(pipeline.by_name["job"], "image") is None
+
+
+def test_the_gitlab_rules_no_longer_read_the_old_checks_package() -> None:
+    from pathlib import Path
+
+    import scaffold.rules.gitlab as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        assert "scaffold.checks" not in path.read_text(), path.name

@@ -3,6 +3,7 @@
 from scaffold.rules.gitlab import (
     gitlab_curl_pipe_shell,
     gitlab_debug_trace,
+    gitlab_disabled_scan,
     gitlab_duplicate_pipelines,
     gitlab_include_template,
     gitlab_input_expand_vars,
@@ -26,4 +27,5 @@ RULES = (
     gitlab_input_expand_vars,
     gitlab_duplicate_pipelines,
     gitlab_job_hygiene,
+    gitlab_disabled_scan,
 )

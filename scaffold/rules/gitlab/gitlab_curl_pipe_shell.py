@@ -47,6 +47,7 @@ ID = "gitlab-curl-pipe-shell"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("locked-installs",)
 
 _FETCH = re.compile(r"(?<![\w.-])(?:curl|wget)(?![\w.-])")
 _SHELL = re.compile(r"(?:ba|z|k|da|a|fi)?sh")

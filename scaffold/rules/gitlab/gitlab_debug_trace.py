@@ -34,6 +34,7 @@ ID = "gitlab-debug-trace"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("no-debug-tracing",)
 
 DEBUG_VARIABLES = ("CI_DEBUG_TRACE", "CI_DEBUG_SERVICES")
 

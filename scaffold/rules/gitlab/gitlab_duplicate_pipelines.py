@@ -60,6 +60,7 @@ ID = "gitlab-duplicate-pipelines"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("no-duplicate-runs",)
 
 _MERGE_REQUEST = re.compile(r"merge_request_event")
 _NOT_MERGE_REQUEST = re.compile(r"(?:!=|!~)\s*[\"'/]?[^\"'/]*merge_request_event|merge_request_event[\"'/]?\s*!=")

@@ -41,6 +41,7 @@ ID = "gitlab-include-template"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("pinned-dependencies",)
 
 
 def check(document: Document) -> Iterator[Hit]:

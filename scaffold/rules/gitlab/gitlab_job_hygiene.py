@@ -62,6 +62,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.audit.yaml_view import YNode
 from scaffold.rules.gitlab.jobs import Setting, setting
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, resolve, scalars
 
@@ -69,6 +70,7 @@ ID = "gitlab-job-hygiene"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("timeouts", "artifact-hygiene", "no-duplicate-runs")
 
 _DEPLOY_WORD = re.compile(r"deploy|release|publish|push|upload|apply", re.IGNORECASE)
 _WHOLE_TREE = re.compile(r"(?=[^/])(?:\.|\$\{?CI_PROJECT_DIR\}?)?/?(?:\*(?:\*(?:/\*)?)?)?")
@@ -82,13 +84,13 @@ _SECRET_FILES = {
 def check(document: Document) -> Iterator[Hit]:
     pipeline = Pipeline(document)
     for job in pipeline.jobs:
-        if job.hidden or not _runs_a_script(pipeline, job):
+        if job.hidden or not runs_a_script(pipeline, job):
             continue
         timeout = setting(pipeline, job, "timeout")
         if timeout.value is None and timeout.known:
             yield Hit(job.key.line, job.key.column, f"{job.label}: no timeout (it runs until the project's limit)")
         interruptible = setting(pipeline, job, "interruptible")
-        if interruptible.value is None and interruptible.known and not _deploys(pipeline, job):
+        if interruptible.value is None and interruptible.known and not deploys(pipeline, job):
             yield Hit(
                 job.key.line,
                 job.key.column,
@@ -97,14 +99,14 @@ def check(document: Document) -> Iterator[Hit]:
         yield from _artifacts(pipeline, job, setting(pipeline, job, "artifacts"))
 
 
-def _runs_a_script(pipeline: Pipeline, job: Job) -> bool:
+def runs_a_script(pipeline: Pipeline, job: Job) -> bool:
     """A job of its own: not a trigger job, and with a ``script:`` (or ``run:``) here or in its templates."""
     if pipeline.lookup(job, "trigger")[0] is not None:
         return False
     return any(pipeline.lookup(job, key)[0] is not None for key in ("script", "run"))
 
 
-def _deploys(pipeline: Pipeline, job: Job) -> bool:
+def deploys(pipeline: Pipeline, job: Job) -> bool:
     if pipeline.lookup(job, "environment")[0] is not None or _DEPLOY_WORD.search(job.name):
         return True
     stage, _ = pipeline.lookup(job, "stage")
@@ -126,8 +128,7 @@ def _artifacts(pipeline: Pipeline, job: Job, artifacts: Setting) -> Iterator[Hit
     whole = next((path for path in paths if _WHOLE_TREE.fullmatch((path.text or "").strip())), None)
     if whole is None:
         return
-    excluded = [_pattern(item.text or "") for item in scalars(pipeline.top, get(value, "exclude"))]
-    missing = [name for name, samples in _SECRET_FILES.items() if not _covered(samples, excluded)]
+    missing = unexcluded(pipeline, value)
     if missing:
         place = whole if own is not None else job.key
         yield Hit(
@@ -136,6 +137,12 @@ def _artifacts(pipeline: Pipeline, job: Job, artifacts: Setting) -> Iterator[Hit
             f"{job.label}: artifacts{where} upload the whole tree ({(whole.text or '').strip()}) "
             f"without excluding {', '.join(missing)} at any depth",
         )
+
+
+def unexcluded(pipeline: Pipeline, artifacts: YNode) -> list[str]:
+    """The secret file patterns (``*.pem``, ``*.key``, ``.env*``) that ``artifacts:exclude`` leaves in at some depth."""
+    excluded = [_pattern(item.text or "") for item in scalars(pipeline.top, get(artifacts, "exclude"))]
+    return [name for name, samples in _SECRET_FILES.items() if not _covered(samples, excluded)]
 
 
 def _covered(samples: tuple[str, ...], excluded: list[re.Pattern[str]]) -> bool:

@@ -43,14 +43,15 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.checks.gitlab import SECRET_NAME
 from scaffold.rules.gitlab.pipeline import variable_blocks, variables
 
 ID = "gitlab-secret-in-variables"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("scoped-secrets",)
 
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", re.IGNORECASE)
 _NOT_SECRET_NAME = re.compile(
     r"SECRET_DETECTION_\w*|\w*_(?:FILE|PATH|DIR|URL|URI|HOST|NAME|USER|USERNAME|ENDPOINT|HEADER|ENABLED|DISABLED)",
     re.IGNORECASE,

@@ -56,6 +56,7 @@ ID = "gitlab-unneeded-id-token"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("cloud-oidc",)
 
 _IMPLICIT = {"SIGSTORE_ID_TOKEN": re.compile(r"\bcosign\b")}  # cosign reads this variable by itself
 

@@ -54,6 +54,7 @@ ID = "gitlab-unpinned-image"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe"
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

@@ -61,6 +61,7 @@ ID = "gitlab-unpinned-include"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("pinned-dependencies",)
 
 VERSION_TAG = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?")
 _COMPONENT_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?")

@@ -60,6 +60,7 @@ ID = "gitlab-unprotected-deploy"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.GITLAB_CI,)
+CONTROLS = ("protected-release",)
 
 _DEPLOY_WORD = re.compile(r"deploy|release|publish", re.IGNORECASE)
 _NOT_DEPLOYING = ("stop", "prepare", "verify", "access")
@@ -79,7 +80,7 @@ _ATOM = re.compile(
 def check(document: Document) -> Iterator[Hit]:
     pipeline = Pipeline(document)
     workflow_rules = resolve(pipeline.top, get(get(pipeline.top, "workflow"), "rules"))
-    if workflow_rules is not None and _unrestricted_rule(pipeline.top, workflow_rules, unknown=workflow_rules) is None:
+    if workflow_rules is not None and unrestricted_rule(pipeline.top, workflow_rules, unknown=workflow_rules) is None:
         return
     extended = pipeline.extended()
     for job in pipeline.jobs:
@@ -110,7 +111,7 @@ def _unprotected(pipeline: Pipeline, job: Job, reason: str) -> Iterator[Hit]:
         rules = resolve(pipeline.top, rules)
         if rules is None:
             return
-        offending = _unrestricted_rule(pipeline.top, rules)
+        offending = unrestricted_rule(pipeline.top, rules)
         if offending is not None:
             condition = text(get(offending, "if"))
             shown = f"if: {condition}" if condition is not None else "a rule without if:"
@@ -128,7 +129,7 @@ def _unprotected(pipeline: Pipeline, job: Job, reason: str) -> Iterator[Hit]:
             yield Hit(where.line, where.column, f"{job.label}: {reason} on unprotected refs ({key} allows them)")
 
 
-def _unrestricted_rule(top: YNode | None, rules: YNode, unknown: YNode | None = None) -> YNode | None:
+def unrestricted_rule(top: YNode | None, rules: YNode, unknown: YNode | None = None) -> YNode | None:
     """The first rule that can run the job on an unprotected ref, or None when every rule is restricted. A
     ``!reference`` to rules outside this file gives ``unknown`` (None: taken as restricted, nothing reported)."""
     for rule in rules.elements():

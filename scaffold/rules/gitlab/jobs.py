@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scaffold.audit.yaml_view import YNode
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text, variables
 
 
 def external_includes(top: YNode | None) -> bool:
@@ -55,3 +55,15 @@ def inherits_default(pipeline: Pipeline, job: Job, key: str) -> bool:
     if choice.text is not None:
         return choice.text.strip().lower() != "false"
     return any(text(item) == key for item in choice.elements())
+
+
+def variable(pipeline: Pipeline, job: Job, name: str) -> YNode | None:
+    """The value the file gives CI variable ``name`` for the job: from the ``variables:`` of the job and its
+    templates (nearest first), then of the top level; None when this file does not set it."""
+    members, _ = pipeline.lineage(job)
+    for holder in [*(member.node for member in members), pipeline.top]:
+        block = resolve(pipeline.top, get(holder, "variables"))
+        for found, _, value in variables(block) if block is not None and block.is_mapping else []:
+            if found == name:
+                return value
+    return None

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
-from scaffold.checks.gitlab import RESERVED_KEYS
 
+# Top-level keys that are not jobs (``types`` is the old name of ``stages``).
+RESERVED_KEYS = frozenset(
+    {"default", "include", "stages", "types", "variables", "workflow", "image", "services", "cache", "spec"}
+    | {"before_script", "after_script"}
+)
 SHA = re.compile(r"[0-9a-fA-F]{40}")
 _MERGE = "<<"
 _MAX_DEPTH = 12  # GitLab allows 11 levels of extends and 10 of !reference
@@ -170,6 +174,19 @@ class Pipeline:
                 return value, known
             known = known and parent_known
         return None, known
+
+    def lookup_key(self, job: Job, key: str, depth: int = 0) -> tuple[YNode, YNode] | None:
+        """(key node, value node) of the job's ``key``, its own or from the template it inherits it from, as
+        ``lookup`` finds it: the key's line is where a finding about the setting belongs."""
+        own = key_of(job.node, key)
+        if own is not None or depth > _MAX_DEPTH:
+            return own
+        for name in reversed(extends_names(job)):
+            parent = self.by_name.get(name)
+            found = self.lookup_key(parent, key, depth + 1) if parent is not None else None
+            if found is not None:
+                return found
+        return None
 
     def lineage(self, job: Job) -> tuple[list[Job], bool]:
         """The job and every template it extends, and whether all of them are in this file."""
