@@ -5,6 +5,7 @@ from scaffold.rules.github import (
     artipacked,
     cache_in_release,
     dangerous_triggers,
+    disabled_scan,
     excessive_permissions,
     free_form_release_input,
     github_env_write,
@@ -42,4 +43,5 @@ RULES = (
     unsound_condition,
     adhoc_install,
     free_form_release_input,
+    disabled_scan,
 )

@@ -54,6 +54,7 @@ ID = "adhoc-install"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("locked-installs",)
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 _COMMENT = re.compile(r"(?:^|\s)#.*$")

@@ -30,8 +30,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
-from scaffold.rules.github.workflow import triggers
+from scaffold.rules.github.workflow import DANGEROUS_TRIGGERS, triggers
 
 ID = "dangerous-triggers"
 SEVERITY = Severity.HIGH

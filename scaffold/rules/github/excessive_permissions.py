@@ -54,6 +54,7 @@ ID = "excessive-permissions"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("least-privilege-token",)
 FIX_SAFETY = "safe; unsafe when a job has a step whose needs are not known or that uses the token itself"
 
 

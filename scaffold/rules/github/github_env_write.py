@@ -3,7 +3,8 @@ Finds `run:` scripts that write to `$GITHUB_ENV` or `$GITHUB_PATH` in workflows 
 
 The triggers read as privileged are `pull_request_target`, `workflow_run`, `issue_comment`, `issues`,
 `discussion` and `discussion_comment`: they run with secrets and a token that can write, on events that anyone
-who can open a pull request, an issue or a comment sets off. Writes in other workflows are not reported.
+who can open a pull request, an issue or a comment sets off. In other workflows only a write of a value the event's
+author chooses (`echo "REF=${{ github.head_ref }}" >> "$GITHUB_ENV"`) is reported.
 
 ## Why is this bad?
 Every later step of the job reads the variables and the path entries written to these files. When the written
@@ -49,6 +50,7 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.github.scripts import located_lines, run_scripts
+from scaffold.rules.github.template_injection import unsafe_expressions
 from scaffold.rules.github.workflow import triggers
 
 ID = "github-env-write"
@@ -66,13 +68,16 @@ _WRITE = re.compile(
 
 def check(document: Document) -> Iterator[Hit]:
     events = [event for event in triggers(document) if event in PRIVILEGED]
-    if not events:
-        return
     for job, script in run_scripts(document):
         for line in located_lines(document, script):
             if line.text.startswith("#"):
                 continue
-            for match in _WRITE.finditer(line.text):
-                target = next(group for group in match.groups() if group)
-                message = f"job {job}: the script writes to ${target.upper()} in a workflow triggered by {events[0]}"
+            chosen = unsafe_expressions(line.text) if not events and "${{" in line.text else []
+            for match in _WRITE.finditer(line.text) if events or chosen else ():
+                target = f"${next(group for group in match.groups() if group).upper()}"
+                if events:
+                    message = f"job {job}: the script writes to {target} in a workflow triggered by {events[0]}"
+                else:
+                    value = "${{" + chosen[0] + "}}"
+                    message = f"job {job}: the script writes {value} to {target}, so whoever sets it sets the job's env"
                 yield Hit(line.line, line.column + match.start(), message)

@@ -47,6 +47,7 @@ ID = "insecure-runtime-toggle"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("no-debug-tracing",)
 
 _EFFECTS = {
     "ACTIONS_ALLOW_UNSECURE_COMMANDS": "re-enables the ::set-env and ::add-path commands",

@@ -51,6 +51,7 @@ ID = "missing-concurrency"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("no-duplicate-runs",)
 FIX_SAFETY = "unsafe"
 GROUP = (
     "concurrency:",

@@ -44,6 +44,7 @@ ID = "missing-timeout"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("timeouts",)
 FIX_SAFETY = "unsafe"
 TIMEOUT = 60
 

@@ -37,6 +37,7 @@ ID = "secrets-dump"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("scoped-secrets",)
 
 _TOJSON = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.IGNORECASE)
 

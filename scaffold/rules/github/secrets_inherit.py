@@ -40,6 +40,7 @@ ID = "secrets-inherit"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("scoped-secrets",)
 
 
 def check(document: Document) -> Iterator[Hit]:

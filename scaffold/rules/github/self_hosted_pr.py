@@ -40,6 +40,7 @@ ID = "self-hosted-pr"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("isolated-runners",)
 
 _PR_EVENTS = ("pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment")
 

@@ -55,6 +55,7 @@ ID = "unpinned-container-image"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe"
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

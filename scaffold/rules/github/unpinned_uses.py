@@ -34,14 +34,14 @@ from collections.abc import Iterator
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.audit.yaml_view import YNode
-from scaffold.checks.github import pinned_ref
 from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
-from scaffold.rules.github.workflow import jobs, steps
+from scaffold.rules.github.workflow import jobs, pinned_ref, steps
 
 ID = "unpinned-uses"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
+CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe"
 
 

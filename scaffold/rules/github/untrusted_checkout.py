@@ -34,8 +34,7 @@ from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.checks.workflow_triggers import DANGEROUS_TRIGGERS
-from scaffold.rules.github.workflow import action_steps, step_input, triggers
+from scaffold.rules.github.workflow import DANGEROUS_TRIGGERS, action_steps, step_input, triggers
 
 ID = "untrusted-checkout"
 SEVERITY = Severity.HIGH

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from scaffold.audit.document import Document
 from scaffold.audit.yaml_view import YNode
+
+# Events that run with the base repository's token and secrets on what a fork can cause (zizmor dangerous-triggers).
+DANGEROUS_TRIGGERS = ("pull_request_target", "workflow_run")
+_SHA = re.compile(r"@[0-9a-f]{40}$")
 
 
 def jobs(document: Document) -> Iterator[tuple[str, YNode]]:
@@ -54,3 +59,8 @@ def step_input(step: YNode, name: str) -> YNode | None:
     """The value of one ``with:`` input of a step."""
     options = step.get("with")
     return options.get(name) if options is not None else None
+
+
+def pinned_ref(ref: str) -> bool:
+    """Whether a ``uses:`` value is immutable: a local path, a full commit SHA, or a docker image by digest."""
+    return ref.startswith("./") or ("@sha256:" in ref if ref.startswith("docker://") else bool(_SHA.search(ref)))

@@ -1,0 +1,147 @@
+"""## What it does
+Finds security scans and gates that are still in the workflow but can no longer fail it.
+
+A job or step that runs a secret scan, SAST, a dependency or image scan, an SBOM, signing, provenance, a signature
+check or a coverage gate (recognised by the table the kit rules share) is reported when it is switched off by a
+constant-false `if:` (`false`, `${{ false }}`, `false && ...`), made unable to fail by `continue-on-error: true` on
+the step or its job, or when its command is neutralised: an `echo` in front of it, its failure swallowed by
+`|| true`, `|| echo` or `; true`, `--exit-code 0` (also as a `with:` input), or `&` sending it to the background.
+
+One finding per switched-off job or step, on the line of the job or step. The OWASP ZAP scan is the exception to
+`continue-on-error`: DAST reports without blocking a release on purpose, so only an `if:` that switches it off is
+reported.
+
+## Why is this bad?
+A switched-off scan still shows in the workflow and its job still turns green, so reviewers and auditors believe
+the check runs. Leaked credentials, vulnerable dependencies or untested code then reach the default branch and
+the release without anyone noticing. Disabling a gate "for now" is a common way for it to stay disabled.
+
+## Example
+```yaml
+jobs:
+  secrets:
+    runs-on: ubuntu-24.04
+    steps:
+      - name: Scan the history for secrets
+        if: false
+        uses: gitleaks/gitleaks-action@e0c47f4f8be36e29cdc102c57e68cb5cbf0e8d1e # v3.0.0
+      - name: Scan dependencies
+        run: trivy fs --exit-code 1 --severity HIGH,CRITICAL . || true
+```
+
+## Use instead
+```yaml
+jobs:
+  secrets:
+    runs-on: ubuntu-24.04
+    steps:
+      - name: Scan the history for secrets
+        uses: gitleaks/gitleaks-action@e0c47f4f8be36e29cdc102c57e68cb5cbf0e8d1e # v3.0.0
+      - name: Scan dependencies
+        run: trivy fs --exit-code 1 --severity HIGH,CRITICAL .
+```
+Fix the findings, or record an accepted one in the scanner's own ignore file (`.gitleaksignore`, `.trivyignore`)
+with a reason, so that the scan keeps failing on everything else.
+
+## References
+- OWASP CI/CD Security Risks, CICD-SEC-1 (insufficient flow control mechanisms)
+- GitHub, "Workflow syntax: jobs.<job_id>.continue-on-error" and "jobs.<job_id>.steps[*].if"
+- `docs/ci-security.md` of a generated kit: the scan controls
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.audit.yaml_view import YNode
+from scaffold.rules.common.scans import NON_BLOCKING, SCANS, scans_in
+from scaffold.rules.github import gating
+from scaffold.rules.github.workflow import jobs, steps
+
+ID = "disabled-scan"
+SEVERITY = Severity.HIGH
+CONFIDENCE = Confidence.HIGH
+KINDS = (Kind.WORKFLOW,)
+CONTROLS = (*SCANS, "dast")
+
+
+def check(document: Document) -> Iterator[Hit]:
+    root = document.yaml
+    section = root.get("jobs") if root is not None else None
+    keys = {key.text: key for key, _ in section.entries()} if section is not None else {}
+    for name, job in jobs(document):
+        found = _job(name, job)
+        if found is not None:
+            key = keys.get(name, job)
+            yield Hit(key.line, key.column, found, f"job {name}")
+            continue
+        for number, step in enumerate(steps(job), start=1):
+            why = _step(step)
+            if why:
+                subject = f"job {name}, step '{gating.label(step, number)}'"
+                yield Hit(step.line, step.column, f"{subject}: {why}", subject)
+
+
+def _scans(text: str) -> list[str]:
+    found = scans_in(text)
+    return [*found, "dast"] if NON_BLOCKING.search(text) else found
+
+
+def _blocking_text(job: YNode) -> str:
+    """The job's text without its DAST steps, which may keep running when they fail."""
+    parts = [gating.node_text(value) for key, value in job.entries() if key.text != "steps"]
+    parts += [text for step in steps(job) if not NON_BLOCKING.search(text := gating.node_text(step))]
+    return "\n".join(parts)
+
+
+def _job(name: str, job: YNode) -> str | None:
+    """The finding for a whole job whose scans never run or never fail, or None."""
+    if gating.never_runs(job):
+        scans = _scans(gating.node_text(job))
+        return f"job {name}: its if: is always false, so {_names(scans)} never runs" if scans else None
+    if gating.constant_true(job.get("continue-on-error")):
+        scans = scans_in(_blocking_text(job))
+        return f"job {name}: continue-on-error: true, so {_names(scans)} cannot fail" if scans else None
+    return None
+
+
+def _step(step: YNode) -> str:
+    """Why a step that runs a scan never runs or never fails, or ""."""
+    text = gating.node_text(step)
+    scans = _scans(text)
+    if not scans:
+        return ""
+    if gating.never_runs(step):
+        return f"its if: is always false, so {_names(scans)} never runs"
+    blocking = [scan for scan in scans if scan != "dast"]
+    if not blocking:
+        return ""
+    if gating.constant_true(step.get("continue-on-error")):
+        return f"continue-on-error: true, so {_names(blocking)} cannot fail"
+    return _neutralised(step) or _exit_code_zero(step, blocking)
+
+
+def _neutralised(step: YNode) -> str:
+    """Why every command of some scan in the step's script cannot fail, or ""."""
+    script = step.get("run")
+    if script is None or script.text is None:
+        return ""
+    for scan, pattern in SCANS.items():
+        live, dead = gating.effective(script.text, pattern)
+        if dead and not live:
+            return f"the {scan} command {dead[0]}"
+    return ""
+
+
+def _exit_code_zero(step: YNode, scans: list[str]) -> str:
+    options = step.get("with")
+    value = options.get("exit-code") if options is not None else None
+    if value is not None and (value.text or "").strip().strip("'\"") == "0":
+        return f"exit-code: 0, so {_names(scans)} passes whatever it finds"
+    return ""
+
+
+def _names(scans: list[str]) -> str:
+    return " and ".join(scans)
