@@ -75,6 +75,13 @@ def fix(document: Document) -> Iterator[Proposal]:
 
 
 def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
+    for label, what, node, reference in references(document):
+        if not DIGEST.search(reference):
+            yield label, what, node, reference
+
+
+def references(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
+    """(where, image or service, the node naming it, the reference) for each image the pipeline names, once."""
     top = root(document)
     seen: set[tuple[int, int]] = set()
     for label, holder in holders(document):
@@ -86,9 +93,7 @@ def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
             if node is None or node.text is None or not node.text.strip() or (node.line, node.column) in seen:
                 continue
             seen.add((node.line, node.column))
-            reference = node.text.strip()
-            if not DIGEST.search(reference):
-                yield label, what, node, reference
+            yield label, what, node, node.text.strip()
 
 
 def _name(top: YNode | None, node: YNode | None) -> YNode | None:

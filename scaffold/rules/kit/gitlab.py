@@ -23,6 +23,7 @@ from scaffold.audit.yaml_view import YNode
 from scaffold.rules.common.scans import NON_BLOCKING
 from scaffold.rules.gitlab import gates
 from scaffold.rules.gitlab.gitlab_job_hygiene import deploys, runs_a_script, unexcluded
+from scaffold.rules.gitlab.gitlab_unpinned_image import references
 from scaffold.rules.gitlab.gitlab_unprotected_deploy import unrestricted_rule
 from scaffold.rules.gitlab.jobs import setting, variable
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, locate, resolve, scalars, text, walk
@@ -501,6 +502,16 @@ def _isolated_runners(documents: list[Document]) -> Iterator[Located]:
             yield at(document, job.key.line, job.key.column, message, f"{job.label}: image")
 
 
+def _images_from_variables(documents: list[Document]) -> Iterator[Located]:
+    """The kit names every image literally; gitlab-unpinned-image judges the digests, this the variables (a digest
+    after a variable is accepted by that rule, since it fixes the content, but not by the kit's control)."""
+    for document in documents:
+        for label, what, node, reference in references(document):
+            if "$" in reference:
+                message = f"{label}: {what} {reference} is built from variables, which the kit never does"
+                yield at(document, node.line, node.column, message, f"{label}: {what} {reference}")
+
+
 # --- scripts -------------------------------------------------------------------------------------------------------
 
 _PIP_INSTALL = re.compile(r"\bpip3?\s+install\b")
@@ -547,6 +558,13 @@ def _judge(check: Callable[[list[Document]], Iterator[Located]], bad: str, good:
 
 
 JUDGES: dict[str, Judge] = {
+    "pinned-dependencies": _judge(
+        _images_from_variables,
+        "lint:\n  image: $CI_REGISTRY/tools/python"
+        "@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba372808abe9cc1a0c0125e6",
+        "lint:\n  image: docker.io/library/python:3.13-slim-trixie"
+        "@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba372808abe9cc1a0c0125e6",
+    ),
     "least-privilege-token": _judge(
         _job_token,
         'release:\n  script:\n    - curl --header "JOB-TOKEN: $CI_JOB_TOKEN" "$PACKAGE_URL"\n',

@@ -1,12 +1,13 @@
 """The kit's conftest policies (policy/conftest/): their own Rego tests pass, they pass every rendered kit as
 conftest would read it, each weakening of a control is denied, and each verdict agrees with scaffold's own check
-for the same control (the docker rules docker-root-user, docker-unpinned-base and dockerignore-secrets,
-scaffold.checks.workflow_triggers, scaffold.checks.github and scaffold.checks.gitlab)."""
+for the same control: the audit rules that guard it (``scaffold.rules.guards``), or the one rule for a concern
+that is not a control (dangerous-triggers, docker-root-user, docker-unpinned-base, dockerignore-secrets)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -16,10 +17,11 @@ import pytest
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.audit.runner import audit_tree
-from scaffold.checks import github, gitlab, workflow_triggers
-from scaffold.checks.registry import Check, Files
+from scaffold.controls import PlatformName
 from scaffold.rules import REGISTRY
 from scaffold.rules.docker.dockerignore import DOCKERIGNORE_REQUIRED
+from scaffold.rules.guards import guards
+from scaffold.rules.requirements import PLATFORM_KINDS, Requirements
 from tests.answer_sets import ANSWER_SETS
 from tests.support import conftest_input
 from tests.support.rego import run_tests
@@ -35,8 +37,12 @@ DIGEST = r"@sha256:[0-9a-f]{64}"
 TAGGED = "docker.io/library/alpine:3.22"
 
 
+Files = Mapping[str, str]
+Check = Callable[[Files], list[str]]
+
+
 def _rule(rule_id: str) -> Check:
-    """A docker rule as a check: the messages of its findings on the files."""
+    """A rule as a check: the messages of its findings on the files."""
     rules = [rule for rule in REGISTRY if rule.id == rule_id]
 
     def check(files: Files) -> list[str]:
@@ -45,16 +51,23 @@ def _rule(rule_id: str) -> Check:
     return check
 
 
+def _guards(control: str, platform: PlatformName) -> Check:
+    """The rules guarding a control on a platform as a check, with the control required (its kit rule runs)."""
+    rules = guards(control, platform)
+    required = Requirements({PLATFORM_KINDS[platform]: frozenset({control})})
+
+    def check(files: Files) -> list[str]:
+        return [finding.message for finding in audit_tree(dict(files), rules=rules, required=required).findings]
+
+    return check
+
+
 # concern -> (conftest rule file, the files it is for, scaffold's check for the same control)
 CONCERNS: dict[str, tuple[str, tuple[str, ...], Check]] = {
-    "github-permissions": ("github_permissions.rego", (CI, REL), github.CHECKS["least-privilege-token"]),
-    "github-pinning": ("github_pinning.rego", (CI, REL), github.CHECKS["pinned-dependencies"]),
-    "github-triggers": (
-        "github_triggers.rego",
-        (CI, REL),
-        workflow_triggers.CHECKS["no-dangerous-triggers"],
-    ),
-    "gitlab-images": ("gitlab_images.rego", (GL,), gitlab.CHECKS["pinned-dependencies"]),
+    "github-permissions": ("github_permissions.rego", (CI, REL), _guards("least-privilege-token", "github")),
+    "github-pinning": ("github_pinning.rego", (CI, REL), _guards("pinned-dependencies", "github")),
+    "github-triggers": ("github_triggers.rego", (CI, REL), _rule("dangerous-triggers")),
+    "gitlab-images": ("gitlab_images.rego", (GL,), _guards("pinned-dependencies", "gitlab")),
     "dockerfile-user": ("dockerfile_user.rego", (DOCKERFILE,), _rule("docker-root-user")),
     "dockerfile-base": ("dockerfile_base.rego", (DOCKERFILE,), _rule("docker-unpinned-base")),
     "dockerignore": ("dockerignore.rego", (IGNORE,), _rule("dockerignore-secrets")),
