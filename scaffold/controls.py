@@ -1,8 +1,9 @@
 """One security intent for every CI platform: the controls each kit implements.
 
 Each control says why it exists and, per platform, how the kit meets it or why it does not apply there. The
-generated ``docs/ci-security.md`` renders this table, the parity test checks that every applicable control is
-present in every chosen platform's output, and ``scaffold.checks`` holds one check per control and platform.
+generated ``docs/ci-security.md`` renders this table. The audit rules judge the controls: ``scaffold.rules.guards``
+maps each control to the rules that find it missing or weakened on each platform, and the kit rules
+(``scaffold.rules.kit``) run for the controls a repository must keep (``scaffold.rules.requirements``).
 """
 
 from __future__ import annotations
