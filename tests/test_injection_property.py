@@ -2,11 +2,11 @@
 
 Inert means, compared with a render of a known-good value for the same key: every YAML file parses to the same
 set of key paths (no new keys or jobs), every ``run:`` and GitLab ``script:`` is byte-identical (answers never
-reach a shell script except through ``env:`` or ``variables:``), the Jenkinsfile parses to the same tree of
-statements with the same kinds of string literals and byte-identical ``sh`` scripts, and the Dockerfile has the
-same instructions in the same order. JSON and Terraform files parse to the same key paths, and Rego files compile to
-the same packages. Every kit is rendered for all three platforms at once; a second property renders the registry
-and admission policies of every registry that has them.
+reach a shell script except through ``env:`` or ``variables:``), the Jenkinsfile reads (``scaffold.rules.jenkins.
+groovy``) without problems into the same tree of statements with the same kinds of string literals and
+byte-identical ``sh`` scripts, and the Dockerfile has the same instructions in the same order. JSON and Terraform
+files parse to the same key paths, and Rego files compile to the same packages. Every kit is rendered for all three
+platforms at once; a second property renders the registry and admission policies of every registry that has them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.errors import UsageError
-from scaffold.parsers.jenkinsfile import parse as parse_jenkinsfile
+from scaffold.rules.jenkins.groovy import Source
 from tests.answer_sets import AWS, AZURE, GCP
 from tests.support import hcl
 
@@ -167,12 +167,7 @@ def shape(files: dict[str, str]) -> dict[str, Any]:
             # Answers may legitimately appear as mapping keys only as environment job ids; normalise those.
             result[path] = (sorted(key_paths(document)), run_scripts(document))
         elif path == "Jenkinsfile":
-            tree = parse_jenkinsfile(text)
-            result[path] = [
-                (node.name, len(node.children), [literal.quote for literal in node.strings()])
-                + ((node.strings()[0].value,) if node.name == "sh" else ())
-                for node in tree.walk()
-            ]
+            result[path] = jenkinsfile_shape(text)
         elif path == "Dockerfile":
             result[path] = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
         elif path.endswith(".json"):
@@ -184,6 +179,19 @@ def shape(files: dict[str, str]) -> dict[str, Any]:
             engine.add_policy(path, text)  # raises on a syntax error
             result[path] = sorted(engine.get_packages())
     return result
+
+
+def jenkinsfile_shape(text: str) -> list[Any]:
+    """What the Groovy reader would refuse, then each statement: its name, how many statements its block holds, the
+    quotes of its string literals, and an ``sh`` step's script."""
+    source = Source(text)
+    shape: list[Any] = [what for _, what in source.problems]
+    for statement in source.walk():
+        literals = source.arguments(statement)
+        inner = len(statement.block.statements) if statement.block is not None else -1
+        script = (literals[0].value,) if statement.name == "sh" and literals else ()
+        shape.append((statement.name, inner, [literal.quote for literal in literals], *script))
+    return shape
 
 
 def render_with(key: str, value: Any) -> dict[str, str]:

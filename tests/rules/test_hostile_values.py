@@ -24,10 +24,3 @@ def test_a_jenkinsfile_nesting_blocks_deeper_than_any_real_one_is_a_file_error()
         "cannot be parsed: GroovyNestingError: blocks nested deeper than 200 levels at line 201"
     ]
     assert audit_tree({"Jenkinsfile": "environment { X = credentials('a')\n" * 150}).errors == []
-
-
-def test_both_groovy_readers_refuse_the_same_nesting() -> None:
-    from scaffold.parsers import jenkinsfile
-    from scaffold.rules.jenkins import groovy
-
-    assert groovy.MAX_NESTING == jenkinsfile.MAX_NESTING

@@ -3,8 +3,10 @@
 from scaffold.rules.jenkins import (
     jenkins_agent_any,
     jenkins_credentials_around_build,
+    jenkins_disabled_scan,
     jenkins_groovy_credential_interpolation,
     jenkins_missing_timeout,
+    jenkins_unpinned_agent_image,
     jenkins_unpinned_library,
 )
 
@@ -13,5 +15,7 @@ RULES = (
     jenkins_groovy_credential_interpolation,
     jenkins_missing_timeout,
     jenkins_unpinned_library,
+    jenkins_unpinned_agent_image,
     jenkins_credentials_around_build,
+    jenkins_disabled_scan,
 )

@@ -1,7 +1,7 @@
-"""A tolerant reading of Jenkinsfiles (declarative or scripted Groovy) for the rules.
+"""The one reading of Jenkinsfiles (declarative or scripted Groovy): tolerant, linear, without recursion.
 
-``scaffold.parsers.jenkinsfile`` reads the declarative subset and raises on anything else; rules must also read
-scripted pipelines and never fail, so this module only does what they need, on any text:
+Rules must read scripted pipelines as well as declarative ones and never fail on any text, so this module does
+only what they need, on any text:
 
 * ``code``: the text with ``//``, ``/* */`` and ``#!`` comments blanked and the inside of every string literal
   replaced by spaces (newlines kept), so that offsets, lines and columns stay those of the file and a regular
@@ -9,7 +9,16 @@ scripted pipelines and never fail, so this module only does what they need, on a
 * ``literals``: the string literals (``'``, ``"``, ``'''``, ``\"\"\"``) with their raw text; ``${...}`` inside a
   double-quoted string may hold braces and strings of its own;
 * ``blocks``: every ``{ ... }`` with the statement before it (``stage('Build') {``, ``withCredentials([...]) {``,
-  a closure passed to a call), nested as in the file.
+  a closure passed to a call), nested as in the file;
+* ``statements(block)``: the statements of a block (or of the top level), in order. A statement ends at a newline
+  outside brackets, at ``;``, at ``{`` (it is then the head of that block: ``Statement.block``) or at ``}``; a
+  ``{`` alone on its line opens the statement before it. ``walk``, ``find``, ``statement_at`` and ``spelled``
+  (the statement's text with its strings) read that tree: ``stage('Build')``, ``steps``, ``sh '...'``, ``when``,
+  ``options``, ``post { always }``, ``environment``, ``agent { docker { image '...' } }``, ``input``,
+  ``withCredentials``. ``scaffold.rules.jenkins.pipeline`` builds the declarative views on it;
+* ``problems``: what Groovy would refuse (an unterminated string or comment, a ``{`` never closed, a ``}`` or
+  ``)`` without its opener, ...), each with its offset, for the checks that want a well-formed file; the other
+  views are read as well as they can be.
 
 Lines break where Groovy breaks them (``\\r\\n``, ``\\r`` or ``\\n``; ``scaffold.audit.lines``): a lone ``\\r`` ends a
 ``//`` comment or a one-line string as a newline does, and the scan reads it as one (``text`` holds it as ``\\n``,
@@ -18,7 +27,8 @@ so offsets are unchanged). A form feed or U+2028 is not a line break.
 An unterminated string ends at its line's end (or, for triple quotes, at the end of the text); an unterminated
 comment or block runs to the end of the text; a ``}`` without a ``{`` is ignored. Slashy strings (``/.../``) are
 read as strings when a ``/`` follows an operator, an opening bracket or a separator and the string closes on
-the same line (``$/.../$`` anywhere); otherwise a ``/`` is code.
+the same line (``$/.../$`` anywhere); otherwise a ``/`` is code. Blocks nested deeper than ``MAX_NESTING`` are
+refused with ``GroovyNestingError`` (the audit reports such a file as a file error): no Jenkinsfile nests that deep.
 """
 
 from __future__ import annotations
@@ -27,13 +37,15 @@ import bisect
 import functools
 import heapq
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from scaffold.audit.lines import LineMap, Model
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _LONE_CR = re.compile("\r(?!\n)")
-MAX_NESTING = 200  # blocks; the declarative reader's limit too (a test keeps them equal) without loading it here
+_SPACES = re.compile(r"\s+")
+MAX_NESTING = 200  # blocks: real Jenkinsfiles stay under 20
 _MAX_NESTING = 32  # strings inside ${...} inside strings: deeper than this is read as plain text
 STEP_NAMES = ("sh", "bat", "powershell", "pwsh", "echo")
 _STEP = "|".join(STEP_NAMES)
@@ -66,7 +78,8 @@ class Literal:
 
 @dataclass(eq=False)
 class Block:
-    """A ``{ ... }`` and the statement before it: ``head`` is that statement in the code view (strings blanked)."""
+    """A ``{ ... }`` and the statement before it: ``head`` is that statement in the code view (strings blanked).
+    ``children`` are the blocks directly inside it, ``statements`` its statements (some of them heads of those)."""
 
     head: str
     start: int  # offset of the statement's first character
@@ -74,6 +87,7 @@ class Block:
     close: int  # offset of the matching "}", or the end of the text
     parent: Block | None
     children: list[Block] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -85,6 +99,23 @@ class Block:
         return self.open < offset < self.close
 
 
+@dataclass(eq=False)
+class Statement:
+    """One statement: ``head`` is its text in the code view (strings blanked, comments blank, stripped), from
+    ``start`` to ``end``; ``block`` is the ``{ ... }`` it opens (``stage('Build') { ... }``), if any."""
+
+    head: str
+    start: int
+    end: int
+    block: Block | None = None
+
+    @property
+    def name(self) -> str:
+        """The leading identifier: ``sh`` for ``sh 'make'``, ``agent`` for ``agent none``, ``stage`` for a stage."""
+        match = _IDENTIFIER.match(self.head)
+        return match.group() if match else ""
+
+
 class Source:
     """One Jenkinsfile, read once: see the module documentation."""
 
@@ -93,13 +124,18 @@ class Source:
         text = _LONE_CR.sub("\n", text)  # same length: offsets, lines and columns are those of the file
         self.text = text
         self.literals: list[Literal] = []
+        self.problems: list[tuple[int, str]] = []  # (offset, what Groovy would refuse there)
         self._code = list(text)
+        self._multiline: list[tuple[int, int]] = []  # strings and comments that span lines: no statement ends there
         self._no_close_after: int | None = None
         self._scan()
         self.code = "".join(self._code)
         del self._code
         self._starts = [literal.start for literal in self.literals]
-        self.blocks = _blocks(self.code)
+        structure = _Structure(self.code, _join_lines(self.code, self._multiline))
+        self.blocks = structure.blocks
+        self.top = structure.top  # the statements of the top level
+        self.problems = sorted(self.problems + structure.problems)
         self._roots = [block for block in self.blocks if block.parent is None]
         self._opens: dict[int, list[int]] = {}  # id of a block (of None for the top level): its children's "{"
         self._steps: list[tuple[str, Literal]] | None = None
@@ -148,6 +184,52 @@ class Source:
                 return f"stage {self.stage_name(block)}: "
         return "pipeline: " if any(block.head == "pipeline" for block in holders) else ""
 
+    # The statements.
+
+    def statements(self, block: Block | None = None) -> list[Statement]:
+        """The statements of a block, or of the top level."""
+        return self.top if block is None else block.statements
+
+    def find(self, block: Block | None, name: str) -> list[Statement]:
+        """The statements of a block (or of the top level) with this name."""
+        return [statement for statement in self.statements(block) if statement.name == name]
+
+    def sections(self, block: Block | None, head: str) -> list[Block]:
+        """The blocks directly inside a block whose whole head is ``head``: ``steps``, ``when``, ``post``, ..."""
+        return [statement.block for statement in self.statements(block) if statement.block and statement.head == head]
+
+    def walk(self, block: Block | None = None) -> Iterator[Statement]:
+        """Every statement inside a block (or the file), depth-first in file order, without recursion."""
+        pending = list(reversed(self.statements(block)))
+        while pending:
+            statement = pending.pop()
+            yield statement
+            if statement.block is not None:
+                pending.extend(reversed(statement.block.statements))
+
+    def statement_at(self, offset: int) -> Statement | None:
+        """The innermost statement whose text holds the offset (a literal's start: the step it belongs to)."""
+        holders = self.innermost(offset)
+        statements = self.statements(holders[0] if holders else None)
+        index = bisect.bisect_right(statements, offset, key=lambda statement: statement.start) - 1
+        if index >= 0 and statements[index].start <= offset < statements[index].end:
+            return statements[index]
+        return None
+
+    def arguments(self, statement: Statement) -> list[Literal]:
+        """The string literals of a statement (of its head, for a block)."""
+        return self.literals_in(statement.start, statement.end)
+
+    def spelled(self, statement: Statement) -> str:
+        """The statement as written, without comments and with runs of blanks outside strings made one space:
+        ``sh 'make  it'`` for ``sh   /* x */ 'make  it'``."""
+        parts, pos = [], statement.start
+        for literal in self.arguments(statement):
+            parts += [_SPACES.sub(" ", self.code[pos : literal.start]), self.text[literal.start : literal.end]]
+            pos = literal.end
+        parts.append(_SPACES.sub(" ", self.code[pos : statement.end]))
+        return "".join(parts).strip()
+
     def step_of(self, literal: Literal) -> str | None:
         """The step (sh, bat, powershell, pwsh or echo) whose script this literal is, if any."""
         match = _STEP_BEFORE.search(self.code, max(0, literal.start - 400), literal.start)
@@ -158,6 +240,13 @@ class Source:
         if self._steps is None:
             self._steps = [(step, literal) for literal in self.literals if (step := self.step_of(literal)) is not None]
         return [(step, literal) for step, literal in self._steps if step in steps]
+
+    def step_scripts_in(self, block: Block, steps: tuple[str, ...] = STEP_NAMES) -> list[tuple[str, Literal]]:
+        """The step scripts inside a block, found by bisection (a file of many stages is not read once per stage)."""
+        found = self.step_scripts(steps)
+        first = bisect.bisect_right(found, block.open, key=lambda item: item[1].start)
+        last = bisect.bisect_left(found, block.close, key=lambda item: item[1].start)
+        return found[first:last]
 
     # The scan that fills ``literals`` and blanks comments and string bodies in the code view.
 
@@ -171,7 +260,9 @@ class Source:
                 pos = self._blank(pos, _line_end(text, pos))
             elif text.startswith("/*", pos):
                 end = text.find("*/", pos + 2)
-                pos = self._blank(pos, len(text) if end < 0 else end + 2)
+                if end < 0:
+                    self.problems.append((pos, "unterminated comment"))
+                pos = self._blank(pos, len(text) if end < 0 else end + 2, joined=True)
             elif text[pos] in "'\"":
                 quote = _quote_at(text, pos)
                 end, closed = _skip_string(text, pos, 0)
@@ -197,8 +288,10 @@ class Source:
     def _literal(self, start: int, end: int, quote: str, closed: bool) -> int:
         """Record a literal and blank its body; returns ``end``."""
         closing = len(quote) if closed else 0
+        if not closed:
+            self.problems.append((start, "unterminated string"))
         self.literals.append(Literal(start, end, quote, self.text[start + len(quote) : end - closing]))
-        self._blank(start + len(quote), end - closing)
+        self._blank(start + len(quote), end - closing, joined=True)
         return end
 
     def _expression_starts(self, pos: int) -> bool:
@@ -209,11 +302,23 @@ class Source:
             not before or before[-1] in "([{,;:=!&|?~+-*<>%^" or re.search(r"(?<![\w$.])return\Z", before) is not None
         )
 
-    def _blank(self, start: int, end: int) -> int:
+    def _blank(self, start: int, end: int, joined: bool = False) -> int:
+        if joined and "\n" in self.text[start:end]:
+            self._multiline.append((start, end))
         for index in range(start, end):
             if self._code[index] != "\n":
                 self._code[index] = " "
         return end
+
+
+def _join_lines(code: str, spans: list[tuple[int, int]]) -> str:
+    """The code view with the line breaks inside these spans (strings, comments) made spaces, for the statements."""
+    parts, pos = [], 0
+    for start, end in spans:
+        parts += [code[pos:start], code[start:end].replace("\n", " ")]
+        pos = end
+    parts.append(code[pos:])
+    return "".join(parts)
 
 
 def _line_end(text: str, pos: int) -> int:
@@ -282,43 +387,103 @@ class GroovyNestingError(ValueError):
     """The file nests blocks deeper than any Jenkinsfile does; reading it further would cost time per level."""
 
 
-def _blocks(code: str) -> list[Block]:
-    """Every block of the code view, in the order of their ``{``."""
-    blocks: list[Block] = []
-    stack: list[tuple[Block, int]] = []  # open blocks, each with the bracket depth outside it
-    brackets = 0  # open ( and [ in the current block
-    statement = 0  # where the current statement starts
-    previous: tuple[int, int] | None = None  # the last statement ended by a newline or ";", for a "{" on its own line
-    for offset, char in enumerate(code):
-        if char in "([":
-            brackets += 1
-        elif char in ")]":
-            brackets = max(0, brackets - 1)
-        elif char == "{":
-            if len(stack) >= MAX_NESTING:
-                line = code.count("\n", 0, offset) + 1
-                raise GroovyNestingError(f"blocks nested deeper than {MAX_NESTING} levels at line {line}")
-            start, end = statement, offset
-            if not code[start:end].strip() and previous is not None:
-                start, end = previous
-            head = code[start:end].strip()
-            start += len(code[start:end]) - len(code[start:end].lstrip())
-            block = Block(head, start, offset, len(code), stack[-1][0] if stack else None)
-            if block.parent is not None:
-                block.parent.children.append(block)
-            blocks.append(block)
-            stack.append((block, brackets))
-            brackets, statement, previous = 0, offset + 1, None
-        elif char == "}":
-            if stack:
-                block, brackets = stack.pop()
-                block.close = offset
-            statement, previous = offset + 1, None
-        elif char == ";" or (char == "\n" and not brackets):
-            if code[statement:offset].strip():
-                previous = (statement, offset)
-            statement = offset + 1
-    return blocks
+_CLOSERS = {")": "(", "]": "["}
+
+
+class _Structure:
+    """The blocks and statements of a code view, and its unbalanced brackets, in one pass over it."""
+
+    def __init__(self, lines: str, code: str) -> None:
+        self.lines = lines  # the code view, for line numbers
+        self.code = code  # the same with the line breaks inside strings and comments made spaces
+        self.blocks: list[Block] = []  # in the order of their "{"
+        self.top: list[Statement] = []
+        self.problems: list[tuple[int, str]] = []
+        self._open: list[tuple[Block, list[tuple[str, int]]]] = []  # open blocks, each with the brackets outside it
+        self._brackets: list[tuple[str, int]] = []  # open ( and [ in the current block, with their offsets
+        self._statement = 0  # where the current statement starts
+        self._previous: Statement | None = None  # the last statement ended by a newline or ";", for a lone "{"
+        for offset, char in enumerate(code):
+            if char in "([":
+                self._brackets.append((char, offset))
+            elif char in ")]":
+                self._close_bracket(char, offset)
+            elif char == "{":
+                self._open_block(offset)
+            elif char == "}":
+                self._close_block(offset)
+            elif char == ";" or (char == "\n" and not self._brackets):
+                self._end_statement(offset)
+        self._add(self._cut(len(code)))
+        self._unclosed()
+        for block, _ in self._open:
+            self.problems.append((block.open, "'{' is never closed"))
+
+    def _statements(self) -> list[Statement]:
+        return self._open[-1][0].statements if self._open else self.top
+
+    def _cut(self, end: int) -> Statement | None:
+        """The current statement, ending at ``end``, or None when it is blank."""
+        text = self.code[self._statement : end]
+        head = text.strip()
+        if not head:
+            return None
+        start = self._statement + len(text) - len(text.lstrip())
+        return Statement(head, start, start + len(head))
+
+    def _add(self, statement: Statement | None) -> None:
+        if statement is not None:
+            self._statements().append(statement)
+
+    def _end_statement(self, offset: int) -> None:
+        statement = self._cut(offset)
+        if statement is not None:
+            self._add(statement)
+            self._previous = statement
+        self._statement = offset + 1
+
+    def _open_block(self, offset: int) -> None:
+        if len(self._open) >= MAX_NESTING:
+            line = self.lines.count("\n", 0, offset) + 1
+            raise GroovyNestingError(f"blocks nested deeper than {MAX_NESTING} levels at line {line}")
+        statements = self._statements()
+        statement = self._cut(offset)
+        if statement is None and self._previous is not None and statements and statements[-1] is self._previous:
+            statement = statements.pop()  # a "{" on its own line opens the statement before it
+        if statement is None:
+            self.problems.append((offset, "'{' has no statement before it"))
+            statement = Statement("", offset, offset)
+        parent = self._open[-1][0] if self._open else None
+        block = Block(statement.head, statement.start, offset, len(self.code), parent)
+        statement.block = block
+        statements.append(statement)
+        if parent is not None:
+            parent.children.append(block)
+        self.blocks.append(block)
+        self._open.append((block, self._brackets))
+        self._brackets, self._statement, self._previous = [], offset + 1, None
+
+    def _close_block(self, offset: int) -> None:
+        self._add(self._cut(offset))
+        if self._open:
+            self._unclosed()
+            block, self._brackets = self._open.pop()
+            block.close = offset
+        else:
+            self.problems.append((offset, "unexpected '}'"))
+        self._statement, self._previous = offset + 1, None
+
+    def _close_bracket(self, char: str, offset: int) -> None:
+        if not self._brackets:
+            self.problems.append((offset, f"unexpected '{char}'"))
+            return
+        opener, _ = self._brackets.pop()
+        if opener != _CLOSERS[char]:
+            self.problems.append((offset, f"'{char}' does not match '{opener}'"))
+
+    def _unclosed(self) -> None:
+        self.problems.extend((at, f"'{opener}' is never closed") for opener, at in self._brackets)
+        self._brackets = []
 
 
 @functools.lru_cache(maxsize=16)

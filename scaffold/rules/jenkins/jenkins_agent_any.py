@@ -49,6 +49,7 @@ ID = "jenkins-agent-any"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.JENKINSFILE,)
+CONTROLS = ("isolated-runners",)
 
 _AGENT_ANY = re.compile(r"(?<![\w.$])agent\s+any(?![\w$])")
 _NODE = re.compile(r"node\s*(?:\((?P<args>.*)\))?\s*", re.DOTALL)
@@ -60,7 +61,8 @@ def check(document: Document) -> Iterator[Hit]:
     for match in _AGENT_ANY.finditer(source.code):
         line, column = source.position(match.start())
         where = source.where(match.start())
-        hits.append(Hit(line, column, f"{where}agent any may run on any executor, including the built-in node"))
+        message = f"{where}agent any may run on any executor, including the built-in node"
+        hits.append(Hit(line, column, message, f"{where.removesuffix(': ') or 'top level'} agent any"))
     for block in source.blocks:
         if block.name != "node" or (block.parent is not None and block.parent.name == "agent"):
             continue  # a declarative `agent { node { label '...' } }` is the agent syntax, not a scripted node
@@ -74,7 +76,6 @@ def check(document: Document) -> Iterator[Hit]:
             continue
         line, column = source.position(block.start)
         prefix = source.where(block.start)
-        hits.append(
-            Hit(line, column, f"{prefix}node without a label may run on any executor, including the built-in node")
-        )
+        message = f"{prefix}node without a label may run on any executor, including the built-in node"
+        hits.append(Hit(line, column, message, f"{prefix.removesuffix(': ') or 'top level'} node"))
     yield from sorted(hits)

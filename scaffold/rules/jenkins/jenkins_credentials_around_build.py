@@ -57,6 +57,7 @@ ID = "jenkins-credentials-around-build"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.JENKINSFILE,)
+CONTROLS = ("scoped-secrets",)
 
 # A tool at the start of a shell command: at the line's start or after ; & | ( ` { $(, behind keywords and
 # wrappers (then, do, sudo, call, env, ...) and VAR=value assignments.
@@ -82,20 +83,16 @@ def check(document: Document) -> Iterator[Hit]:
         first = bisect.bisect_right(offsets, start)  # the first build step after the scope opens
         if first == len(builds) or builds[first][0] >= end:
             continue
-        offset, command = builds[first]
+        _, command = builds[first]
         line, column = source.position(report)
-        build_line, _ = source.position(offset)
         what = "withCredentials" if binding is not None and binding.name == "withCredentials" else "environment"
         if what == "environment":
             secret = f"credentials {names[0]}"
         else:
             secret = ", ".join(names) if names else "its credentials"
-        yield Hit(
-            line,
-            column,
-            f"{source.where(report)}{what} exposes {secret} to a step that runs code a pull request can change "
-            f"(line {build_line}: {command})",
-        )
+        where = source.where(report)
+        message = f"{where}{what} exposes {secret} to a step that runs code a pull request can change ({command})"
+        yield Hit(line, column, message, f"{where.removesuffix(': ') or 'top level'} {what} {secret}")
 
 
 def _build_steps(source: Source) -> list[tuple[int, str]]:

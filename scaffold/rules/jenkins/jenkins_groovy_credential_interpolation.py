@@ -44,6 +44,7 @@ ID = "jenkins-groovy-credential-interpolation"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.JENKINSFILE,)
+CONTROLS = ("scoped-secrets",)
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -61,9 +62,9 @@ def check(document: Document) -> Iterator[Hit]:
             if name in bound and name not in reported:
                 reported.add(name)
                 line, column = source.position(literal.body + index)
-                yield Hit(
-                    line,
-                    column,
-                    f"{source.where(literal.start)}{step} expands credential {name} with Groovy interpolation; "
-                    "use a single-quoted string so the shell reads it",
+                where = source.where(literal.start)
+                message = (
+                    f"{where}{step} expands credential {name} with Groovy interpolation; "
+                    "use a single-quoted string so the shell reads it"
                 )
+                yield Hit(line, column, message, f"{where.removesuffix(': ') or 'top level'} {step} {name}")

@@ -48,6 +48,7 @@ ID = "jenkins-missing-timeout"
 SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.JENKINSFILE,)
+CONTROLS = ("timeouts",)
 
 _TIMEOUT = re.compile(r"(?<![\w.$])timeout\s*[(\w]")
 
@@ -59,7 +60,8 @@ def check(document: Document) -> Iterator[Hit]:
         options = [child for child in pipeline.children if child.head == "options"]
         if not any(_TIMEOUT.search(source.code, block.open, block.close) for block in options):
             line, column = source.position(pipeline.start)
-            yield Hit(line, column, "pipeline: no timeout() in options, so a hung build holds its executor")
+            message = "pipeline: no timeout() in options, so a hung build holds its executor"
+            yield Hit(line, column, message, "pipeline options timeout")
     if pipelines:
         return
     nodes = [
@@ -69,4 +71,5 @@ def check(document: Document) -> Iterator[Hit]:
     ]
     if nodes and not _TIMEOUT.search(source.code):
         line, column = source.position(nodes[0].start)
-        yield Hit(line, column, "scripted pipeline: no timeout() step anywhere, so a hung build holds its executor")
+        message = "scripted pipeline: no timeout() step anywhere, so a hung build holds its executor"
+        yield Hit(line, column, message, "scripted pipeline timeout")

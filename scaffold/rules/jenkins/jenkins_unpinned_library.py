@@ -41,6 +41,7 @@ ID = "jenkins-unpinned-library"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.JENKINSFILE,)
+CONTROLS = ("pinned-dependencies",)
 
 _PINNED = re.compile(r"[0-9a-f]{40}|v?\d+\.\d+\.\d+")
 _ANNOTATION = re.compile(r"@Library\s*\(")
@@ -99,8 +100,8 @@ def _reference(source: Source, literal: Literal) -> Iterator[Hit]:
     name, at, version = reference.partition("@")
     line, column = source.position(literal.start)
     if not at:
-        yield Hit(
-            line, column, f"shared library {name} has no version, so Jenkins loads its default (usually a branch)"
-        )
+        message = f"shared library {name} has no version, so Jenkins loads its default (usually a branch)"
+        yield Hit(line, column, message, f"shared library {reference}")
     elif not _PINNED.fullmatch(version):
-        yield Hit(line, column, f"shared library {name} is loaded at {version}, not at a commit SHA or release tag")
+        message = f"shared library {name} is loaded at {version}, not at a commit SHA or release tag"
+        yield Hit(line, column, message, f"shared library {reference}")

@@ -119,4 +119,25 @@ MUTATIONS = [
     Mutation("github", "verify-before-deploy", REL, r"cosign verify", "echo verify", 0),
     Mutation("github", "provenance", REL, r"actions/attest@", "example/attest@"),
     Mutation("github", "dast", REL, r"\n    continue-on-error: true", ""),
+    # GitHub: a scan still in place but switched off or unable to fail
+    Mutation("github", "secret-scan", CI, r"(\n(\s+)- name: Scan the history for secrets\n)", r"\1\2  if: false\n"),
+    Mutation(
+        "github",
+        "dependency-scan",
+        CI,
+        r"(\n(\s+)- name: Scan locked dependencies[^\n]*\n)",
+        r"\1\2  continue-on-error: true\n",
+    ),
+    Mutation("github", "coverage-gate", CI, r"python -m pytest --cov", "echo python -m pytest --cov"),
+    # GitLab: scan jobs that no longer run or fail
+    Mutation("gitlab", "secret-scan", GL, r"(\nsecret-scan:\n  stage: check\n)", r"\1  allow_failure: true\n"),
+    Mutation("gitlab", "dependency-scan", GL, r"(\ndependency-scan:\n  stage: check\n)", r"\1  when: never\n"),
+    # Jenkins: a scan stage that no longer runs (an unpinned agent image on one stage is the first Jenkins mutation)
+    Mutation(
+        "jenkins",
+        "secret-scan",
+        JK,
+        r"(stage\('Secret scan'\) \{\n)",
+        r"\1          when { expression { return false } }\n",
+    ),
 ]

@@ -1,3 +1,5 @@
+"""The declarative structure check of the test suite (``tests.support.jenkins_structure``) on the Groovy reader."""
+
 from __future__ import annotations
 
 import re
@@ -5,7 +7,7 @@ import textwrap
 
 import pytest
 
-from scaffold.parsers.jenkinsfile import parse
+from scaffold.rules.jenkins.groovy import Source, Statement
 from tests.support.jenkins_structure import declarative_problems
 
 IMAGE = "python:3.13@sha256:" + "0" * 64  # a placeholder digest: tests only
@@ -84,20 +86,33 @@ def test_valid_pipeline_has_no_problems() -> None:
     assert declarative_problems(VALID) == []
 
 
-def test_valid_pipeline_parses_into_the_expected_tree() -> None:
-    pipeline = parse(VALID).children[0]
-    assert [child.name for child in pipeline.children] == ["agent", "options", "environment", "stages", "post"]
-    stages = [node for node in pipeline.walk() if node.name == "stage"]
-    assert [node.strings()[0].value for node in stages] == ["Check", "Lint", "Test", "Publish"]
-    images = [node.strings()[0].value for node in pipeline.walk() if node.name == "image"]
+def _walk(source: Source, statement: Statement) -> list[Statement]:
+    return list(source.walk(statement.block))
+
+
+def test_valid_pipeline_reads_into_the_expected_tree() -> None:
+    source = Source(VALID)
+    (pipeline,) = source.top
+    assert pipeline.block is not None
+    assert [child.name for child in source.statements(pipeline.block)] == [
+        "agent",
+        "options",
+        "environment",
+        "stages",
+        "post",
+    ]
+    stages = [node for node in _walk(source, pipeline) if node.name == "stage"]
+    assert [source.arguments(node)[0].value for node in stages] == ["Check", "Lint", "Test", "Publish"]
+    images = [source.arguments(node)[0].value for node in _walk(source, pipeline) if node.name == "image"]
     assert images == [IMAGE] * 3
     assert all(re.fullmatch(r"[^@]+@sha256:[0-9a-f]{64}", image) for image in images)
-    shell_steps = [node for node in pipeline.walk() if node.name == "sh"]
+    shell_steps = [node for node in _walk(source, pipeline) if node.name == "sh"]
     assert len(shell_steps) == 4
-    assert not any(literal.interpolates for node in shell_steps for literal in node.strings())
-    (credentials,) = [node for node in pipeline.walk() if node.name == "withCredentials"]
-    assert [child.name for child in credentials.children] == ["sh"]
-    assert credentials.line == 54
+    assert not any(literal.interpolates for node in shell_steps for literal in source.arguments(node))
+    (credentials,) = [node for node in _walk(source, pipeline) if node.name == "withCredentials"]
+    assert credentials.block is not None
+    assert [child.name for child in credentials.block.statements] == ["sh"]
+    assert source.position(credentials.start)[0] == 54
 
 
 def stage_pipeline(stage_lines: str, name: str = "'Build'") -> str:
@@ -111,14 +126,28 @@ MINIMAL = stage_pipeline("steps { sh 'make' }")
 
 def test_helper_pipeline_is_valid() -> None:
     assert declarative_problems(MINIMAL) == []
-    stage = parse(MINIMAL).children[0].find("stages")[0].children[0]
-    assert (stage.line, stage.children[0].line) == (4, 5)
+    source = Source(MINIMAL)
+    (stage,) = [statement for statement in source.walk() if statement.name == "stage"]
+    assert stage.block is not None
+    lines = [source.position(statement.start)[0] for statement in (stage, stage.block.statements[0])]
+    assert lines == [4, 5]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         pytest.param("pipeline {\n  agent none\n", ["syntax error: line 1: '{' is never closed"], id="syntax"),
+        pytest.param(
+            "pipeline {\n  agent none\n  stages { stage('a') { steps { sh 'x } } }\n}\n",
+            [
+                "syntax error: line 1: '{' is never closed",
+                "syntax error: line 3: '{' is never closed",
+                "syntax error: line 3: '{' is never closed",
+                "syntax error: line 3: unterminated string",
+            ],
+            id="unterminated-string",
+        ),
+        pytest.param("{" * 201, ["syntax error: blocks nested deeper than 200 levels at line 1"], id="nesting"),
         pytest.param("", ["expected exactly one top-level statement, found 0"], id="empty"),
         pytest.param(
             MINIMAL + "node {\n}\n",

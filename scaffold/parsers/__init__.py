@@ -1,1 +1,0 @@
-"""Parsers for CI files that have no Python library."""

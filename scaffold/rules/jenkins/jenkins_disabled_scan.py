@@ -1,0 +1,89 @@
+"""## What it does
+Finds stages that run a security scan or gate which can no longer fail the build.
+
+A scan is a shell step command recognised by the shared scan table (`gitleaks`, `semgrep`, `trivy fs` and
+`trivy image`, an SBOM generator, `cosign sign`/`attest`/`verify`, a coverage gate, ...). It cannot fail when its
+stage is switched off (`when { expression { false } }` or `return false`, alone or inside `allOf`), when a
+`catchError(buildResult: 'SUCCESS')` (or `'UNSTABLE'`) or `warnError` block wraps it, when its step has
+`returnStatus: true`, after `set +e` in the same script, or when its command ends in `|| true` (`|| :`,
+`|| exit 0`, `|| echo ...`), passes `--exit-code 0`, or is printed by an `echo` in front of it. A DAST scan
+(OWASP ZAP) is the exception: it runs against a deployment and is meant not to block a release. One finding per
+stage: at the stage when it never runs, else at the wrapper, the step or the command that keeps the scan from
+failing.
+
+## Why is this bad?
+A switched-off scan still shows as a green stage, so everyone keeps trusting a check that no longer runs or no
+longer fails: leaked secrets, vulnerable dependencies or an unsigned image go out with the next release. Such
+edits are often made "for now" to unblock a build and never undone.
+
+## Example
+```groovy
+stage('Secret scan') {
+  when { expression { return false } }
+  agent { docker { image 'ghcr.io/gitleaks/gitleaks:v8.30.1@sha256:...' } }
+  steps { sh 'gitleaks git --redact --exit-code 0 .' }
+}
+```
+
+## Use instead
+```groovy
+stage('Secret scan') {
+  agent { docker { image 'ghcr.io/gitleaks/gitleaks:v8.30.1@sha256:...' } }
+  steps { sh 'gitleaks git --redact --exit-code 1 .' }
+}
+```
+Fix or triage what the scan reports (a baseline or an allowlist with a reason) instead of switching it off.
+
+## References
+- OWASP Top 10 CI/CD Security Risks, CICD-SEC-1 (insufficient flow control mechanisms)
+- Jenkins, "Pipeline syntax: when" and "Pipeline: basic steps: catchError"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scaffold.audit.document import Document
+from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.jenkins.groovy import Block, read
+from scaffold.rules.jenkins.pipeline import cannot_fail, commands, scan_controls, subject
+
+ID = "jenkins-disabled-scan"
+SEVERITY = Severity.HIGH
+CONFIDENCE = Confidence.MEDIUM
+KINDS = (Kind.JENKINSFILE,)
+CONTROLS = (
+    "secret-scan",
+    "sast",
+    "dependency-scan",
+    "image-scan",
+    "sbom",
+    "signing",
+    "verify-before-deploy",
+    "coverage-gate",
+)
+
+
+def check(document: Document) -> Iterator[Hit]:
+    if not any(pattern.search(document.text) for pattern in SCANS.values()):
+        return  # no scan anywhere: the steps need not be read
+    source = read(document.text)
+    reported: set[Block | None] = set()
+    for command in commands(source):
+        if command.stage in reported or NON_BLOCKING.search(command.text):
+            continue
+        controls = scan_controls(command.text)
+        if not controls:
+            continue
+        tool = SCANS[controls[0]].search(command.text)
+        at = tool.start() if tool is not None else 0
+        why = cannot_fail(source, command, at)
+        if why is None:
+            continue
+        reported.add(command.stage)
+        offset, reason = why
+        line, column = source.position(offset)
+        name = subject(source, command.stage)
+        what = " ".join(tool.group().split()) if tool is not None else controls[0]
+        yield Hit(line, column, f"{name}: {what} ({', '.join(controls)}) cannot fail the build: {reason}", name)
