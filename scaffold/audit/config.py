@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scaffold.audit.model import Severity
+from scaffold.rules.requirements import NONE, Requirements
 
 
 class ConfigError(ValueError):
@@ -25,6 +26,7 @@ class AuditConfig:
     disabled: frozenset[str] = field(default_factory=frozenset)
     selected: frozenset[str] | None = None
     min_severity: Severity = Severity.LOW
+    required: Requirements = NONE  # the controls the repository must keep: its kit record's, or an org policy's
 
     def runs(self, rule: str) -> bool:
         return rule not in self.disabled and (self.selected is None or rule in self.selected)

@@ -20,7 +20,7 @@ from scaffold.audit.document import Document
 from scaffold.audit.model import FileError, Finding, Hit, Kind
 from scaffold.audit.suppression import Suppression, suppressed, suppressions
 from scaffold.rules import REGISTRY, Rule
-from scaffold.rules.requirements import NONE, Requirements
+from scaffold.rules.requirements import Requirements
 from scaffold.rules.tree import Located, Tree
 from scaffold.untrusted.text import printable
 
@@ -38,7 +38,7 @@ def audit_tree(
     files: Mapping[str, str],
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
-    required: Requirements = NONE,
+    required: Requirements | None = None,
     *,
     honour_suppressions: bool = True,
 ) -> Report:
@@ -57,20 +57,26 @@ def audit_paths(
     paths: Sequence[Path],
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
-    required: Requirements = NONE,
+    required: Requirements | None = None,
     *,
     kind: Kind | None = None,
 ) -> Report:
     """Audit files and folders on disk. A folder is searched; a file's kind comes from its path relative to its
     repository's root, or is ``kind`` for a file named explicitly. A named path with nothing to audit raises
-    ``UsageError`` (see ``sources.collect``)."""
+    ``UsageError`` (see ``sources.collect``). Kit rules run for the kinds whose every file is audited."""
     documents: list[Document | FileError] = []
+    audited: list[sources.Source] = []
     for item in sources.documents(paths, kind):
         if isinstance(item, FileError):
             documents.append(item)
         else:
             source, text = item
+            audited.append(source)
             documents.append(Document(printable(source.shown), source.kind, text))
+    config = config or AuditConfig()
+    required = config.required if required is None else required
+    if not required.empty:  # kit rules judge a platform only when every one of its files is read
+        required = required.only(sources.whole_kinds(audited, required.controls))
     return audit_documents(documents, config, rules, required)
 
 
@@ -78,13 +84,15 @@ def audit_documents(
     documents: Sequence[Document | FileError],
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
-    required: Requirements = NONE,
+    required: Requirements | None = None,
     *,
     honour_suppressions: bool = True,
 ) -> Report:
-    """Run every file rule on each document, then the kit rules of the required controls on all of them."""
+    """Run every file rule on each document, then the kit rules of the required controls (``required``, else the
+    config's) on all of them."""
     report = Report()
     config = config or AuditConfig()
+    required = config.required if required is None else required
     readable: list[Document] = []
     for item in documents:
         if isinstance(item, FileError):

@@ -13,6 +13,9 @@ from scaffold.audit.config import AuditConfig, ConfigError, check_ids, from_sect
 from scaffold.audit.sources import repository_root
 from scaffold.errors import UsageError
 from scaffold.rules import REGISTRY
+from scaffold.rules.requirements import RequirementsError, from_record
+from scaffold.untrusted import yaml_load
+from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
 RECORD = ".scaffold.yml"
@@ -46,22 +49,28 @@ def _shown(path: Path) -> str:
 def load(
     folder: Path, *, select: Sequence[str] = (), ignore: Sequence[str] = (), min_severity: str | None = None
 ) -> AuditConfig:
+    """The settings of the repository whose root is ``folder``: its record's ``audit:`` section and the controls its
+    kit's answers require (the kit rules run for those), then the command line's."""
     known = [rule.id for rule in REGISTRY]
+    record = _record(folder / RECORD)
+    shown = _shown(folder / RECORD)
     try:
-        config = from_section(_section(folder / RECORD), known, f"{_shown(folder / RECORD)}: audit")
+        config = from_section(record.get("audit"), known, f"{shown}: audit")
+        required = from_record(record.get("answers"), f"{shown}: answers")
         check_ids(select, known, "--select")
         check_ids(ignore, known, "--ignore")
         level = severity(min_severity, "--min-severity") if min_severity else config.min_severity
-    except ConfigError as error:
+    except (ConfigError, RequirementsError) as error:
         raise UsageError(str(error)) from None
-    return AuditConfig(config.disabled | frozenset(ignore), frozenset(select) if select else None, level)
+    return AuditConfig(config.disabled | frozenset(ignore), frozenset(select) if select else None, level, required)
 
 
-def _section(path: Path) -> object:
-    if not path.is_file():
-        return None
+def _record(path: Path) -> dict[object, object]:
+    """The repository's ``.scaffold.yml`` as a mapping (empty when there is none), read as untrusted input."""
+    if not os.path.lexists(path):
+        return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = yaml_load.load(read_text(path))
+    except (UnreadableInput, yaml.YAMLError):
         raise UsageError(f"{_shown(path)}: cannot be read as YAML for its audit settings") from None
-    return data.get("audit") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -180,3 +180,22 @@ def documents(paths: Sequence[Path], kind: Kind | None = None) -> Iterator[tuple
             continue
         text = read(entry.path, printable(entry.shown))
         yield text if isinstance(text, FileError) else (entry, text)
+
+
+def whole_kinds(audited: Sequence[Source], kinds: Iterable[Kind]) -> set[Kind]:
+    """The ``kinds`` of which the audit reads every file its repositories hold. A kit rule judges a control over all
+    of a platform's files, so it runs only for these: auditing one workflow must not report the controls the other
+    workflows keep as missing."""
+    roots = {source.root for source in audited}
+    wanted = set(kinds)
+    read = {(kind, os.path.realpath(s.path)) for s in audited for kind in [s.kind]}
+    whole = set(wanted)
+    for root in sorted(roots):
+        for item in discover(root):
+            if isinstance(item, FileError):
+                continue
+            path, relative = item
+            kind = classify(relative)
+            if kind in whole and (kind, os.path.realpath(path)) not in read:
+                whole.discard(kind)
+    return whole

@@ -41,6 +41,11 @@ class Requirements:
     def empty(self) -> bool:
         return not any(self.controls.values())
 
+    def only(self, kinds: Iterable[Kind]) -> Requirements:
+        """The same requirements for ``kinds`` only."""
+        keep = set(kinds)
+        return Requirements({kind: controls for kind, controls in self.controls.items() if kind in keep})
+
 
 NONE = Requirements()
 
@@ -56,3 +61,24 @@ def from_answers(answers: Mapping[str, Any]) -> Requirements:
             for platform in chosen
         }
     )
+
+
+class RequirementsError(ValueError):
+    """A kit record's answers that do not say which controls apply; the message names the field."""
+
+
+def from_record(answers: object, where: str) -> Requirements:
+    """The controls a kit record's ``answers:`` require, read without the answers model (the audit stays light).
+    Only the answers that decide which controls apply are read; each must have its recorded type."""
+    if answers is None:
+        return NONE
+    if not isinstance(answers, Mapping):
+        raise RequirementsError(f"{where}: must be a mapping")
+    platforms = answers.get("platforms")
+    if not isinstance(platforms, list) or not all(item in PLATFORMS for item in platforms):
+        raise RequirementsError(f"{where}.platforms: must be a list of {', '.join(PLATFORMS)}")
+    kinds = {"container": bool, "dast": bool, "cloud": str}
+    for name, kind in kinds.items():
+        if not isinstance(answers.get(name), kind):
+            raise RequirementsError(f"{where}.{name}: must be {'true or false' if kind is bool else 'a string'}")
+    return from_answers({name: answers[name] for name in ("platforms", *kinds)})
