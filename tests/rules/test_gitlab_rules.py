@@ -10,6 +10,7 @@ import pytest
 from scaffold.audit.model import Kind
 from scaffold.audit.runner import audit_tree
 from scaffold.rules import REGISTRY
+from tests.support.hang_guard import hang_guard
 
 RULES = [rule for rule in REGISTRY if Kind.GITLAB_CI in rule.kinds]
 
@@ -79,14 +80,11 @@ def test_the_dast_job_may_allow_failure_but_not_be_switched_off() -> None:
 
 
 def test_the_disabled_scan_rule_reads_a_long_line_in_linear_time() -> None:
-    import time
-
     for chunk in ("trivy fs ", "|| ", "'", '"', "# ", "echo gitleaks "):
         line = chunk * (100_000 // len(chunk))
         text = "a:\n  allow_failure: true\n  script:\n    - " + json.dumps(line) + "\n"
-        started = time.perf_counter()
-        _disabled(text)
-        assert time.perf_counter() - started < 5, chunk
+        with hang_guard():
+            _disabled(text)
 
 
 def test_a_setting_inherited_through_extends_is_found_on_the_templates_key() -> None:

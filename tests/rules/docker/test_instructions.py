@@ -5,7 +5,6 @@ exception."""
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from scaffold.audit.model import Kind
 from scaffold.inference_sources import dockerfile as infer_dockerfile
 from scaffold.rules.docker.instructions import Expansion, Instruction, Missing, expand, instructions, stages, value
 from scaffold.rules.docker.words import MAX_VALUE
+from tests.support.hang_guard import hang_guard
 
 PIN = "python:3.13@sha256:" + "a" * 64
 
@@ -237,10 +237,9 @@ def test_stage_reference_through_an_arg() -> None:
 
 def test_doubling_env_is_bounded() -> None:
     lines = ["FROM x", "ENV A=aaaaaaaaaaaaaaaa"] + ["ENV A=$A$A$A$A"] * 40 + ["USER $A"]
-    start = time.monotonic()
-    expansion = _value("\n".join(lines) + "\n", "USER")
+    with hang_guard():
+        expansion = _value("\n".join(lines) + "\n", "USER")
     assert expansion == Expansion(None)
-    assert time.monotonic() - start < 5
     assert len(expand("${A}" * 10, {"A": "x" * (MAX_VALUE // 5)}) or "") == 0
 
 
@@ -249,9 +248,8 @@ def test_deep_nesting_is_unknown_not_a_crash() -> None:
     assert expand(word, {}) is None
 
 
-def test_long_lines_read_in_linear_time() -> None:
-    start = time.monotonic()
-    for line in (
+def test_long_lines_are_read_without_a_hang() -> None:
+    lines = (
         "RUN " + "\\ " * 50_000 + "x",
         "# escape=" + " " * 100_000 + "x",
         "USER " + "$" * 100_000,
@@ -260,11 +258,12 @@ def test_long_lines_read_in_linear_time() -> None:
         "RUN " + "<<A " * 20_000,
         "ENV " + "A=$B " * 20_000,
         "RUN " + '"' * 100_001,
-    ):
-        document = _doc(f"FROM x\n{line}\nUSER 1\n")
-        for item in instructions(document):
-            value(document, item)
-    assert time.monotonic() - start < 10
+    )
+    with hang_guard():
+        for line in lines:
+            document = _doc(f"FROM x\n{line}\nUSER 1\n")
+            for item in instructions(document):
+                value(document, item)
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -4,12 +4,12 @@ commands that cannot fail. Every reading is linear and takes any shape without r
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from scaffold.audit.yaml_view import YNode, parse
 from scaffold.rules.github import gating
+from tests.support.hang_guard import hang_guard
 
 
 def _value(text: str) -> YNode | None:
@@ -142,17 +142,20 @@ def test_node_text_reads_any_shape_once() -> None:
         "false && " * 20000 + "x",
         "'" * 50000,
     ],
+    ids=["expressions", "parentheses", "conjunctions", "quotes"],
 )
-def test_long_conditions_are_read_in_linear_time(text: str) -> None:
-    start = time.perf_counter()
-    root = parse(f"value: {text!r}\n".replace("\\'", "''"))
-    gating.constant_false(root.get("value") if root is not None else None)
-    assert time.perf_counter() - start < 2
+def test_long_conditions_are_read_without_a_hang(text: str) -> None:
+    with hang_guard():
+        root = parse(f"value: {text!r}\n".replace("\\'", "''"))
+        gating.constant_false(root.get("value") if root is not None else None)
 
 
-@pytest.mark.parametrize("script", ["echo " * 50000, "a || " * 30000, "'\"" * 30000, "\\" * 50001, "# " * 50000])
-def test_long_scripts_are_read_in_linear_time(script: str) -> None:
-    start = time.perf_counter()
-    for command in gating.commands(script):
-        gating.neutralised(command, len(command.code) // 2)
-    assert time.perf_counter() - start < 2
+@pytest.mark.parametrize(
+    "script",
+    ["echo " * 50000, "a || " * 30000, "'\"" * 30000, "\\" * 50001, "# " * 50000],
+    ids=["echoes", "alternatives", "quotes", "backslashes", "comments"],
+)
+def test_long_scripts_are_read_without_a_hang(script: str) -> None:
+    with hang_guard():
+        for command in gating.commands(script):
+            gating.neutralised(command, len(command.code) // 2)

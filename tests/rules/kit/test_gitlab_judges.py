@@ -4,7 +4,6 @@ only when it can run and fail, every finding is on the line of what it concerns 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from scaffold.audit.model import Kind
 from scaffold.audit.runner import parse_error
 from scaffold.rules.kit.gitlab import JUDGES
 from tests.rules.test_gitlab_rules import ODD_DOCUMENTS
+from tests.support.hang_guard import hang_guard
 
 GL = ".gitlab-ci.yml"
 
@@ -380,7 +380,6 @@ def test_a_long_script_line_is_read_in_linear_time(line: str) -> None:
     document = _document(
         'a:\n  environment: production\n  script:\n    - "' + line.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
     )
-    started = time.perf_counter()
-    for judge in JUDGES.values():
-        list(judge.check([document]))
-    assert time.perf_counter() - started < 10
+    with hang_guard():
+        for judge in JUDGES.values():
+            list(judge.check([document]))
