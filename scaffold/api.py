@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__
-from scaffold.answer_sources import load_answers_file, parse_set, stack
-from scaffold.answers import Answers, default_name, validate
 from scaffold.errors import UnsafePackError, UsageError
-from scaffold.inference import Inference, infer_answers
-from scaffold.packs import Pack, load_pack
-from scaffold.record import (
+from scaffold.kit.answer_sources import load_answers_file, parse_set, stack
+from scaffold.kit.answers import Answers, default_name, validate
+from scaffold.kit.kit_paths import KitPaths, kit_paths
+from scaffold.kit.packs import Pack, load_pack
+from scaffold.kit.record import (
     RECORD_PATH,
     Record,
     file_hash,
@@ -24,16 +24,8 @@ from scaffold.record import (
     render_record,
     version_key,
 )
-from scaffold.render import render
-from scaffold.untrusted.text import printable
-from scaffold.upgrade import repo, transaction
-from scaffold.upgrade.base import BaseFinder
-from scaffold.upgrade.kit_paths import KitPaths, kit_paths
-from scaffold.upgrade.line_merge import Labels
-from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
-from scaffold.upgrade.posture import Weakening, weakenings
-from scaffold.upgrade.transaction import STAGING
-from scaffold.writer import (
+from scaffold.kit.render import render
+from scaffold.kit.writer import (
     Change,
     PlannedFile,
     check_writable,
@@ -43,6 +35,15 @@ from scaffold.writer import (
     resolved,
     write_atomically,
 )
+from scaffold.new.inference import Inference, infer_answers
+from scaffold.untrusted.text import printable
+from scaffold.upgrade import repo, transaction
+from scaffold.upgrade.base import BaseFinder
+from scaffold.upgrade.line_merge import Labels
+from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
+from scaffold.upgrade.posture import weakenings
+from scaffold.upgrade.results import DiffEntry, DiffResult, Pending, UpgradeResult
+from scaffold.upgrade.transaction import STAGING
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def new(
 
 def _audit_before_writing(files: dict[str, str], pack: Pack) -> None:
     """A kit must pass scaffold's own audit; a pack whose render does not is refused before anything is written."""
-    from scaffold.audit.runner import audit_tree
+    from scaffold.rules.runner import audit_tree
 
     report = audit_tree(files)
     problems = [f"{item.path}:{item.line}: {item.rule}: {item.message}" for item in report.findings]
@@ -155,47 +156,6 @@ def _audit_before_writing(files: dict[str, str], pack: Pack) -> None:
 
 
 # --- diff and upgrade -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DiffEntry:
-    path: str
-    status: str  # "unchanged", "differs", "missing" (in the kit, not in the repo) or "left-kit"
-    current: str | None
-    rendered: str | None
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A change ``scaffold upgrade`` would make: to a file (its upgrade status) or to the record (``record``)."""
-
-    path: str
-    status: str
-    note: str
-
-
-@dataclass(frozen=True)
-class DiffResult:
-    entries: list[DiffEntry]  # byte for byte against the kit render (what --strict gates on)
-    pack_version: str
-    recorded_pack_version: str
-    pending: list[Pending] = field(default_factory=list)
-    weaker: list[Weakening] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # kit files deleted, not listed under removed:
-    customised: list[str] = field(default_factory=list)  # edits an upgrade keeps as they are
-    removed: list[str] = field(default_factory=list)  # kit files deleted and listed under removed:
-    strict: bool = False
-
-    @property
-    def drifted(self) -> list[DiffEntry]:
-        return [entry for entry in self.entries if entry.status != "unchanged"]
-
-    @property
-    def drift(self) -> bool:
-        """The gate's verdict: anything pending, weaker or missing; with ``strict``, any byte of difference."""
-        if self.strict:
-            return bool(self.drifted)
-        return bool(self.pending or self.weaker or self.missing)
 
 
 def diff(*, path: Path, pack: Pack | None = None, strict: bool = False) -> DiffResult:
@@ -286,26 +246,6 @@ def _labels(record: Record, pack: Pack) -> Labels:
         base=f"kit {record.pack_name} {record.pack_version}",
         theirs=f"kit {pack.name} {pack.version}",
     )
-
-
-@dataclass(frozen=True)
-class UpgradeResult:
-    outcomes: list[Outcome]
-    weakenings: list[Weakening]
-    written: bool
-    finished_interrupted: list[str] | None
-    from_version: str
-    to_version: str
-    base_sources: dict[str, str]
-
-    @property
-    def conflicts(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status is Status.CONFLICT]
-
-    @property
-    def blocked(self) -> bool:
-        """True when weakenings stopped the upgrade (nothing was written)."""
-        return bool(self.weakenings) and not self.written
 
 
 def upgrade(

@@ -33,7 +33,7 @@ exit codes:
 
 
 def _answer_keys_help() -> str:
-    from scaffold.answers import Answers, field_defaults
+    from scaffold.kit.answers import Answers, field_defaults
 
     lines = ["answer keys (for --set KEY=VALUE and answers files; lists are comma-separated, booleans true/false):"]
     for key, default in field_defaults().items():
@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _kind_option(command: argparse.ArgumentParser) -> None:
-    from scaffold.audit.model import Kind
+    from scaffold.rules.model import Kind
 
     command.add_argument(
         "--kind",
@@ -307,7 +307,7 @@ def _interactive() -> bool:
 
 def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
     """Ask for the answers that apply and were not given; an error without a terminal."""
-    from scaffold.answers import missing_keys
+    from scaffold.kit.answers import missing_keys
 
     if use_defaults:
         return {}
@@ -319,7 +319,7 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
             f"answers missing for {', '.join(missing)}: no terminal to ask on; pass --defaults, "
             "--answers FILE or --set KEY=VALUE"
         )
-    from scaffold.prompts import ask
+    from scaffold.kit.prompts import ask
 
     return ask(layers.merged(), layers.known)
 
@@ -330,7 +330,7 @@ def _colour(args: argparse.Namespace) -> bool:
 
 def _run_new(args: argparse.Namespace) -> int:
     from scaffold import api
-    from scaffold.writer import Change, unified_diff
+    from scaffold.kit.writer import Change, unified_diff
 
     layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings)
     answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
@@ -386,8 +386,8 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 
 def _run_adopt(args: argparse.Namespace) -> int:
     from scaffold import api
+    from scaffold.kit.writer import Change, text_diff
     from scaffold.untrusted.text import printable
-    from scaffold.writer import Change, text_diff
 
     layers, inferred = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
     answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
@@ -417,14 +417,14 @@ def _run_adopt(args: argparse.Namespace) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from scaffold.audit import settings
-    from scaffold.audit.model import Kind
-    from scaffold.audit.runner import audit_paths
+    from scaffold.audit.run import audit_paths
+    from scaffold.rules.model import Kind
 
     _require_paths(args.paths)
     config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore, min_severity=args.min_severity)
     report = audit_paths(args.paths, config, kind=Kind(args.kind) if args.kind else None)
     module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
-    formatter = importlib.import_module(f"scaffold.output.{module}")
+    formatter = importlib.import_module(f"scaffold.audit.output.{module}")
     sys.stdout.write(formatter.render(report))
     if report.errors:
         return 2
@@ -433,10 +433,10 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 def _run_harden(args: argparse.Namespace) -> int:
     from scaffold.audit import settings
-    from scaffold.audit.model import Kind
     from scaffold.harden import report
-    from scaffold.harden.model import Safety
     from scaffold.harden.runner import harden_paths
+    from scaffold.rules.fixes.model import Safety
+    from scaffold.rules.model import Kind
 
     _require_paths(args.paths)
     config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from scaffold.answers import validate
 from scaffold.api import new
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 
 # In CI the property tests run a fixed set of examples, so a run is reproducible; locally they explore at random.

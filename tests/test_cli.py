@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from scaffold import __version__
-from scaffold.answers import ANSWER_KEYS
 from scaffold.cli import main
-from scaffold.record import file_hash
+from scaffold.kit.answers import ANSWER_KEYS
+from scaffold.kit.record import file_hash
 from tests.support.keys import CLOUD_IDENTITY_KEYS
 
 AWS_ROLE = "arn:aws:iam::123456789012:role/ci-deploy"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.answers import Answers, validate
+from scaffold.kit.answers import Answers, validate
 from tests.support.keys import DEFAULT_QUESTIONS
 
 pexpect = pytest.importorskip("pexpect")

@@ -20,9 +20,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.errors import UsageError
+from scaffold.kit.answers import validate
 from scaffold.rules.jenkins.groovy import Source
 from tests.answer_sets import AWS, AZURE, GCP
 from tests.support import hcl

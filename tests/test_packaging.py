@@ -10,8 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
+from scaffold.kit.answers import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", ".*_cache", ".hypothesis", "build", "dist")

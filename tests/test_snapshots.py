@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 
 

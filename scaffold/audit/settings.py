@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from scaffold.audit.config import AuditConfig, ConfigError, check_ids, from_section, severity
 from scaffold.audit.sources import repository_root
 from scaffold.errors import UsageError
-from scaffold.rules import REGISTRY
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.config import AuditConfig, ConfigError, check_ids, from_section, severity
 from scaffold.rules.requirements import RequirementsError, from_record
 from scaffold.untrusted import yaml_load
 from scaffold.untrusted.read import UnreadableInput, read_text

@@ -15,19 +15,18 @@ file name that is not UTF-8 or holds control characters is escaped, never printe
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from scaffold.audit.model import FileError, Kind
 from scaffold.errors import UsageError
+from scaffold.rules.kinds import classify
+from scaffold.rules.model import FileError, Kind
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
 MAX_BYTES = 10 * 1024 * 1024
 _SKIPPED_FOLDERS = {".git", "node_modules", "vendor", ".venv", "venv", ".tox", "__pycache__"}
-_DOCKERFILE = re.compile(r"(?:.+\.)?[Dd]ockerfile(?:\..+)?|Containerfile(?:\..+)?")
 # Besides a .git entry, what marks a repository's root: a .github folder, or one of these.
 _ROOT_MARKERS = (".gitlab-ci.yml", "Jenkinsfile", ".pre-commit-config.yaml", ".scaffold.yml")
 NOT_AUDITED = "not a file scaffold audits (its kind comes from its path in the repository; use --kind to set it)"
@@ -58,28 +57,6 @@ def _from_root(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` (which ``repository_root`` found for it), in POSIX form."""
     absolute = Path(os.path.abspath(path))  # noqa: PTH100
     return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else absolute.as_posix()
-
-
-def classify(path: str) -> Kind | None:
-    """The kind of a repository-relative path, or None when the audit has no rules for it."""
-    pure = PurePosixPath(path)
-    name = pure.name
-    parent = pure.parent.as_posix()
-    if parent.endswith(".github/workflows") and name.endswith((".yml", ".yaml")):
-        return Kind.WORKFLOW
-    if parent.endswith(".github") and name in ("dependabot.yml", "dependabot.yaml"):
-        return Kind.DEPENDABOT
-    if name == ".gitlab-ci.yml":
-        return Kind.GITLAB_CI
-    if name == "Jenkinsfile" or name.startswith("Jenkinsfile.") or name.endswith(".jenkinsfile"):
-        return Kind.JENKINSFILE
-    if name == ".dockerignore" or name.endswith(".dockerignore"):
-        return Kind.DOCKERIGNORE
-    if _DOCKERFILE.fullmatch(name):
-        return Kind.DOCKERFILE
-    if name == ".pre-commit-config.yaml":
-        return Kind.PRE_COMMIT
-    return None
 
 
 def _inside(path: Path, root: str) -> bool:

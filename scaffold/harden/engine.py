@@ -7,13 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scaffold.audit.config import AuditConfig
-from scaffold.audit.document import Document
-from scaffold.audit.runner import describe, parse_error
-from scaffold.audit.suppression import suppressed, suppressions
-from scaffold.harden.edits import EditSet, apply
-from scaffold.harden.model import Fix, Safety, Unfixable
-from scaffold.rules import REGISTRY, Rule
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.config import AuditConfig
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.edits import EditSet, apply
+from scaffold.rules.fixes.model import Fix, Safety, Unfixable
+from scaffold.rules.registry import Rule
+from scaffold.rules.runner import describe, parse_error
+from scaffold.rules.suppression import suppressed, suppressions
 
 
 @dataclass(frozen=True, order=True)

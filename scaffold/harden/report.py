@@ -6,7 +6,7 @@ import json
 
 from scaffold.harden.engine import Change, FileResult
 from scaffold.harden.runner import HardenReport
-from scaffold.writer import text_diff
+from scaffold.kit.writer import text_diff
 
 
 def plain(report: HardenReport, *, colour: bool = False, show_diffs: bool = True) -> str:

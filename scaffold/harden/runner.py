@@ -8,17 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.audit import sources
-from scaffold.audit.config import AuditConfig
-from scaffold.audit.document import Document
-from scaffold.audit.model import FileError, Kind
-from scaffold.audit.runner import parse_error
 from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
-from scaffold.harden.model import Safety
-from scaffold.rules import REGISTRY, Rule
+from scaffold.kit.writer import git_dirs, replace_in_place
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.config import AuditConfig
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Safety
+from scaffold.rules.kinds import classify
+from scaffold.rules.model import FileError, Kind
+from scaffold.rules.registry import Rule
+from scaffold.rules.runner import parse_error
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
-from scaffold.writer import git_dirs, replace_in_place
 
 
 @dataclass
@@ -47,7 +49,7 @@ def harden_tree(
     """Harden in-memory files ({repository-relative path: text}); nothing is written."""
     report = HardenReport()
     for path, text in sorted(files.items()):
-        kind = sources.classify(path)
+        kind = classify(path)
         if kind is not None:
             _harden_one(Document(path, kind, text), level, config, report, rules)
     return report

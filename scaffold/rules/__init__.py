@@ -1,22 +1,4 @@
-"""The audit rules: one module per rule, listed explicitly per file kind and gathered in ``REGISTRY``.
-
-Each module defines ``ID`` (kebab-case), ``SEVERITY``, ``CONFIDENCE``, ``KINDS`` (the file kinds it reads) and
-``check(document)``, a generator of ``Hit``s. Its docstring is the rule's documentation, in fixed sections
-(What it does / Why is this bad? / Example / Use instead / References), and becomes ``docs/checks.md``.
+"""The rule engine: documents parsed once (``document``, ``yaml_view``, ``lines``), the rules of each file kind
+and the kit rules (``catalog.REGISTRY``), the runner that applies them (``runner``), the controls a repository must
+keep (``requirements``, ``guards``) and the fixes rules propose (``fixes``). Importing this package loads no rule.
 """
-
-from __future__ import annotations
-
-from scaffold.rules import common, dependabot, docker, github, gitlab, jenkins, kit, precommit
-from scaffold.rules.registry import Rule, rule_from_module
-
-__all__ = ["REGISTRY", "Rule"]
-
-REGISTRY: tuple[Rule, ...] = (
-    *(
-        rule_from_module(module)
-        for kind in (github, gitlab, jenkins, docker, precommit, dependabot, common)
-        for module in kind.RULES
-    ),
-    *kit.RULES,
-)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from scaffold.rules import REGISTRY, Rule
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.registry import Rule
 
 _INTRO = """\
 # Audit rules

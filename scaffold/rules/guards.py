@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scaffold.controls import PlatformName
-from scaffold.rules import REGISTRY, Rule
+from scaffold.kit.controls import PlatformName
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.registry import Rule
 from scaffold.rules.requirements import PLATFORM_KINDS
 
 

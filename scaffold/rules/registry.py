@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.tree import Located, Tree
 
 if TYPE_CHECKING:
-    from scaffold.harden.model import Proposal
+    from scaffold.rules.fixes.model import Proposal
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
@@ -25,7 +25,7 @@ def _no_hits(document: Document) -> Iterable[Hit]:
 class Rule:
     """A file rule reads one document (``check``) and always runs. A kit rule reads the whole repository
     (``check_tree``) and runs only when the repository must keep one of its ``controls``
-    (``scaffold.rules.requirements``). ``controls`` are the ids of ``scaffold.controls`` whose absence or weakening
+    (``scaffold.rules.requirements``). ``controls`` are the ids of ``scaffold.kit.controls`` whose absence or weakening
     the rule detects."""
 
     id: str

@@ -1,7 +1,7 @@
 """Which controls a repository must keep, per file kind: the one place the kit rules, the ratchet and org policy
 read it from.
 
-A repository scaffold generated owes the controls of ``scaffold.controls`` that apply to its answers, on each
+A repository scaffold generated owes the controls of ``scaffold.kit.controls`` that apply to its answers, on each
 platform it chose. Kit rules (``scaffold.rules.kit``) judge those controls over the whole repository and run only
 for the controls required here; file rules run always. An audit of a repository without a kit record requires
 nothing, so it reports only what file rules find.
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scaffold.audit.model import Kind
-from scaffold.controls import CONTROLS, PLATFORMS, PlatformName
+from scaffold.kit.controls import CONTROLS, PLATFORMS, PlatformName
+from scaffold.rules.model import Kind
 
 PLATFORM_KINDS: dict[PlatformName, Kind] = {
     "github": Kind.WORKFLOW,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Hit, Kind
+from scaffold.rules.document import Document
+from scaffold.rules.model import Hit, Kind
 from scaffold.rules.requirements import NONE, Requirements
 
 

@@ -244,3 +244,31 @@ def _run(command: list[str], stdin: bytes | None, env: Mapping[str, str]) -> byt
         lines = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(printable(lines[0], 300) if lines else f"git {command[-1]} failed")
     return result.stdout
+
+
+def git_path(output: bytes) -> Path:
+    """A path git printed, decoded as the file system encodes names (a non-UTF-8 name survives)."""
+    return Path(os.fsdecode(output.rstrip(b"\n")))
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The top of the git work tree holding ``folder``, or None when it is not in one (or git is missing)."""
+    try:
+        return git_path(run_git(folder, "rev-parse", "--show-toplevel")).resolve()
+    except (GitError, OSError, RuntimeError):
+        return None
+
+
+def git_dirs(folder: Path) -> tuple[Path, ...]:
+    """The resolved git directory and common directory of the repository holding ``folder`` (they differ in a
+    linked worktree), wherever they are: a ``.git`` file can place them under any name. Empty outside git."""
+    if repository_root(folder) is None:
+        return ()
+    found: list[Path] = []
+    for option in ("--absolute-git-dir", "--git-common-dir"):
+        try:
+            path = git_path(run_git(folder, "rev-parse", option))
+            found.append((path if path.is_absolute() else folder / path).resolve())
+        except (GitError, OSError, RuntimeError):
+            continue
+    return tuple(dict.fromkeys(found))

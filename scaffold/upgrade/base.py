@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.record import file_hash
+from scaffold.kit.record import file_hash
 from scaffold.upgrade import repo
 
 

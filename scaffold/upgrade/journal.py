@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scaffold.upgrade import kit_paths
+from scaffold.kit import kit_paths
 
 VERSION = 1
 RECORD_PATH = ".scaffold.yml"

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.record import RECORD_PATH, file_hash
+from scaffold.kit.record import RECORD_PATH, file_hash
+from scaffold.kit.writer import read_existing
 from scaffold.upgrade.base import BaseFinder
 from scaffold.upgrade.line_merge import Conflict, Labels, Merged, merge_lines
 from scaffold.upgrade.merge import merge_file
-from scaffold.writer import read_existing
 
 
 class Status(enum.Enum):

@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scaffold.audit import sources
-from scaffold.audit.document import Document
-from scaffold.audit.runner import audit_tree, parse_error
-from scaffold.rules import REGISTRY
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.document import Document
 from scaffold.rules.guards import control_of
+from scaffold.rules.kinds import classify
 from scaffold.rules.requirements import from_answers
+from scaffold.rules.runner import audit_tree, parse_error
 
 __all__ = ["Weakening", "weakenings"]
 
@@ -38,7 +38,7 @@ _RULES = {rule.id: rule for rule in REGISTRY}
 class Weakening:
     path: str  # repo-relative file
     line: int  # 1-based line in the merged file, as audit reports it
-    control: str  # the control of scaffold/controls.py the rule guards (the rule id when it guards none)
+    control: str  # the control of scaffold/kit/controls.py the rule guards (the rule id when it guards none)
     message: str  # one line
     rule: str = ""  # the audit rule that found it
 
@@ -63,7 +63,7 @@ def _readable(theirs: Mapping[str, str], merged: Mapping[str, str]) -> dict[str,
     """The merged tree with every audited file that does not parse replaced by the kit's (or left out)."""
     readable = {}
     for path, text in merged.items():
-        kind = sources.classify(path)
+        kind = classify(path)
         if kind is None or parse_error(Document(path, kind, text)) is None:
             readable[path] = text
         elif path in theirs:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.untrusted.git import GitError as GitError  # re-exported: callers catch repo.GitError
+from scaffold.untrusted.git import git_dirs as git_dirs  # re-exported: where the repository keeps its data
+from scaffold.untrusted.git import git_path as _path
+from scaffold.untrusted.git import repository_root as repository_root  # re-exported
 from scaffold.untrusted.git import run_git
 from scaffold.untrusted.text import printable
 
@@ -41,19 +44,6 @@ def _git(
     limit: int | None = None,
 ) -> bytes:
     return run_git(folder, *args, stdin=stdin, env=env, limit=limit)
-
-
-def _path(output: bytes) -> Path:
-    """A path git printed, decoded as the file system encodes names (a non-UTF-8 name survives)."""
-    return Path(os.fsdecode(output.rstrip(b"\n")))
-
-
-def repository_root(folder: Path) -> Path | None:
-    """The top of the git work tree holding ``folder``, or None when it is not in one (or git is missing)."""
-    try:
-        return _path(_git(folder, "rev-parse", "--show-toplevel")).resolve()
-    except (GitError, OSError, RuntimeError):
-        return None
 
 
 def relative_to_root(root: Path, folder: Path) -> str:
@@ -84,21 +74,6 @@ def committed_paths(folder: Path, relative: str) -> list[str]:
     except GitError:
         return found  # no commit yet
     return sorted({*found, *(os.fsdecode(name) for name in output.split(b"\0") if name)})
-
-
-def git_dirs(folder: Path) -> tuple[Path, ...]:
-    """The resolved git directory and common directory of the repository holding ``folder`` (they differ in a
-    linked worktree), wherever they are: a ``.git`` file can place them under any name. Empty outside git."""
-    if repository_root(folder) is None:
-        return ()
-    found: list[Path] = []
-    for option in ("--absolute-git-dir", "--git-common-dir"):
-        try:
-            path = _path(_git(folder, "rev-parse", option))
-            found.append((path if path.is_absolute() else folder / path).resolve())
-        except (GitError, OSError, RuntimeError):
-            continue
-    return tuple(dict.fromkeys(found))
 
 
 def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from scaffold.kit.writer import text_diff as unified
 from scaffold.upgrade.plan import Status
-from scaffold.writer import text_diff as unified
 
 if TYPE_CHECKING:
-    from scaffold.api import DiffResult, UpgradeResult
+    from scaffold.upgrade.results import DiffResult, UpgradeResult
 
 
 def diff_plain(result: DiffResult, colour: bool) -> str:

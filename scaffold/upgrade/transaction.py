@@ -27,13 +27,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.record import RECORD_PATH, parse_record, read_record
+from scaffold.kit.record import RECORD_PATH, parse_record, read_record
+from scaffold.kit.writer import make_folders, safe_target
 from scaffold.untrusted.read import UnreadableInput, read_bytes
 from scaffold.untrusted.text import printable
 from scaffold.upgrade import journal as journals
 from scaffold.upgrade import repo
 from scaffold.upgrade.journal import Delete, Journal, JournalError, Move
-from scaffold.writer import make_folders, safe_target
 
 STAGING = ".scaffold-upgrade"
 JOURNAL = STAGING + ".json"

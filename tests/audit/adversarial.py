@@ -194,7 +194,7 @@ def cases() -> Iterator[tuple[str, str, str, Callable[[], str]]]:
 
 
 def _time_all(only: str = "") -> None:
-    from scaffold.audit.runner import audit_tree
+    from scaffold.rules.runner import audit_tree
 
     timings = []
     for kind, name, path, generate in cases():

@@ -18,7 +18,7 @@ CASES = [(kind, name) for kind, name, _, _ in cases()]
 _SCRIPT = """
 import sys
 from tests.audit import adversarial
-from scaffold.audit.runner import audit_tree
+from scaffold.rules.runner import audit_tree
 kind, name = sys.argv[1:3]
 generate = adversarial.BY_KIND[kind][name]
 report = audit_tree({adversarial.PATHS[kind]: generate()})

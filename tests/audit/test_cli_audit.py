@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import api, cli
-from scaffold.answers import validate
 from scaffold.errors import UnsafePackError
-from scaffold.packs import builtin_pack_dir, load_pack
+from scaffold.kit.answers import validate
+from scaffold.kit.packs import builtin_pack_dir, load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 UNPINNED = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.audit.runner import audit_tree
+from scaffold.rules.runner import audit_tree
 from tests.support.corpus import CANONICAL_PATHS, corpus_dir, corpus_files
 
 PATHS = {**CANONICAL_PATHS, "precommit": lambda name: ".pre-commit-config.yaml"}

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold.audit.lines import split_lines
-from scaffold.audit.model import Kind
-from scaffold.audit.runner import audit_tree
-from scaffold.audit.sources import classify
+from scaffold.rules.kinds import classify
+from scaffold.rules.lines import split_lines
+from scaffold.rules.model import Kind
+from scaffold.rules.runner import audit_tree
 from tests.support.corpus import CANONICAL_PATHS, corpus_files
 
 EXAMPLES = int(os.environ.get("SCAFFOLD_FUZZ_EXAMPLES", "100"))
@@ -116,8 +116,8 @@ def _fixture_seeds(kind: Kind) -> list[str]:
 
 @functools.cache
 def _kit_seeds() -> dict[Kind, list[str]]:
-    from scaffold.answers import validate
     from scaffold.api import render_kit
+    from scaffold.kit.answers import validate
     from tests.answer_sets import ANSWER_SETS
 
     found: dict[Kind, list[str]] = {}

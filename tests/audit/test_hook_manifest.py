@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold.audit.sources import classify
+from scaffold.rules.kinds import classify
 from tests.support import checkers
 
 MANIFEST = Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml"

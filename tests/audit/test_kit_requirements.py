@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from scaffold import cli
-from scaffold.answers import validate
 from scaffold.api import new
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 
 CI = ".github/workflows/ci.yml"

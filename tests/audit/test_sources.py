@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.audit.model import Kind
-from scaffold.audit.runner import audit_paths
+from scaffold.audit.run import audit_paths
 from scaffold.audit.sources import Source, collect, repository_root
 from scaffold.errors import UsageError
+from scaffold.rules.model import Kind
 from scaffold.untrusted.text import printable
 from tests.support.hang_guard import hang_guard
 

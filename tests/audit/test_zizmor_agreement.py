@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.audit.runner import audit_tree
+from scaffold.rules.runner import audit_tree
 from tests.support import checkers
 from tests.support.corpus import corpus_dir, corpus_files
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.cli import main
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 from tests.support.corpus import CANONICAL_PATHS
 from tests.support.hang_guard import hang_guard

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scaffold import cli
-from scaffold.pins import load_pins
+from scaffold.kit.pins import load_pins
 
 # Everything here has a safe fix except the missing timeout and concurrency, which are unsafe.
 WORKFLOW = """\

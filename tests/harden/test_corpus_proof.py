@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.audit.document import Document
-from scaffold.audit.runner import YAML_KINDS, parse_error
-from scaffold.audit.sources import classify
 from scaffold.harden.engine import harden_document
-from scaffold.harden.model import Safety
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Safety
 from scaffold.rules.github.template_injection import unsafe_expressions
+from scaffold.rules.kinds import classify
+from scaffold.rules.runner import YAML_KINDS, parse_error
 from tests.support import checkers
 from tests.support.corpus import CANONICAL_PATHS, corpus_dir, corpus_files
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.audit.document import Document
-from scaffold.audit.sources import classify
-from scaffold.harden import image_pins
 from scaffold.harden.engine import FileResult, harden_document
-from scaffold.harden.model import Safety, Unfixable
-from scaffold.pins import load_pins
-from scaffold.rules import REGISTRY, Rule
+from scaffold.kit.pins import load_pins
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.document import Document
+from scaffold.rules.fixes import image_pins
+from scaffold.rules.fixes.model import Safety, Unfixable
+from scaffold.rules.kinds import classify
+from scaffold.rules.registry import Rule
 
 # From scaffold/pins.yml (checked against the loaded pins below).
 PYTHON_DIGEST = "sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba372808abe9cc1a0c0125e6"

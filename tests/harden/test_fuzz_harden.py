@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scaffold.audit.document import Document
-from scaffold.audit.runner import parse_error
-from scaffold.harden.model import Safety
 from scaffold.harden.runner import HardenReport, harden_tree
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Safety
+from scaffold.rules.kinds import classify
+from scaffold.rules.runner import parse_error
 from tests.support.corpus import corpus_files
 from tests.support.hang_guard import hang_guard
 
@@ -76,9 +77,8 @@ def _check(report: HardenReport, files: dict[str, str]) -> None:
 
 
 def _document(path: str, text: str) -> Document:
-    from scaffold.audit import sources
 
-    kind = sources.classify(path)
+    kind = classify(path)
     assert kind is not None
     return Document(path, kind, text)
 

@@ -10,16 +10,17 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from scaffold.audit.config import AuditConfig
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.sources import classify
-from scaffold.harden import action_refs
 from scaffold.harden.engine import FileResult, harden_document
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.harden.runner import harden_tree
-from scaffold.pins import load_pins
-from scaffold.rules import REGISTRY, Rule
+from scaffold.kit.pins import load_pins
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.config import AuditConfig
+from scaffold.rules.document import Document
+from scaffold.rules.fixes import action_refs
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.kinds import classify
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.registry import Rule
 
 WORKFLOW = ".github/workflows/ci.yml"
 
@@ -158,7 +159,7 @@ def test_every_kit_pin_resolves_to_its_sha() -> None:
 
 
 def test_a_kit_pin_missing_from_the_refs_table_is_taken_from_pins_yml(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = (Path(action_refs.__file__).parent.parent / "data" / "action-refs.yml").read_text(encoding="utf-8")
+    real = (Path(action_refs.__file__).parents[2] / "data" / "action-refs.yml").read_text(encoding="utf-8")
     data = yaml.safe_load(real)
     del data["actions"]["actions/checkout"]["refs"]["v7.0.1"]
     reduced = yaml.safe_dump(data)

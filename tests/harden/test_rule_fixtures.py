@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.runner import audit_tree
-from scaffold.harden.model import Safety
 from scaffold.harden.runner import harden_tree
-from scaffold.rules import REGISTRY, Rule
-from scaffold.writer import text_diff
+from scaffold.kit.answers import validate
+from scaffold.kit.writer import text_diff
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.fixes.model import Safety
+from scaffold.rules.registry import Rule
+from scaffold.rules.runner import audit_tree
 from tests.answer_sets import ANSWER_SETS
 from tests.rules.support import FIXTURES, tree
 

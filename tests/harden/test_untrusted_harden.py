@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from scaffold import cli
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
 from scaffold.harden.engine import harden_document
-from scaffold.harden.model import Safety
 from scaffold.harden.runner import harden_paths, harden_tree
-from scaffold.rules import REGISTRY
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Safety
+from scaffold.rules.model import Kind
 from tests.support.hang_guard import hang_guard
 
 UNPINNED = "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"

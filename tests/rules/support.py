@@ -10,8 +10,8 @@ from pathlib import Path
 
 from syrupy.assertion import SnapshotAssertion
 
-from scaffold.audit.runner import audit_tree
-from scaffold.rules import Rule
+from scaffold.rules.registry import Rule
+from scaffold.rules.runner import audit_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

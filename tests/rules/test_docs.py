@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold.rules import REGISTRY
+from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.docs import render
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "checks.md"

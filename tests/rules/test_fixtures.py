@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from scaffold.rules import REGISTRY, Rule
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.registry import Rule
 from tests.rules.support import assert_bad_matches_snapshot, assert_good_is_clean
 
 FILE_RULES = [rule for rule in REGISTRY if not rule.is_kit_rule]

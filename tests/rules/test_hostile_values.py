@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scaffold.audit.runner import audit_tree
+from scaffold.rules.runner import audit_tree
 
 
 def test_an_exposed_port_of_thousands_of_digits_is_no_port() -> None:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from scaffold.rules import REGISTRY, Rule
-from scaffold.rules.registry import SECTIONS
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.registry import SECTIONS, Rule
 from tests.rules.support import FIXTURES
 
 IDS = [rule.id for rule in REGISTRY]

@@ -48,10 +48,15 @@ def _hostile_repository(tmp_path: Path) -> tuple[Path, Path]:
 def test_the_hostile_repository_does_run_programs_through_plain_git(tmp_path: Path) -> None:
     """The control: the same calls through an unguarded git leave marks, so the guarded test below can fail."""
     work, marks = _hostile_repository(tmp_path)
-    subprocess.run(["git", "-C", str(work), "status", "--porcelain"], capture_output=True, check=False,
-                   env={**os.environ, **GIT_ENV})
-    subprocess.run(["git", "-C", str(work), "log", "-p", "--all"], capture_output=True, check=False,
-                   env={**os.environ, **GIT_ENV})
+    subprocess.run(
+        ["git", "-C", str(work), "status", "--porcelain"],
+        capture_output=True,
+        check=False,
+        env={**os.environ, **GIT_ENV},
+    )
+    subprocess.run(
+        ["git", "-C", str(work), "log", "-p", "--all"], capture_output=True, check=False, env={**os.environ, **GIT_ENV}
+    )
     assert {"fsmonitor", "process"} <= {path.name for path in marks.iterdir()}
 
 

@@ -35,7 +35,7 @@ def test_a_symlink_to_a_device_is_refused(tmp_path: Path) -> None:
     [
         (lambda p: p.mkdir(), "not a regular file \\(a folder\\)"),
         (lambda p: None, "does not exist"),
-        (lambda p: (p.symlink_to(p.name)), "symlink loop"),
+        (lambda p: p.symlink_to(p.name), "symlink loop"),
     ],
 )
 def test_other_unreadable_paths_say_why(tmp_path: Path, make: object, reason: str) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import validate
 from scaffold.api import new, render_kit
-from scaffold.packs import Pack, builtin_pack_dir, load_pack
+from scaffold.kit.answers import validate
+from scaffold.kit.packs import Pack, builtin_pack_dir, load_pack
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dev",

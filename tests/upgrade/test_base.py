@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import api
-from scaffold.answers import validate
-from scaffold.packs import Pack
-from scaffold.record import read_record
+from scaffold.kit.answers import validate
+from scaffold.kit.packs import Pack
+from scaffold.kit.record import read_record
 from scaffold.upgrade import repo as git_store
 from scaffold.upgrade.plan import Status
 from tests.upgrade import support

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scaffold import api, cli
-from scaffold.packs import Pack, load_pack
+from scaffold.kit.packs import Pack, load_pack
 from scaffold.upgrade import transaction
 from tests.upgrade import support
 from tests.upgrade.support import commit_all, make_repo, tree
@@ -27,7 +27,7 @@ KILLER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from scaffold import api, cli
-    from scaffold.packs import load_pack
+    from scaffold.kit.packs import load_pack
 
     pack = load_pack(Path(sys.argv[1]))
     api.load_pack = lambda directory=None: pack

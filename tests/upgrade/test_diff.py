@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scaffold import api, cli
-from scaffold.packs import Pack
-from scaffold.record import RECORD_PATH, read_record
+from scaffold.kit.packs import Pack
+from scaffold.kit.record import RECORD_PATH, read_record
 from tests.support.hang_guard import hang_guard
 from tests.upgrade import support
 from tests.upgrade.support import commit_all, git, make_repo, tree

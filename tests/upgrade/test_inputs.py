@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaffold import api, cli
-from scaffold.packs import Pack
+from scaffold.kit.packs import Pack
 from scaffold.upgrade import transaction
 from scaffold.upgrade.merge import merge_file
 from scaffold.upgrade.plan import has_conflict_markers

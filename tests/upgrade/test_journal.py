@@ -8,7 +8,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaffold.upgrade import kit_paths
+from scaffold.kit import kit_paths
 from scaffold.upgrade.journal import Journal, JournalError, parse
 
 EXAMPLES = int(os.environ.get("SCAFFOLD_FUZZ_EXAMPLES", "150"))

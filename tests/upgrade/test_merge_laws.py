@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scaffold.record import RECORD_PATH
+from scaffold.kit.record import RECORD_PATH
 from scaffold.upgrade.line_merge import Labels
 from scaffold.upgrade.yaml_merge import merge_yaml
 from tests.upgrade.support import render_v

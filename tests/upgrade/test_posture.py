@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.runner import audit_tree
+from scaffold.kit.answers import validate
 from scaffold.rules.requirements import from_answers
+from scaffold.rules.runner import audit_tree
 from scaffold.upgrade.posture import weakenings
 from tests.answer_sets import ANSWER_SETS
 from tests.rules.kit.mutations import MUTATIONS, Mutation
@@ -270,7 +270,9 @@ def _mutated(mutation: Mutation | Edit, name: str) -> dict[str, str]:
     return files
 
 
-CASES = [(name, mutation) for name in sorted(ANSWER_SETS) for mutation in [*MUTATIONS, *EDITS] if _applies(mutation, name)]
+CASES = [
+    (name, mutation) for name in sorted(ANSWER_SETS) for mutation in [*MUTATIONS, *EDITS] if _applies(mutation, name)
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scaffold import api, cli
-from scaffold.packs import Pack
-from scaffold.record import file_hash
+from scaffold.kit.packs import Pack
+from scaffold.kit.record import file_hash
 from scaffold.upgrade import transaction
 from tests.upgrade import support
 from tests.upgrade.support import commit_all, make_repo

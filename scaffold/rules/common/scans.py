@@ -2,7 +2,7 @@
 
 The disabled-scan rules use it to tell a scan switched off (``if: false``, ``continue-on-error``, ``allow_failure``,
 ``when: never``, a Jenkins ``when { expression { false } }``) from any other job, and the kit judges to find the
-scan a control needs. Each entry names the control of ``scaffold.controls`` the scan serves.
+scan a control needs. Each entry names the control of ``scaffold.kit.controls`` the scan serves.
 """
 
 from __future__ import annotations

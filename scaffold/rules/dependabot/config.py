@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
+from scaffold.rules.yaml_view import YNode
 
 
 def updates(document: Document) -> Iterator[YNode]:

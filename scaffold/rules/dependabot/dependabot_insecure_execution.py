@@ -38,9 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.dependabot.config import label, updates
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "dependabot-insecure-execution"
 SEVERITY = Severity.HIGH

@@ -42,9 +42,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.dependabot.config import label, updates
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "dependabot-no-cooldown"
 SEVERITY = Severity.MEDIUM

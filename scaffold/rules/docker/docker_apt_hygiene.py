@@ -44,10 +44,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import Instruction, Position, final_chain, stages, unquote
 from scaffold.rules.docker.shell import Token, all_commands, cache_mounts, name
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-apt-hygiene"
 SEVERITY = Severity.LOW

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import final_image, final_setting, final_stage_label
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-missing-healthcheck"
 SEVERITY = Severity.LOW

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import Instruction, stages, unquote
 from scaffold.rules.docker.shell import SHELLS, Script, name, scripts
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-pipe-without-pipefail"
 SEVERITY = Severity.LOW

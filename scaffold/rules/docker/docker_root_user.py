@@ -49,10 +49,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.lines import Model
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.docker.instructions import (
     Expansion,
     Instruction,
@@ -62,6 +58,10 @@ from scaffold.rules.docker.instructions import (
     final_stage_label,
     value,
 )
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.lines import Model
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-root-user"
 SEVERITY = Severity.MEDIUM
@@ -123,7 +123,7 @@ def _unset_message(where: str, written: str, missing: Missing) -> str:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden.edits import newline
+    from scaffold.rules.fixes.edits import newline
 
     for hit in check(document):
         text = document.text.rstrip()

@@ -34,9 +34,9 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import instructions
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-secret-in-env"
 SEVERITY = Severity.HIGH

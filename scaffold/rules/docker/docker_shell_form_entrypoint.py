@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.instructions import final_setting, final_stage_label
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-shell-form-entrypoint"
 SEVERITY = Severity.LOW

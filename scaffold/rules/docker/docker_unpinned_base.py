@@ -37,10 +37,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.docker.instructions import DIGEST, external_bases, from_subject, shown
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-unpinned-base"
 SEVERITY = Severity.MEDIUM
@@ -58,7 +58,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import image_pins
+    from scaffold.rules.fixes import image_pins
 
     for stage, image, resolved in external_bases(document):
         if DIGEST.search((resolved if resolved is not None else image.text).lower()):

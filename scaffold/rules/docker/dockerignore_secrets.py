@@ -56,9 +56,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.docker.dockerignore import DOCKERIGNORE_REQUIRED, ignore_covers, ignore_pattern, ignore_unescape
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "dockerignore-secrets"
 SEVERITY = Severity.MEDIUM

@@ -3,7 +3,7 @@ BuildKit expands read the way BuildKit reads them.
 
 It follows BuildKit's parser (``moby/buildkit/frontend/dockerfile/parser``) closely enough for auditing:
 
-- lines break at ``\\n`` only (BuildKit's line model, ``scaffold.audit.lines``: a form feed or U+2028 does not start
+- lines break at ``\\n`` only (BuildKit's line model, ``scaffold.rules.lines``: a form feed or U+2028 does not start
   an instruction); a byte-order mark before the first line is dropped;
 - parser directives (``syntax``, ``escape``, ``check``) are read from the top of the file until the first line that
   is not one (a blank line, another comment, an unknown directive, an instruction); only ``# escape=`` (``\\`` or
@@ -33,10 +33,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from scaffold.audit.document import Document
-from scaffold.audit.lines import Model, split_lines
 from scaffold.rules.docker import words as lexer
 from scaffold.rules.docker.words import Expansion, Missing, Scope
+from scaffold.rules.document import Document
+from scaffold.rules.lines import Model, split_lines
 
 __all__ = [
     "DIGEST",

@@ -46,9 +46,9 @@ import re
 import shlex
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.github.scripts import logical_lines, run_scripts
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "adhoc-install"
 SEVERITY = Severity.MEDIUM

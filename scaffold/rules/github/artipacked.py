@@ -38,11 +38,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.github.workflow import action_name, action_steps, jobs, step_input, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "artipacked"
 SEVERITY = Severity.MEDIUM
@@ -61,7 +61,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import yaml_edit
+    from scaffold.rules.fixes import yaml_edit
 
     for name, job in jobs(document):
         listed = list(steps(job))
@@ -100,7 +100,7 @@ _GIT_ACTIONS = ("peter-evans/create-pull-request", "stefanzweifel/git-auto-commi
 
 def _later_remote_git(later: list[YNode]) -> str:
     """Why a later step may rely on the credentials checkout stored, or "" when none can."""
-    from scaffold.harden.permissions import known, pushes
+    from scaffold.rules.fixes.permissions import known, pushes
 
     for step in later:
         script, uses = step.get("run"), step.get("uses")

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps, triggers
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "cache-in-release"
 SEVERITY = Severity.HIGH

@@ -53,12 +53,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS, scans_in
+from scaffold.rules.document import Document
 from scaffold.rules.github import gating
 from scaffold.rules.github.workflow import jobs, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "disabled-scan"
 SEVERITY = Severity.HIGH

@@ -44,11 +44,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.github.workflow import jobs
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "excessive-permissions"
 SEVERITY = Severity.HIGH
@@ -97,8 +97,8 @@ def _broad(permissions: YNode, owner: str, *, top_level: bool) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import yaml_edit
-    from scaffold.harden.permissions import job_needs
+    from scaffold.rules.fixes import yaml_edit
+    from scaffold.rules.fixes.permissions import job_needs
 
     root = document.yaml
     jobs_key = root.key("jobs") if root is not None else None
@@ -137,7 +137,7 @@ def fix(document: Document) -> Iterator[Proposal]:
 
 
 def _top_level(document: Document, top: YNode | None, jobs_key: YNode, unsure: list[str]) -> Iterator[Proposal]:
-    from scaffold.harden import yaml_edit
+    from scaffold.rules.fixes import yaml_edit
 
     edit: TextEdit | None
     if top is None:

@@ -13,8 +13,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.github.expressions import expressions
+from scaffold.rules.yaml_view import YNode
 
 _FALSE = {"false", "0", "-0", "0.0", "''", '""', "null", "!true", "!1"}
 _MAX_DEPTH = 8  # nested parentheses read in a condition; deeper ones are not judged constant

@@ -47,11 +47,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.github.scripts import located_lines, run_scripts
 from scaffold.rules.github.template_injection import unsafe_expressions
 from scaffold.rules.github.workflow import triggers
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "github-env-write"
 SEVERITY = Severity.HIGH

@@ -31,9 +31,9 @@ from importlib import resources
 
 import yaml
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import action_name, jobs, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "known-compromised-action"
 SEVERITY = Severity.HIGH

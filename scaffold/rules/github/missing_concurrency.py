@@ -42,10 +42,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.github.workflow import jobs, triggers
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "missing-concurrency"
 SEVERITY = Severity.LOW
@@ -72,7 +72,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import yaml_edit
+    from scaffold.rules.fixes import yaml_edit
 
     root = document.yaml
     for hit in check(document):

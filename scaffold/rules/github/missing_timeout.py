@@ -34,11 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, Unfixable
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.github.workflow import jobs
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "missing-timeout"
 SEVERITY = Severity.LOW
@@ -67,7 +67,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import yaml_edit
+    from scaffold.rules.fixes import yaml_edit
 
     for name, key, job in _untimed(document):
         entry = [f"timeout-minutes: {TIMEOUT}"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import jobs, steps
+from scaffold.rules.yaml_view import YNode
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import jobs, triggers
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "self-hosted-pr"
 SEVERITY = Severity.HIGH

@@ -38,12 +38,12 @@ import functools
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
 from scaffold.rules.github.expressions import EXPRESSION, expressions
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "template-injection"
 SEVERITY = Severity.HIGH
@@ -184,8 +184,8 @@ def _move_to_env(
     script: YNode,
     text: str,
 ) -> Fix:
-    from scaffold.harden import yaml_edit
-    from scaffold.harden.shell_context import Where, contexts
+    from scaffold.rules.fixes import yaml_edit
+    from scaffold.rules.fixes.shell_context import Where, contexts
 
     name, index, line = where
     shell, bash = _shell(root, job, step)

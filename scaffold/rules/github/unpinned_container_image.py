@@ -45,11 +45,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Proposal
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Proposal
 from scaffold.rules.github.workflow import jobs
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "unpinned-container-image"
 SEVERITY = Severity.HIGH
@@ -71,7 +71,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden.image_pins import pin_scalar
+    from scaffold.rules.fixes.image_pins import pin_scalar
 
     for job, what, node, reference in _unpinned(document):
         yield pin_scalar(document, node, reference, f"job {job}: {what}")

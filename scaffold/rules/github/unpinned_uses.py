@@ -31,11 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.github.workflow import jobs, pinned_ref, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "unpinned-uses"
 SEVERITY = Severity.HIGH
@@ -60,7 +60,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden import action_refs, yaml_edit
+    from scaffold.rules.fixes import action_refs, yaml_edit
 
     for _, uses, value in _unpinned(document):
         action, _, ref = value.partition("@")

@@ -43,12 +43,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.github.expressions import expressions
 from scaffold.rules.github.scripts import locate
 from scaffold.rules.github.workflow import jobs, steps
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "unsound-condition"
 SEVERITY = Severity.HIGH

@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import DANGEROUS_TRIGGERS, action_steps, step_input, triggers
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "untrusted-checkout"
 SEVERITY = Severity.HIGH

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
+from scaffold.rules.yaml_view import YNode
 
 # Events that run with the base repository's token and secrets on what a fork can cause (zizmor dangerous-triggers).
 DANGEROUS_TRIGGERS = ("pull_request_target", "workflow_run")

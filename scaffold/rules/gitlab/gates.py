@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.jobs import setting
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, key_of, resolve, scalars, text
+from scaffold.rules.yaml_view import YNode
 
 SCRIPT_KEYS = ("before_script", "script", "after_script")
 MENTION = "mention"  # the line names the command without running it

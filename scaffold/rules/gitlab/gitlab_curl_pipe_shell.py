@@ -38,10 +38,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.lines import Model, split_lines
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.pipeline import holders, locate, root, script_lines
+from scaffold.rules.lines import Model, split_lines
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "gitlab-curl-pipe-shell"
 SEVERITY = Severity.HIGH

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.pipeline import variable_blocks, variables
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "gitlab-debug-trace"
 SEVERITY = Severity.HIGH

@@ -52,10 +52,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab import gates
 from scaffold.rules.gitlab.pipeline import Job, Pipeline
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "gitlab-disabled-scan"
 SEVERITY = Severity.HIGH

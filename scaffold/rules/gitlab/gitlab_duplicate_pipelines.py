@@ -51,10 +51,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, key_of, only_refs, resolve, text
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "gitlab-duplicate-pipelines"
 SEVERITY = Severity.LOW

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.includes import includes
 from scaffold.rules.gitlab.pipeline import get
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "gitlab-include-template"
 SEVERITY = Severity.LOW

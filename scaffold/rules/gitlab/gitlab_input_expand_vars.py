@@ -45,10 +45,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.pipeline import get, holders, root, scalars
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "gitlab-input-expand-vars"
 SEVERITY = Severity.HIGH

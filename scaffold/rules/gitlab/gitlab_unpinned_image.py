@@ -44,11 +44,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
-from scaffold.harden.model import Proposal
+from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Proposal
 from scaffold.rules.gitlab.pipeline import get, holders, resolve, root
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "gitlab-unpinned-image"
 SEVERITY = Severity.HIGH
@@ -68,7 +68,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
-    from scaffold.harden.image_pins import pin_scalar
+    from scaffold.rules.fixes.image_pins import pin_scalar
 
     for label, what, node, reference in _unpinned(document):
         yield pin_scalar(document, node, reference, f"{label}: {what}")

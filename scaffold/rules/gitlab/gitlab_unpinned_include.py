@@ -51,11 +51,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.includes import includes
 from scaffold.rules.gitlab.pipeline import SHA, get
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.yaml_view import YNode
 
 ID = "gitlab-unpinned-include"
 SEVERITY = Severity.HIGH

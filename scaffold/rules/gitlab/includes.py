@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab.pipeline import get, jobs, resolve, root
+from scaffold.rules.yaml_view import YNode
 
 
 def includes(document: Document) -> Iterator[tuple[str, YNode]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text, variables
+from scaffold.rules.yaml_view import YNode
 
 
 def external_includes(top: YNode | None) -> bool:

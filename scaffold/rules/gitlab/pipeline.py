@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
+from scaffold.rules.yaml_view import YNode
 
 # Top-level keys that are not jobs (``types`` is the old name of ``stages``).
 RESERVED_KEYS = frozenset(

@@ -20,7 +20,7 @@ only what they need, on any text:
   ``)`` without its opener, ...), each with its offset, for the checks that want a well-formed file; the other
   views are read as well as they can be.
 
-Lines break where Groovy breaks them (``\\r\\n``, ``\\r`` or ``\\n``; ``scaffold.audit.lines``): a lone ``\\r`` ends a
+Lines break where Groovy breaks them (``\\r\\n``, ``\\r`` or ``\\n``; ``scaffold.rules.lines``): a lone ``\\r`` ends a
 ``//`` comment or a one-line string as a newline does, and the scan reads it as one (``text`` holds it as ``\\n``,
 so offsets are unchanged). A form feed or U+2028 is not a line break.
 
@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scaffold.audit.lines import LineMap, Model
+from scaffold.rules.lines import LineMap, Model
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _LONE_CR = re.compile("\r(?!\n)")

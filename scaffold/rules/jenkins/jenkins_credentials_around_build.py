@@ -48,10 +48,10 @@ import bisect
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.lines import Model, split_lines_keepends
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Source, credential_scopes, in_release_stage, read
+from scaffold.rules.lines import Model, split_lines_keepends
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "jenkins-credentials-around-build"
 SEVERITY = Severity.HIGH

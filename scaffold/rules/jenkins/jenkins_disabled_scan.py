@@ -43,11 +43,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Block, read
 from scaffold.rules.jenkins.pipeline import cannot_fail, commands, scan_controls, subject
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "jenkins-disabled-scan"
 SEVERITY = Severity.HIGH

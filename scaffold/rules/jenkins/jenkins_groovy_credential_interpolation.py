@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import credential_scopes, interpolated_names, names_bound_at, read
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "jenkins-groovy-credential-interpolation"
 SEVERITY = Severity.HIGH

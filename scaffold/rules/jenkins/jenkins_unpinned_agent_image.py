@@ -55,9 +55,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Source, Statement, read
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "jenkins-unpinned-agent-image"
 SEVERITY = Severity.HIGH

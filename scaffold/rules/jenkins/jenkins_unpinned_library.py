@@ -33,9 +33,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Literal, Source, read
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "jenkins-unpinned-library"
 SEVERITY = Severity.HIGH

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from scaffold.audit.lines import Model, split_lines_keepends
 from scaffold.rules.common.scans import scans_in
 from scaffold.rules.jenkins.groovy import Block, Literal, Source, Statement
+from scaffold.rules.lines import Model, split_lines_keepends
 
 SHELL_STEPS = ("sh", "bat", "powershell", "pwsh")
 _FALSE = re.compile(r"(?:return\s+)?false\s*;?")
@@ -188,7 +188,7 @@ def commands_in(source: Source, stage: Block) -> list[Command]:
 
 @functools.lru_cache(maxsize=4096)
 def scan_controls(text: str) -> tuple[str, ...]:
-    """The controls of ``scaffold.controls`` whose scan a command runs (``scans.SCANS``); a command that writes
+    """The controls of ``scaffold.kit.controls`` whose scan a command runs (``scans.SCANS``); a command that writes
     an SBOM (``trivy image --format cyclonedx``) generates one and scans nothing. Remembered: every scan judge
     asks about every command."""
     found = scans_in(text)

@@ -1,4 +1,4 @@
-"""Kit rules: one rule per control of ``scaffold.controls``, over the whole repository.
+"""Kit rules: one rule per control of ``scaffold.kit.controls``, over the whole repository.
 
 A kit rule runs only when the repository must keep its control (``scaffold.rules.requirements``: the kit record's
 answers, or an org policy). For each platform it asks that platform's judge (``github.JUDGES``, ``gitlab.JUDGES``,
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from scaffold.audit.model import Confidence, Kind, Severity
-from scaffold.controls import CONTROLS, Control, NotApplicable
+from scaffold.kit.controls import CONTROLS, Control, NotApplicable
 from scaffold.rules.kit import github, gitlab, jenkins
 from scaffold.rules.kit.judge import Judge
+from scaffold.rules.model import Confidence, Kind, Severity
 from scaffold.rules.registry import Rule
 from scaffold.rules.requirements import KIND_PLATFORMS, PLATFORM_KINDS
 from scaffold.rules.tree import Located, Tree

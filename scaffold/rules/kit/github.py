@@ -18,15 +18,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Hit, Kind
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.document import Document
 from scaffold.rules.github import gating
 from scaffold.rules.github.scripts import located_lines
 from scaffold.rules.github.workflow import action_name, jobs, steps, triggers
 from scaffold.rules.kit.judge import KIT_FILES, Judge, at
+from scaffold.rules.model import Hit, Kind
 from scaffold.rules.tree import Located
+from scaffold.rules.yaml_view import YNode
 
 RELEASE_FILE = ".github/workflows/release.yml"
 

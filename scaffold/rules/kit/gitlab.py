@@ -17,10 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
-from scaffold.audit.yaml_view import YNode
 from scaffold.rules.common.scans import NON_BLOCKING
+from scaffold.rules.document import Document
 from scaffold.rules.gitlab import gates
 from scaffold.rules.gitlab.gitlab_job_hygiene import deploys, runs_a_script, unexcluded
 from scaffold.rules.gitlab.gitlab_unpinned_image import references
@@ -28,7 +26,9 @@ from scaffold.rules.gitlab.gitlab_unprotected_deploy import unrestricted_rule
 from scaffold.rules.gitlab.jobs import setting, variable
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, locate, resolve, scalars, text, walk
 from scaffold.rules.kit.judge import Judge, absent, at
+from scaffold.rules.model import Kind
 from scaffold.rules.tree import Located
+from scaffold.rules.yaml_view import YNode
 
 KIND = Kind.GITLAB_CI
 _SIGSTORE = "SIGSTORE_ID_TOKEN"

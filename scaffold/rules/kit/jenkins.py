@@ -17,9 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Block, Source, interpolated_names, read, release_only
 from scaffold.rules.jenkins.pipeline import (
     Command,
@@ -36,6 +35,7 @@ from scaffold.rules.jenkins.pipeline import (
     switched_off,
 )
 from scaffold.rules.kit.judge import Judge, absent, at
+from scaffold.rules.model import Kind
 from scaffold.rules.tree import Located
 
 _KIND = Kind.JENKINSFILE

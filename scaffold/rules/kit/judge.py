@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Hit, Kind
+from scaffold.rules.document import Document
+from scaffold.rules.model import Hit, Kind
 from scaffold.rules.tree import Located
 
 JudgeCheck = Callable[[list[Document]], Iterable[Located]]

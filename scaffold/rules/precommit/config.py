@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.yaml_view import YNode
+from scaffold.rules.document import Document
+from scaffold.rules.yaml_view import YNode
 
 # Not fetched from anywhere: hooks defined in this file (`local`) or by pre-commit itself (`meta`).
 BUILTIN = ("local", "meta")

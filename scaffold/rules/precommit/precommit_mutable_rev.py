@@ -36,8 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Confidence, Hit, Kind, Severity
+from scaffold.rules.document import Document
+from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.precommit.config import remote_repos
 
 ID = "precommit-mutable-rev"

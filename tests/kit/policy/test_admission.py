@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold import registry_layout, signing
-from scaffold.answers import validate
 from scaffold.api import render_kit
+from scaffold.kit import registry_layout, signing
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 from tests.support.rego import engine, run_tests
 

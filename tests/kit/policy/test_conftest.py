@@ -14,14 +14,14 @@ from typing import NamedTuple
 
 import pytest
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.runner import audit_tree
-from scaffold.controls import PlatformName
-from scaffold.rules import REGISTRY
+from scaffold.kit.answers import validate
+from scaffold.kit.controls import PlatformName
+from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.docker.dockerignore import DOCKERIGNORE_REQUIRED
 from scaffold.rules.guards import guards
 from scaffold.rules.requirements import PLATFORM_KINDS, Requirements
+from scaffold.rules.runner import audit_tree
 from tests.answer_sets import ANSWER_SETS
 from tests.support import conftest_input
 from tests.support.rego import run_tests

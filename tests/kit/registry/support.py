@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scaffold import registry_layout
-from scaffold.answers import Answers, validate
 from scaffold.api import render_kit
+from scaffold.kit import registry_layout
+from scaffold.kit.answers import Answers, validate
 
 # The security bar's §6 controls, as the README tables name them.
 CONTROLS = (

@@ -27,8 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 from tests.kit.registry.support import assert_names_every_control, load, render
 

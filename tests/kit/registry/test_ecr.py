@@ -15,10 +15,10 @@ from botocore.validate import validate_parameters
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from scaffold import registry_layout
-from scaffold.answers import validate
 from scaffold.api import render_kit
 from scaffold.errors import UsageError
+from scaffold.kit import registry_layout
+from scaffold.kit.answers import validate
 from tests.answer_sets import ANSWER_SETS
 from tests.support import checkers, hcl
 

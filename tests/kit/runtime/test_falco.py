@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.answers import validate as validate_answers
 from scaffold.api import render_kit
+from scaffold.kit.answers import validate as validate_answers
 from tests.answer_sets import ANSWER_SETS
 from tests.support import checkers
 from tests.support.falco_rules import (
@@ -230,7 +230,7 @@ def test_dns_is_allowed_by_default(rendered: tuple[str, dict[str, Any], str]) ->
 
 def test_containers_are_identified_by_every_stage_image(rendered: tuple[str, dict[str, Any], str]) -> None:
     _, answers, text = rendered
-    from scaffold.registry_layout import stages
+    from scaffold.kit.registry_layout import stages
 
     finished = validate_answers(answers).model_dump()
     images = list_items(text)[f"{_id(answers['name'])}_images"]

@@ -1,5 +1,5 @@
-"""The container build files on the docker rules (moved from tests/checks/test_container.py, which held
-scaffold.checks.container to these cases): the final stage's user, digest-pinned bases and the .dockerignore."""
+"""The container build files on the docker rules: the final stage's user, digest-pinned bases and the
+.dockerignore."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from functools import cache
 
 import pytest
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.runner import audit_tree
-from scaffold.rules import REGISTRY
+from scaffold.kit.answers import validate
+from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.docker.dockerignore import DOCKERIGNORE_REQUIRED
+from scaffold.rules.runner import audit_tree
 from tests.answer_sets import ANSWER_SETS
 
 PIN = "python:3.13@sha256:" + "a" * 64

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from scaffold.audit.runner import audit_tree
-from scaffold.rules import REGISTRY
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.runner import audit_tree
 
 PIN = "python:3.13@sha256:" + "a" * 64
 ROOT = "the final stage runs as root"

@@ -8,11 +8,11 @@ import random
 
 import pytest
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
-from scaffold.inference_sources import dockerfile as infer_dockerfile
+from scaffold.new.inference_sources import dockerfile as infer_dockerfile
 from scaffold.rules.docker.instructions import Expansion, Instruction, Missing, expand, instructions, stages, value
 from scaffold.rules.docker.words import MAX_VALUE
+from scaffold.rules.document import Document
+from scaffold.rules.model import Kind
 from tests.support.hang_guard import hang_guard
 
 PIN = "python:3.13@sha256:" + "a" * 64

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from scaffold.audit.yaml_view import YNode, parse
 from scaffold.rules.github import gating
+from scaffold.rules.yaml_view import YNode, parse
 from tests.support.hang_guard import hang_guard
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
+from scaffold.rules.document import Document
 from scaffold.rules.jenkins import jenkins_disabled_scan, jenkins_unpinned_agent_image
 from scaffold.rules.jenkins.groovy import Source
 from scaffold.rules.jenkins.pipeline import commands, masked, scan_controls, step_stages, switched_off
+from scaffold.rules.model import Kind
 
 
 def test_commands_are_logical_lines_with_their_place_and_stage() -> None:

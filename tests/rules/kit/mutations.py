@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from scaffold.controls import PlatformName
+from scaffold.kit.controls import PlatformName
 
 FULL = "python-ecr-aws-dast-openapi"  # container, cloud, DAST, every platform
 GL = ".gitlab-ci.yml"

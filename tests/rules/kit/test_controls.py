@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.runner import Report, audit_tree
-from scaffold.controls import CONTROLS, PLATFORMS, NotApplicable, PlatformName
-from scaffold.rules import REGISTRY
+from scaffold.kit.answers import validate
+from scaffold.kit.controls import CONTROLS, PLATFORMS, NotApplicable, PlatformName
+from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.guards import guards
 from scaffold.rules.requirements import from_answers
+from scaffold.rules.runner import Report, audit_tree
 from tests.answer_sets import ANSWER_SETS
 from tests.rules.kit.mutations import MUTATIONS, Mutation
 

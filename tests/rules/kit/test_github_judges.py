@@ -8,15 +8,15 @@ from functools import cache
 
 import pytest
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
-from scaffold.audit.runner import Report, audit_tree
-from scaffold.controls import CONTROLS, NotApplicable
-from scaffold.rules import REGISTRY
+from scaffold.kit.answers import validate
+from scaffold.kit.controls import CONTROLS, NotApplicable
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.document import Document
 from scaffold.rules.kit.github import JUDGES
+from scaffold.rules.model import Kind
 from scaffold.rules.requirements import Requirements, from_answers
+from scaffold.rules.runner import Report, audit_tree
 from tests.answer_sets import ANSWER_SETS
 from tests.rules.kit.mutations import CI, FULL, REL
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
-from scaffold.audit.runner import parse_error
+from scaffold.rules.document import Document
 from scaffold.rules.kit.gitlab import JUDGES
+from scaffold.rules.model import Kind
+from scaffold.rules.runner import parse_error
 from tests.rules.test_gitlab_rules import ODD_DOCUMENTS
 from tests.support.hang_guard import hang_guard
 

@@ -10,11 +10,11 @@ from functools import cache
 
 import pytest
 
-from scaffold.answers import validate
 from scaffold.api import render_kit
-from scaffold.audit.document import Document
-from scaffold.audit.model import Kind
+from scaffold.kit.answers import validate
+from scaffold.rules.document import Document
 from scaffold.rules.kit.jenkins import JUDGES
+from scaffold.rules.model import Kind
 from scaffold.rules.tree import Located
 from tests.answer_sets import ANSWER_SETS
 from tests.rules.kit.mutations import FULL

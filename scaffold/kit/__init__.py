@@ -1,0 +1,1 @@
+"""The kit: answers, prompts, packs, pins, rendering, the record and writing files."""

@@ -1,0 +1,148 @@
+"""Interactive questions. The only module that imports questionary.
+
+Each question shows the answer key's help, validates with the same rule as the model, and is asked only when
+it applies (the AWS role only when cloud is aws, and so on). Answers already given by --answers or --set are
+not asked again. EOF or Ctrl-C stops with exit 2 and a hint to use --defaults.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import questionary
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+
+from scaffold.errors import UsageError
+from scaffold.kit.answers import (
+    ANSWER_KEYS,
+    Answers,
+    applies,
+    check_one,
+    field_defaults,
+    required_when_asked,
+    suggested_default,
+)
+
+_STOP_HINT = "pass --defaults, --answers FILE or --set KEY=VALUE"
+
+
+def _choices(key: str) -> list[str] | None:
+    annotation = Answers.model_fields[key].annotation
+    if typing.get_origin(annotation) is list:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(choice) for choice in typing.get_args(annotation)]
+    return None
+
+
+def _default_text(key: str, so_far: Mapping[str, Any]) -> str:
+    value = so_far.get(key)
+    suggested = suggested_default(key, so_far)
+    if suggested is not None and (value is None or (key == "cloud" and value == "none")):
+        value = suggested
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _convert(key: str, text: str) -> Any:
+    """Turn typed text into the field's value: lists split on commas, ints parsed, empty optional -> None.
+
+    Empty text becomes None only for keys that may be None (``image``, ``aws_region``...); for the others
+    (``name``, ``health_path``...) it stays "" so the validator refuses it instead of the final validation.
+    """
+    annotation = Answers.model_fields[key].annotation
+    if typing.get_origin(annotation) is list:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if annotation is int:
+        return int(text) if text.strip().isdecimal() and text.isascii() and len(text.strip()) <= 18 else text
+    if text == "" and type(None) in typing.get_args(annotation):
+        return None
+    return text
+
+
+def _validator(key: str) -> Any:
+    def validate(text: str) -> bool | str:
+        value = _convert(key, text)
+        if value is None:
+            return "is required" if required_when_asked(key) else True
+        problem = check_one(key, value)
+        return True if problem is None else problem
+
+    return validate
+
+
+def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any]) -> questionary.Question:
+    field = Answers.model_fields[key]
+    message = str((field.json_schema_extra or {}).get("prompt", key))  # type: ignore[union-attr]
+    instruction = field.description or ""
+    choices = _choices(key)
+    annotation = field.annotation
+    if annotation is bool:
+        # A custom instruction replaces questionary's own (Y/n) hint, so keep it: it shows what Enter picks.
+        default = bool(so_far.get(key, field.default))
+        hint = "(Y/n)" if default else "(y/N)"
+        return questionary.confirm(message, default=default, instruction=f"({instruction}) {hint} ", **io)
+    if choices is not None and typing.get_origin(annotation) is list:
+        chosen = set(so_far.get(key) or [])
+        return questionary.checkbox(
+            message,
+            choices=[questionary.Choice(choice, checked=choice in chosen) for choice in choices],
+            instruction=instruction,
+            validate=lambda picked: True if picked else "pick at least one",
+            **io,
+        )
+    if choices is not None:
+        return questionary.select(
+            message,
+            choices=choices,
+            default=_default_text(key, so_far) or None,
+            instruction=instruction,
+            **io,
+        )
+    return questionary.text(
+        message, default=_default_text(key, so_far), instruction=instruction, validate=_validator(key), **io
+    )
+
+
+def ask(
+    defaults: Mapping[str, Any],
+    given: Mapping[str, Any],
+    *,
+    input: Input | None = None,  # prompt_toolkit's own name
+    output: Output | None = None,
+) -> dict[str, Any]:
+    """Ask every applicable question not answered in ``given``; ``defaults`` pre-fill the prompts.
+
+    Keys missing from ``defaults`` are pre-filled with the model's own default, so accepting every prompt
+    gives the same answers as ``--defaults``. Returns only the answers that were asked.
+    """
+    io: dict[str, Any] = {}
+    if input is not None:
+        io["input"] = input
+    if output is not None:
+        io["output"] = output
+    so_far: dict[str, Any] = {**field_defaults(), **defaults, **given}
+    asked: dict[str, Any] = {}
+    for key in ANSWER_KEYS:
+        if key in given or not applies(key, so_far):
+            continue
+        try:
+            reply = _question(key, so_far, io).unsafe_ask(patch_stdout=False)
+        except EOFError:
+            reply = None
+        except KeyboardInterrupt:
+            raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
+        if reply is None:
+            raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
+        value = _convert(key, reply) if isinstance(reply, str) and _choices(key) is None else reply
+        so_far[key] = value
+        asked[key] = value
+    return asked

@@ -1,0 +1,1 @@
+"""The new flow: a kit written into a repository, its answers asked, given or inferred (adopt)."""

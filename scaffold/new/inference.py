@@ -1,0 +1,334 @@
+"""Infer answers from a repository that scaffold never generated, for ``scaffold adopt``.
+
+``infer_answers(root)`` reads a bounded set of files (root manifests and lockfiles, ``.github/workflows/*``,
+``.gitlab-ci.yml``, Jenkinsfiles and Dockerfiles at the root and one folder down, ``.git/HEAD``) and returns only
+the answers it found evidence for, each with a short reason. It never writes and never raises on a bad file.
+
+Every file is untrusted: a file that is a FIFO, a device, a symlink leaving the repository, binary, too large or
+a YAML bomb is skipped and named in ``Inference.skipped``. The whole run is bounded: at most ``MAX_FILES`` CI files
+and Dockerfiles, ``MAX_TOTAL_BYTES`` read in all, ``MAX_LISTED`` folder entries looked at, and at most
+``inference_sources.MAX_SIGNALS`` findings of each kind per file weighed.
+
+How each answer is decided:
+
+- language: a root manifest or lockfile beats any CI or Dockerfile evidence. When one tier names several languages
+  the priority is go > java > python > node: a Go or Java toolchain is rarely just tooling, while Python and
+  Node often are (a Node stage building a frontend, ``pip install`` of a deploy CLI). The other languages seen are
+  named in the evidence.
+- platforms: github, gitlab, jenkins for each kind of CI file present (readable text).
+- container: true with a Dockerfile at the root or one folder down, or an image pushed in CI; false when the
+  repository shows a language or platform but neither; otherwise not inferred.
+- registry and image: from images pushed in CI (``docker push``/``tag``, ``buildx --push``, build-push-action,
+  metadata-action, kaniko, skopeo, Jenkins ``docker.build().push()``), never from base or job images. A reference
+  whose repository path is fully literal beats one where only the host is known, which beats a registry login;
+  ties go to the first file in reading order. An image is given only when it passes answers validation.
+- default_branch: ``origin/HEAD`` of a git checkout, else main/master/trunk named in CI branch filters, else the
+  checked-out branch.
+- name: the folder's name when it is a valid DNS label (``answers.default_name``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import UsageError
+from scaffold.kit.answers import check_one, default_name, suggested_default, validate
+from scaffold.new import inference_sources as sources
+from scaffold.untrusted.text import shown
+
+__all__ = ["Inference", "infer_answers"]
+
+LANGUAGE_PRIORITY = ("go", "java", "python", "node")
+_MANIFESTS = {
+    "go.mod": "go", "go.sum": "go", "build.gradle": "java", "build.gradle.kts": "java", "gradle.lockfile": "java",
+    "pom.xml": "java", "poetry.lock": "python", "uv.lock": "python", "Pipfile.lock": "python", "Pipfile": "python",
+    "pyproject.toml": "python", "setup.py": "python", "package-lock.json": "node", "yarn.lock": "node",
+    "pnpm-lock.yaml": "node", "package.json": "node",
+}  # fmt: skip
+_SKIPPED_FOLDERS = {"node_modules", "vendor"}
+_CONVENTIONAL_BRANCHES = ("main", "master", "trunk")
+MAX_FILES = 200
+MAX_TOTAL_BYTES = 512_000
+MAX_LISTED = 20_000
+_MAX_REFERENCE = 512  # longest image reference or registry host classified
+_MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class Inference:
+    answers: dict[str, Any]  # only the keys inferred, values valid for the Answers model
+    evidence: dict[str, str]  # key -> short human reason
+    skipped: tuple[str, ...] = ()  # "path: why" for each file that was not read
+
+
+class _Budget:
+    """What one inference may still read: files, bytes and folder entries."""
+
+    def __init__(self) -> None:
+        self.files = MAX_FILES
+        self.bytes = MAX_TOTAL_BYTES
+        self.listed = MAX_LISTED
+        self.skipped: list[str] = []
+
+    def skip(self, path: str, reason: str) -> None:
+        if len(self.skipped) < 50:
+            self.skipped.append(f"{shown(path, 200)}: {reason}")
+
+
+def infer_answers(root: Path) -> Inference:
+    root = root.resolve()
+    answers: dict[str, Any] = {}
+    evidence: dict[str, str] = {}
+    budget = _Budget()
+    top = sources.entries(root, ".")
+    ci = _ci_files(root, top, budget)
+    dockerfiles = _dockerfiles(root, top, budget)
+
+    manifests = [(_manifest_language(name), name) for name, is_dir in top if not is_dir]
+    tiers = [[(lang, name) for lang, name in manifests if lang and sources.inside(root, name)]]
+    tiers.append([signal for found in ci + dockerfiles for signal in found.languages])
+    for signals in tiers:
+        if signals:
+            answers["language"], evidence["language"] = _pick_language(signals)
+            break
+
+    platforms = [
+        platform for platform in ("github", "gitlab", "jenkins") if any(_platform(f.path) == platform for f in ci)
+    ]
+    if platforms:
+        answers["platforms"] = platforms
+        evidence["platforms"] = ", ".join(f.path for f in ci)
+
+    pushed = [push for found in ci for push in found.pushes]
+    if dockerfiles or pushed:
+        answers["container"] = True
+        evidence["container"] = dockerfiles[0].path if dockerfiles else f"image pushed: {pushed[0][1]}"
+        _registry(ci, answers, evidence)
+    elif answers:
+        answers["container"] = False
+        evidence["container"] = "no Dockerfile at the root or one folder down, and no image pushed in CI"
+
+    branch = _default_branch(root, [branch for found in ci for branch in found.branches])
+    if branch:
+        answers["default_branch"], evidence["default_branch"] = branch
+    name = default_name(root.name)
+    if name:
+        answers["name"], evidence["name"] = name, f"folder name {root.name!r}"
+    return Inference(answers, evidence, tuple(budget.skipped))
+
+
+# --- which files ---------------------------------------------------------------------------------------------------
+
+
+def _platform(path: str) -> str:
+    if path.startswith(".github/"):
+        return "github"
+    return "gitlab" if path == ".gitlab-ci.yml" else "jenkins"
+
+
+def _is_jenkinsfile(name: str) -> bool:
+    lower = name.lower()
+    return lower == "jenkinsfile" or lower.startswith("jenkinsfile.") or lower.endswith(".jenkinsfile")
+
+
+def _is_dockerfile(name: str) -> bool:
+    lower = name.lower()
+    return lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") or lower.endswith(".dockerfile")
+
+
+def _one_level(root: Path, top: list[tuple[str, bool]], wanted: Any, budget: _Budget) -> list[str]:
+    """Files at the root, then in each non-hidden folder one level down, whose name ``wanted`` accepts."""
+    paths = [name for name, is_dir in top if not is_dir and wanted(name)]
+    for folder, is_dir in top:
+        if is_dir and not folder.startswith(".") and folder not in _SKIPPED_FOLDERS and budget.listed > 0:
+            listed = sources.entries(root, folder)
+            budget.listed -= len(listed) + 1
+            paths += [f"{folder}/{name}" for name, sub in listed if not sub and wanted(name)]
+    return paths
+
+
+def _read(root: Path, paths: list[str], parse: Any, budget: _Budget) -> list[sources.Found]:
+    found = []
+    for path in paths:
+        if budget.files <= 0 or budget.bytes <= 0:
+            budget.skip(path, f"not read: inference reads at most {MAX_FILES} files and {MAX_TOTAL_BYTES} bytes")
+            continue
+        text, reason = sources.read_reason(root, path, limit=min(sources.MAX_BYTES, budget.bytes))
+        budget.files -= 1
+        if text is None:
+            if reason:
+                budget.skip(path, reason)
+            continue
+        budget.bytes -= len(text)
+        try:
+            found.append(parse(path, text).trim())
+        except (ValueError, TypeError, RecursionError, MemoryError):  # nothing could make sense of it: skip it
+            budget.skip(path, "could not be parsed")
+            found.append(sources.Found(path))
+    return found
+
+
+def _ci_files(root: Path, top: list[tuple[str, bool]], budget: _Budget) -> list[sources.Found]:
+    workflows = [
+        f".github/workflows/{name}"
+        for name, is_dir in sources.entries(root, ".github/workflows")
+        if not is_dir and name.endswith((".yml", ".yaml"))
+    ]
+    return (
+        _read(root, workflows, sources.github, budget)
+        + _read(root, [".gitlab-ci.yml"], sources.gitlab, budget)
+        + _read(root, _one_level(root, top, _is_jenkinsfile, budget), sources.jenkins, budget)
+    )
+
+
+def _dockerfiles(root: Path, top: list[tuple[str, bool]], budget: _Budget) -> list[sources.Found]:
+    return _read(root, _one_level(root, top, _is_dockerfile, budget), sources.dockerfile, budget)
+
+
+# --- language ------------------------------------------------------------------------------------------------------
+
+
+def _manifest_language(name: str) -> str | None:
+    if re.fullmatch(r"requirements[\w.-]*\.txt", name):
+        return "python"
+    return _MANIFESTS.get(name)
+
+
+def _pick_language(signals: list[tuple[str, str]]) -> tuple[str, str]:
+    seen = {language: reason for language, reason in reversed(signals)}  # first reason per language
+    chosen = next(language for language in LANGUAGE_PRIORITY if language in seen)
+    others = [
+        f"{language} ({seen[language]})" for language in LANGUAGE_PRIORITY if language in seen and language != chosen
+    ]
+    reason = seen[chosen]
+    if others:
+        reason += f"; also saw {', '.join(others)}; chose by priority {' > '.join(LANGUAGE_PRIORITY)}"
+    return chosen, reason
+
+
+# --- registry and image --------------------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(
+    r"(?:(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?|localhost(?::[0-9]+)?)/)?(?P<path>[a-z0-9._/-]*)(?P<rest>.*)",
+    re.DOTALL,
+)
+_DOCKER_HUB = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+_GITLAB_VARIABLES = re.compile(r"\$\{?CI_REGISTRY(?:_IMAGE)?\b")
+_PLAIN_HOST = re.compile(r"[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?")
+# Matched only against a host that is ``_PLAIN_HOST`` and at most ``_MAX_REFERENCE`` long: a leading ``.*`` backtracks
+# once per position, which is linear for one search anchored at the start.
+_HOST_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ghcr", re.compile(r"ghcr\.io")),
+    ("ecr", re.compile(r"[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")),
+    ("gar", re.compile(r"[a-z0-9-]+-docker\.pkg\.dev")),
+    ("acr", re.compile(r"[a-z0-9]+\.azurecr\.io")),
+    ("dockerhub", re.compile(r"docker\.io")),
+    ("gitlab", re.compile(r"registry\.gitlab\.com")),
+    ("artifactory", re.compile(r".*\.jfrog\.io|.*artifactory.*")),
+    ("harbor", re.compile(r".*harbor.*")),
+)
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
+# Placeholders that let ``validate`` check an image for a registry that needs a cloud; never returned.
+_CLOUD_PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "aws": {"aws_role_arn": "arn:aws:iam::123456789012:role/adopt-check"},
+    "gcp": {
+        "gcp_workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/pool/providers/prov",
+        "gcp_service_account": "adopt-check@adopt-check.iam.gserviceaccount.com",
+    },
+    "azure": {
+        f"azure_{key}_id": "00000000-0000-0000-0000-000000000000" for key in ("client", "tenant", "subscription")
+    },
+}
+
+
+def _host(text: str) -> str:
+    host = re.sub(r"^[a-z]+://", "", text.strip().lower()).split("/", 1)[0]
+    return "docker.io" if host in _DOCKER_HUB else host
+
+
+def _host_kind(host: str) -> str | None:
+    if len(host) > _MAX_REFERENCE or not _PLAIN_HOST.fullmatch(host):
+        return None
+    return next((kind for kind, pattern in _HOST_KINDS if pattern.fullmatch(host)), None)
+
+
+def _valid_image(kind: str, image: str) -> bool:
+    cloud = suggested_default("cloud", {"registry": kind, "platforms": ["github"]}) or "none"
+    candidate = {"registry": kind, "image": image, "cloud": cloud, **_CLOUD_PLACEHOLDERS.get(cloud, {})}
+    try:
+        validate(candidate)
+    except UsageError:
+        return False
+    return True
+
+
+def _classify(reference: str, hub_login: bool) -> tuple[str | None, str | None]:
+    """(registry kind, image repository) of a pushed reference; either may be None when it cannot be told."""
+    if len(reference) > _MAX_REFERENCE:
+        return None, None
+    if _GITLAB_VARIABLES.match(reference.strip()):
+        return "gitlab", None  # $CI_REGISTRY_IMAGE: the project's own GitLab registry, path unknown here
+    match = _REFERENCE.fullmatch(re.sub(r"^[a-z]+://", "", reference.strip().lower()))
+    if match is None:
+        return None, None
+    path, rest = match["path"], match["rest"]
+    complete = bool(path) and not path.endswith("/") and "//" not in path and rest[:1] in ("", ":", "@")
+    host = _host(match["host"]) if match["host"] else None
+    if host is None:  # docker.io implied: only with a Docker Hub login, and only as namespace/repository
+        if not (complete and hub_login and path.count("/") == 1):
+            return None, None
+        host = "docker.io"
+    kind = _host_kind(host)
+    image = f"{host}/{path}" if kind and complete else None
+    return kind, image if image and _valid_image(kind or "", image) else None
+
+
+def _registry(ci: list[sources.Found], answers: dict[str, Any], evidence: dict[str, str]) -> None:
+    candidates: list[tuple[int, int, str, str | None, str]] = []  # (strength, order, kind, image, reason)
+    for found in ci:
+        logins = [(login, reason) for login, reason in found.logins]
+        hub_login = any(_host(login) == "docker.io" for login, _ in logins)
+        for reference, reason in found.pushes:
+            if len(candidates) >= _MAX_CANDIDATES:
+                break
+            kind, image = _classify(reference, hub_login)
+            if kind:
+                candidates.append((3 if image else 2, len(candidates), kind, image, reason))
+        for login, reason in logins:
+            kind = "gitlab" if _GITLAB_VARIABLES.match(login) else _host_kind(_host(login))
+            if kind:
+                candidates.append((1, len(candidates), kind, None, reason))
+    if not candidates:
+        return
+    _, _, kind, image, reason = min(candidates, key=lambda c: (-c[0], c[1]))
+    others = sorted({c[2] for c in candidates} - {kind})
+    answers["registry"], evidence["registry"] = kind, reason + (f"; also saw {', '.join(others)}" if others else "")
+    if image:
+        answers["image"], evidence["image"] = image, reason
+
+
+# --- default branch ------------------------------------------------------------------------------------------------
+
+
+def _git_ref(root: Path, path: str, prefix: str) -> str | None:
+    text = sources.read_text(root, path)
+    if text is None or not text.startswith(f"ref: {prefix}"):
+        return None
+    branch = text.strip()[len(f"ref: {prefix}") :]
+    return branch if check_one("default_branch", branch) is None else None
+
+
+def _default_branch(root: Path, ci_branches: list[str]) -> tuple[str, str] | None:
+    remote = _git_ref(root, ".git/refs/remotes/origin/HEAD", "refs/remotes/origin/")
+    if remote:
+        return remote, "git: origin/HEAD"
+    counts = Counter(branch for branch in ci_branches if branch in _CONVENTIONAL_BRANCHES)
+    if counts:
+        branch = counts.most_common(1)[0][0]
+        return branch, f"CI branch filters name {branch!r}"
+    local = _git_ref(root, ".git/HEAD", "refs/heads/")
+    return (local, "git: the checked-out branch (HEAD)") if local else None

@@ -1,0 +1,1 @@
+"""The fixes rules propose: edits, their safety, and the tables they draw on."""

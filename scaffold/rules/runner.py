@@ -1,0 +1,167 @@
+"""Run the rules over files: parse each once, apply every rule of its kind, drop suppressed findings.
+
+Every file is untrusted and isolated from the others: whatever a parse or a rule raises on one file (a YAML error,
+``RecursionError``, ``ValueError``, ``MemoryError``...) becomes a one-line ``FileError`` for that file, naming the
+rule, and the other files (and the file's other rules) are still audited. Findings and errors are one line each:
+line breaks and control characters taken from the file are escaped in messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.config import AuditConfig
+from scaffold.rules.document import Document
+from scaffold.rules.kinds import classify
+from scaffold.rules.model import FileError, Finding, Hit, Kind
+from scaffold.rules.registry import Rule
+from scaffold.rules.requirements import Requirements
+from scaffold.rules.suppression import Suppression, suppressed, suppressions
+from scaffold.rules.tree import Located, Tree
+from scaffold.untrusted.text import printable
+
+YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: int = 0
+
+
+def audit_tree(
+    files: Mapping[str, str],
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
+    required: Requirements | None = None,
+    *,
+    honour_suppressions: bool = True,
+) -> Report:
+    """Audit in-memory files ({repository-relative path: text}); paths of no audited kind are skipped. Kit rules
+    run for the ``required`` controls. The upgrade ratchet turns ``honour_suppressions`` off: a comment added to a
+    file must not hide a weakening from it."""
+    documents = []
+    for path, text in sorted(files.items()):
+        kind = classify(path)
+        if kind is not None:
+            documents.append(Document(path, kind, text))
+    return audit_documents(documents, config, rules, required, honour_suppressions=honour_suppressions)
+
+
+def audit_documents(
+    documents: Sequence[Document | FileError],
+    config: AuditConfig | None = None,
+    rules: Sequence[Rule] = REGISTRY,
+    required: Requirements | None = None,
+    *,
+    honour_suppressions: bool = True,
+) -> Report:
+    """Run every file rule on each document, then the kit rules of the required controls (``required``, else the
+    config's) on all of them."""
+    report = Report()
+    config = config or AuditConfig()
+    required = config.required if required is None else required
+    readable: list[Document] = []
+    for item in documents:
+        if isinstance(item, FileError):
+            report.errors.append(item)
+        elif _audit_one(item, config, rules, report, honour_suppressions):
+            readable.append(item)
+    _audit_kit(Tree(tuple(readable), required), config, rules, report, honour_suppressions)
+    report.findings.sort()
+    return report
+
+
+def parse_error(document: Document) -> FileError | None:
+    """Why a file cannot be checked (YAML parsed once here, before any rule; every kind's lines split), or None."""
+    try:
+        document.lines  # noqa: B018 - cached on the document for the rules and the suppressions
+        if document.kind in YAML_KINDS:
+            document.yaml  # noqa: B018 - the parse is cached on the document for the rules
+        elif document.kind is Kind.JENKINSFILE:
+            from scaffold.rules.jenkins.groovy import read
+
+            read(document.text)  # cached for the rules; refuses nesting no Jenkinsfile has
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow, at an offset
+            where = f" at line {document.line_map.position(error.position)[0]}"
+        problem = getattr(error, "problem", None) if type(error).__name__ == "YAMLLimitError" else None
+        return FileError(document.path, f"is not valid YAML{where}" + (f": {printable(problem)}" if problem else ""))
+    except Exception as error:  # any failure on untrusted input is this file's error
+        return FileError(document.path, f"cannot be parsed: {describe(error)}")
+    return None
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one short line: its type, and its message's first line."""
+    text = printable(str(error))[:160]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _runs(rule: Rule, config: AuditConfig) -> bool:
+    return config.runs(rule.id) and rule.severity >= config.min_severity
+
+
+def _finding(path: str, hit: Hit, rule: Rule) -> Finding:
+    return Finding(
+        path,
+        hit.line,
+        hit.column,
+        rule.id,
+        rule.severity,
+        rule.confidence,
+        printable(hit.message),
+        printable(hit.subject),
+    )
+
+
+def _audit_one(
+    document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report, honour_suppressions: bool
+) -> bool:
+    """Run the file rules on one document; False when it cannot be read (its error is reported)."""
+    report.files += 1
+    error = parse_error(document)
+    if error is not None:
+        report.errors.append(error)
+        return False
+    by_line = suppressions(document.lines) if honour_suppressions else {}
+    for rule in rules:
+        if rule.is_kit_rule or document.kind not in rule.kinds or not _runs(rule, config):
+            continue
+        try:
+            hits: list[Hit] = list(rule.check(document))
+        except Exception as failure:  # one rule failing on one file is that file's error
+            report.errors.append(FileError(document.path, f"rule {rule.id} failed: {describe(failure)}"))
+            continue
+        report.findings.extend(
+            _finding(document.path, hit, rule) for hit in hits if not suppressed(by_line, hit.line, rule.id)
+        )
+    return True
+
+
+def _audit_kit(tree: Tree, config: AuditConfig, rules: Sequence[Rule], report: Report, honour: bool) -> None:
+    """Run each kit rule whose controls the repository must keep, over every readable document."""
+    lines = {document.path: document.lines for document in tree.documents}
+    by_path: dict[str, dict[int, list[Suppression]]] = {}
+    for rule in rules:
+        if rule.check_tree is None or not tree.required.wants_any(rule.kinds, rule.controls):
+            continue
+        if not _runs(rule, config):
+            continue
+        try:
+            located: list[Located] = list(rule.check_tree(tree))
+        except Exception as failure:  # a kit rule failing is an error of the repository, never a pass
+            report.errors.append(FileError(".", f"rule {rule.id} failed: {describe(failure)}"))
+            continue
+        for item in located:
+            if item.path not in by_path:
+                by_path[item.path] = suppressions(lines[item.path]) if honour and item.path in lines else {}
+            if not suppressed(by_path[item.path], item.hit.line, rule.id):
+                report.findings.append(_finding(item.path, item.hit, rule))

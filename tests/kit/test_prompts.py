@@ -1,0 +1,343 @@
+"""scaffold.kit.prompts.ask() driven through prompt_toolkit's real input pipe, keystroke by keystroke.
+
+Most tests write all their keystrokes into the pipe up front and then close it. prompt_toolkit hands the keys an
+answered question did not use to the next question (typeahead), and the closed pipe ends the input: a question
+nobody expected fails the test with UsageError instead of waiting for keys forever. The tests that read what
+the user was shown run ask() in a thread and wait for the screen between keystrokes, because prompt_toolkit
+only redraws while it waits for input: keys sent all at once are answered before anything is drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.output.vt100 import Vt100_Output
+
+from scaffold.errors import UsageError
+from scaffold.kit.answers import ANSWER_KEYS, validate
+from scaffold.kit.prompts import ask
+from tests.support.keys import CLOUD_IDENTITY_KEYS, DEFAULT_QUESTIONS
+
+ENTER = "\r"
+DOWN = "\x1b[B"
+CLEAR = "\x15"  # Ctrl-U: delete the pre-filled default left of the cursor
+CTRL_C = "\x03"
+CTRL_D = "\x04"
+
+DEFAULTS: dict[str, Any] = {"name": "demo"}
+ARN = "arn:aws:iam::123456789012:role/ci-deploy"
+CLOUD_KEYS = (*CLOUD_IDENTITY_KEYS, "aws_region")
+DAST_KEYS = ("dast_target_url", "openapi_path")
+
+BEFORE_CLOUD = DEFAULT_QUESTIONS.index("cloud")
+AFTER_CLOUD = len(DEFAULT_QUESTIONS) - BEFORE_CLOUD - 1
+
+
+def run_ask(keys: str, *, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """ask() with every keystroke sent up front, then end of input."""
+    with create_pipe_input() as inp:
+        inp.send_text(keys)
+        inp.close()  # closes the writing end only: the keys sent are still read, then EOF
+        return ask(DEFAULTS, given or {}, input=inp, output=DummyOutput())
+
+
+def run_ask_showing(steps: list[tuple[str, str]], rest: str) -> dict[str, Any]:
+    """ask() on a real VT100 output in memory: each step's keys, then wait until the screen shows its text.
+
+    ask() runs in a daemon thread. Closing the pipe's writing end in ``finally`` ends it with EOF when a step's
+    text never shows, and being a daemon it cannot keep pytest from exiting even if it did not end.
+    """
+    screen = io.StringIO()
+    output = Vt100_Output(screen, lambda: Size(rows=40, columns=200), term="xterm", enable_cpr=False)
+    outcome: dict[str, Any] = {}
+
+    with create_pipe_input() as inp:
+
+        def run() -> None:
+            try:
+                outcome["result"] = ask(DEFAULTS, {}, input=inp, output=output)
+            except BaseException as error:  # handed to the test below
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            for keys, expected in steps:
+                start = len(screen.getvalue())
+                inp.send_text(keys)
+                deadline = time.monotonic() + 10
+                while expected not in screen.getvalue()[start:]:
+                    assert thread.is_alive(), f"ask() ended before showing {expected!r}: {outcome}"
+                    assert time.monotonic() < deadline, f"{expected!r} never shown after {keys!r}"
+                    time.sleep(0.01)
+            inp.send_text(rest)
+        finally:
+            inp.close()  # the writing end only; the reading end stays open until ask() saw EOF
+            thread.join(timeout=10)
+    assert not thread.is_alive(), "ask() did not end"
+    if "error" in outcome:
+        raise outcome["error"]
+    return dict(outcome["result"])
+
+
+def test_accepting_every_default_returns_the_defaults() -> None:
+    result = run_ask(ENTER * len(DEFAULT_QUESTIONS))
+
+    assert result == {
+        "name": "demo",
+        "language": "python",
+        "default_branch": "main",
+        "platforms": ["github"],
+        "container": True,
+        "registry": "ghcr",
+        "image": "ghcr.io/my-org/demo",
+        "environments": ["staging", "production"],
+        "cloud": "none",
+        "coverage_min": 80,
+        "port": 8080,
+        "health_path": "/healthz",
+        "dast": False,
+        "code_owners": ["@my-org/platform-security"],
+        "source_repo": "my-org/demo",
+        "keep_images": 30,
+        "block_severity": "high",
+        "trusted_registries": [],
+    }
+    assert tuple(result) == DEFAULT_QUESTIONS
+    for key in (*CLOUD_KEYS, *DAST_KEYS):
+        assert key not in result
+    # Pressing Enter throughout gives the same answers as --defaults.
+    assert validate({**DEFAULTS, **result}) == validate(DEFAULTS)
+
+
+def test_one_enter_too_few_ends_the_input_with_a_usage_error() -> None:
+    # The counterpart of the test above: the closed pipe, not a lucky default, is what ends every run.
+    with pytest.raises(UsageError, match="--defaults"):
+        run_ask(ENTER * (len(DEFAULT_QUESTIONS) - 1))
+
+
+def test_choosing_aws_asks_for_the_role_and_region() -> None:
+    keys = "".join(
+        [
+            ENTER * BEFORE_CLOUD,
+            DOWN + ENTER,  # cloud: none -> aws
+            ARN + ENTER,
+            CLEAR + "eu-west-1" + ENTER,  # the region is pre-filled with us-east-1
+            ENTER * AFTER_CLOUD,
+        ]
+    )
+    result = run_ask(keys)
+
+    assert result["cloud"] == "aws"
+    assert result["aws_role_arn"] == ARN
+    assert result["aws_region"] == "eu-west-1"
+    assert list(result) == [
+        *DEFAULT_QUESTIONS[: BEFORE_CLOUD + 1],
+        "aws_role_arn",
+        "aws_region",
+        *DEFAULT_QUESTIONS[BEFORE_CLOUD + 1 :],
+    ]
+    answers = validate({**DEFAULTS, **result})
+    assert (answers.aws_role_arn, answers.aws_region) == (ARN, "eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("downs", "cloud", "replies"),
+    [
+        (
+            2,
+            "gcp",
+            {
+                "gcp_workload_identity_provider": "projects/123456/locations/global/workloadIdentityPools/"
+                "github-pool/providers/github",
+                "gcp_service_account": "deployer@my-project.iam.gserviceaccount.com",
+            },
+        ),
+        (
+            3,
+            "azure",
+            {
+                "azure_client_id": "00000000-0000-0000-0000-000000000001",
+                "azure_tenant_id": "00000000-0000-0000-0000-000000000002",
+                "azure_subscription_id": "00000000-0000-0000-0000-000000000003",
+            },
+        ),
+    ],
+)
+def test_other_clouds_ask_only_their_own_questions(downs: int, cloud: str, replies: dict[str, str]) -> None:
+    keys = "".join(
+        [
+            ENTER * BEFORE_CLOUD,
+            DOWN * downs + ENTER,
+            *(value + ENTER for value in replies.values()),
+            ENTER * AFTER_CLOUD,
+        ]
+    )
+    result = run_ask(keys)
+
+    assert result["cloud"] == cloud
+    assert {key: result[key] for key in CLOUD_KEYS if key in result} == replies
+
+
+def test_an_empty_answer_to_a_required_cloud_question_is_refused() -> None:
+    result = run_ask_showing(
+        [
+            (ENTER * BEFORE_CLOUD + DOWN + ENTER, "AWS IAM role ARN"),
+            (ENTER, "is required"),  # empty role ARN: refused, the question stays
+        ],
+        "".join(
+            [
+                ARN + ENTER,
+                ENTER,  # the pre-filled region, us-east-1, is accepted
+                ENTER * AFTER_CLOUD,
+            ]
+        ),
+    )
+
+    assert result["aws_role_arn"] == ARN
+    assert result["aws_region"] == "us-east-1"
+    assert validate({**DEFAULTS, **result}).aws_region == "us-east-1"
+
+
+def test_dast_asks_for_a_target_url_and_refuses_an_empty_one() -> None:
+    url = "https://staging.example.com/"
+    dast = DEFAULT_QUESTIONS.index("dast")
+    keys = "".join(
+        [
+            ENTER * dast,
+            "y",  # a confirm question answers on the key itself
+            ENTER,  # empty target URL: refused, the question stays
+            url + ENTER,
+            ENTER,  # no OpenAPI file
+            ENTER * (len(DEFAULT_QUESTIONS) - dast - 1),
+        ]
+    )
+    result = run_ask(keys)
+
+    assert result["dast"] is True
+    assert result["dast_target_url"] == url
+    assert result["openapi_path"] is None
+    assert validate({**DEFAULTS, **result}).dast_target_url == url
+
+
+def test_an_invalid_name_is_refused_and_the_corrected_one_returned() -> None:
+    result = run_ask_showing(
+        [(CLEAR + "Bad Name" + ENTER, "must be a DNS label")],
+        CLEAR + "good-name" + ENTER + ENTER * (len(DEFAULT_QUESTIONS) - 1),
+    )
+
+    assert result["name"] == "good-name"
+    # The image default is worked out from the name actually accepted.
+    assert result["image"] == "ghcr.io/my-org/good-name"
+    assert tuple(result) == DEFAULT_QUESTIONS
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "good", "expected"),
+    [
+        ("name", "Bad Name", "good-name", "good-name"),
+        ("name", "", "good-name", "good-name"),
+        ("default_branch", "", "trunk", "trunk"),
+        ("coverage_min", "lots", "90", 90),
+        ("coverage_min", "101", "0", 0),
+        ("port", "80", "8000", 8000),
+        ("health_path", "", "/ready", "/ready"),
+        ("environments", "Prod", "dev, prod", ["dev", "prod"]),
+        ("code_owners", "", "@octocat", ["@octocat"]),
+    ],
+)
+def test_invalid_typed_values_are_refused(key: str, bad: str, good: str, expected: object) -> None:
+    # Were the bad value accepted, the keys after it would answer the next questions and the result differ.
+    index = DEFAULT_QUESTIONS.index(key)
+    keys = "".join(
+        [
+            ENTER * index,
+            CLEAR + bad + ENTER,
+            CLEAR + good + ENTER,
+            ENTER * (len(DEFAULT_QUESTIONS) - index - 1),
+        ]
+    )
+    assert run_ask(keys)[key] == expected
+
+
+def test_keys_already_given_are_not_asked() -> None:
+    given = {"name": "given-name", "language": "go", "container": False}
+    result = run_ask(ENTER * 9, given=given)
+
+    assert list(result) == [
+        "default_branch",
+        "platforms",
+        "environments",
+        "cloud",
+        "coverage_min",
+        "dast",
+        "code_owners",
+        "source_repo",
+        "trusted_registries",
+    ]
+    no_container = ("registry", "image", "port", "health_path", "keep_images", "block_severity")
+    for key in no_container:  # no container: these do not apply
+        assert key not in result
+
+
+def test_a_given_cloud_brings_its_remaining_questions() -> None:
+    # cloud is not in the defaults mapping, only in given: the aws questions must still apply.
+    result = run_ask(
+        ENTER * BEFORE_CLOUD + CLEAR + "us-west-2" + ENTER + ENTER * AFTER_CLOUD,
+        given={"cloud": "aws", "aws_role_arn": ARN},
+    )
+
+    assert result["aws_region"] == "us-west-2"
+    assert "aws_role_arn" not in result
+    assert "cloud" not in result
+    assert list(result) == [key for key in ANSWER_KEYS if key in {*DEFAULT_QUESTIONS, "aws_region"} - {"cloud"}]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param("", id="closed-at-the-first-question"),
+        pytest.param(ENTER * 3, id="closed-at-a-checkbox"),
+        pytest.param(ENTER * 4, id="closed-at-a-confirm"),
+        pytest.param(ENTER * BEFORE_CLOUD, id="closed-at-a-select"),
+        pytest.param(CLEAR + CTRL_D, id="ctrl-d-on-an-empty-answer"),
+    ],
+)
+def test_end_of_input_is_a_usage_error_naming_defaults(keys: str) -> None:
+    with pytest.raises(UsageError, match="--defaults") as caught:
+        run_ask(keys)
+    assert caught.value.exit_code == 2
+
+
+def test_ctrl_d_ends_the_questions_while_input_is_still_open() -> None:
+    # The pipe stays open: only Ctrl-D can end ask() here. Were it ignored, the keys after it would answer
+    # every question and ask() would return instead of raising.
+    with create_pipe_input() as inp:
+        inp.send_text(CLEAR + CTRL_D + "demo" + ENTER * (len(DEFAULT_QUESTIONS) + 5))
+        with pytest.raises(UsageError, match=r"end of input.*--defaults"):
+            ask(DEFAULTS, {}, input=inp, output=DummyOutput())
+
+
+def test_ctrl_c_is_a_usage_error_naming_defaults() -> None:
+    with pytest.raises(UsageError, match=r"interrupted.*--defaults") as caught:
+        run_ask(ENTER + CTRL_C)
+    assert caught.value.exit_code == 2
+
+
+def test_a_registry_that_needs_a_cloud_preselects_it() -> None:
+    # registry is given as ECR, so it is not asked; Enter at the cloud question picks aws, which brings the role.
+    result = run_ask(
+        ENTER * (BEFORE_CLOUD - 1) + ENTER + ARN + ENTER + ENTER + ENTER * AFTER_CLOUD,
+        given={"registry": "ecr"},
+    )
+    assert result["cloud"] == "aws"
+    assert result["aws_role_arn"] == ARN
+    assert result["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo"
