@@ -52,7 +52,8 @@ import re
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, key_of, only_refs, resolve, text
+from scaffold.rules.gitlab.gates import rule_entries
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, only_refs, text
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
 
@@ -106,21 +107,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 def _rules(top: YNode | None, rules: YNode | None) -> list[YNode] | None:
     """The rule entries (``!reference`` items followed); empty when there are none, None when one is elsewhere."""
-    if rules is None:
-        return []
-    rules = resolve(top, rules)
-    if rules is None:
-        return None
-    found: list[YNode] = []
-    for rule in rules.elements():
-        target = resolve(top, rule)
-        if target is None:
-            return None
-        if is_reference(rule) and target.is_sequence:
-            found += [item for item in target.elements() if item.is_mapping]
-        elif target.is_mapping:
-            found.append(target)
-    return found
+    return [] if rules is None else rule_entries(top, rules)
 
 
 def _can_run(rule: YNode) -> bool:
