@@ -11,12 +11,15 @@ Two differences from a plain audit, both so that the ratchet cannot be talked ou
 judges: the repository's audit settings (disabled rules, a minimum severity) are not applied, and neither are
 suppression comments. ``--accept-weaker`` is the explicit way past it.
 
-A merged file that cannot be read (conflict markers, broken YAML) is judged as the kit renders it (or left out if
-the kit has no such file): the merge already reports it as a conflict.
+A merged file with conflict markers is judged as the kit renders it (or left out if the kit has no such file): the
+merge reports the conflict (exit 1) and the next run judges the resolved file. Any other merged file the rules
+cannot read (invalid YAML, nesting past the readers' limits) is itself a weakening: a file nobody can judge could
+hide any edit, and the kit's file was readable.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,10 +31,13 @@ from scaffold.rules.guards import control_of
 from scaffold.rules.kinds import classify
 from scaffold.rules.requirements import from_answers
 from scaffold.rules.runner import audit_tree, parse_error
+from scaffold.upgrade.plan import has_conflict_markers
 
-__all__ = ["Weakening", "weakenings"]
+__all__ = ["UNREADABLE", "Weakening", "weakenings"]
 
 _RULES = {rule.id: rule for rule in REGISTRY}
+_AT_LINE = re.compile(r"\bat line (\d+)")
+UNREADABLE = "unreadable-file"  # the rule and control named for a merged file the rules cannot read
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,9 @@ def weakenings(*, theirs: Mapping[str, str], merged: Mapping[str, str], answers:
     """The findings of ``merged`` (the tree after the merge) that ``theirs`` (the new kit render) does not have."""
     required = from_answers(answers)
     kit = audit_tree(theirs, required=required, honour_suppressions=False)
-    after = audit_tree(_readable(theirs, merged), required=required, honour_suppressions=False)
+    readable, found = _readable(theirs, merged)
+    after = audit_tree(readable, required=required, honour_suppressions=False)
     known = Counter(finding.fingerprint for finding in kit.findings)
-    found = []
     for finding in after.findings:
         if known[finding.fingerprint]:
             known[finding.fingerprint] -= 1
@@ -59,13 +65,21 @@ def weakenings(*, theirs: Mapping[str, str], merged: Mapping[str, str], answers:
     return sorted(set(found), key=lambda w: (w.path, w.line, w.rule, w.message))
 
 
-def _readable(theirs: Mapping[str, str], merged: Mapping[str, str]) -> dict[str, str]:
-    """The merged tree with every audited file that does not parse replaced by the kit's (or left out)."""
-    readable = {}
+def _readable(theirs: Mapping[str, str], merged: Mapping[str, str]) -> tuple[dict[str, str], list[Weakening]]:
+    """The merged tree with each audited file the rules cannot read replaced by the kit's (or left out), and a
+    weakening for each such file that is not a conflict the merge reports."""
+    readable: dict[str, str] = {}
+    unreadable: list[Weakening] = []
     for path, text in merged.items():
         kind = classify(path)
-        if kind is None or parse_error(Document(path, kind, text)) is None:
+        error = None if kind is None else parse_error(Document(path, kind, text))
+        if error is None:
             readable[path] = text
-        elif path in theirs:
+            continue
+        if path in theirs:
             readable[path] = theirs[path]
-    return readable
+        if not has_conflict_markers(text):
+            line = int(match.group(1)) if (match := _AT_LINE.search(error.message)) else 1
+            message = f"the rules cannot read this file ({error.message}), so no control in it can be judged"
+            unreadable.append(Weakening(path, line, UNREADABLE, message, UNREADABLE))
+    return readable, unreadable

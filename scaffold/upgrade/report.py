@@ -9,6 +9,7 @@ from scaffold.kit.writer import text_diff as unified
 from scaffold.upgrade.plan import Status
 
 if TYPE_CHECKING:
+    from scaffold.upgrade.posture import Weakening
     from scaffold.upgrade.results import DiffResult, UpgradeResult
 
 
@@ -20,7 +21,7 @@ def diff_plain(result: DiffResult, colour: bool) -> str:
         f"{'pending':>10}  {item.path}  ({item.status}" + (f": {item.note})\n" if item.note else ")\n")
         for item in result.pending
     ]
-    parts += [f"{'weaker':>10}  {w.path}:{w.line}: {w.control}: {w.message}\n" for w in result.weaker]
+    parts += [f"{'weaker':>10}  {w.path}:{w.line}: {_named(w)}: {w.message}\n" for w in result.weaker]
     parts += [
         f"{'missing':>10}  {name}  (deleted: restore it, or list it under removed: in .scaffold.yml)\n"
         for name in result.missing
@@ -96,7 +97,7 @@ def upgrade_plain(result: UpgradeResult, *, show_diffs: bool, colour: bool) -> s
         if show_diffs and outcome.text != outcome.current:
             parts.append(unified(outcome.path, outcome.current, outcome.text, colour))
     for weak in result.weakenings:
-        parts.append(f"{weak.path}:{weak.line}: weaker than the kit: {weak.rule} ({weak.control}): {weak.message}\n")
+        parts.append(f"{weak.path}:{weak.line}: weaker than the kit: {_named(weak)}: {weak.message}\n")
     counts = _counts(o.status.value for o in result.outcomes if o.status is not Status.UNCHANGED)
     unchanged = sum(o.status is Status.UNCHANGED for o in result.outcomes)
     summary = f"kit {result.from_version} -> {result.to_version}: {counts or 'nothing to change'}"
@@ -149,3 +150,8 @@ def _counts(statuses: Any) -> str:
     for status in statuses:
         tally[status] = tally.get(status, 0) + 1
     return ", ".join(f"{count} {status}" for status, count in tally.items())
+
+
+def _named(weak: Weakening) -> str:
+    """The rule that found a weakening, and the controls it guards when they are not the rule itself."""
+    return weak.rule if weak.control in ("", weak.rule) else f"{weak.rule} ({weak.control})"

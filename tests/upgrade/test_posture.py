@@ -227,10 +227,27 @@ def test_a_suppression_comment_does_not_hide_a_weakening_from_the_ratchet() -> N
     assert audit_tree(merged, required=from_answers(_answers(FULL))).findings == []
 
 
-def test_files_that_do_not_parse_are_left_to_the_merge() -> None:
-    merged = _edit(CI, "jobs:\n", "jobs:\n<<<<<<< yours\n", FULL)
-    merged[GL] = "a: [\n"
+def test_a_file_with_conflict_markers_is_left_to_the_merge() -> None:
+    marked = "jobs:\n<<<<<<< your version\n  x: 1\n=======\n  y: 2\n>>>>>>> kit\n"
+    merged = _edit(CI, "jobs:\n", marked, FULL)
     assert _found(merged) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "line"),
+    [
+        (GL, "stages: [build]\nscan: [\n", 3),
+        (JK, "pipeline {\n" + "def f = { -> " * 201 + "}" * 201 + "\n}\n", 2),
+        (CI, "on: push\njobs:\n  a: &a [*a]\n", 3),
+    ],
+    ids=["broken-yaml", "groovy-nesting-past-the-limit", "alias-cycle"],
+)
+def test_a_file_the_rules_cannot_read_is_itself_a_weakening(path: str, text: str, line: int) -> None:
+    merged = {**_kit(FULL), path: text}
+    found = weakenings(theirs=_kit(FULL), merged=merged, answers=_answers(FULL))
+    unreadable = [w for w in found if w.rule == "unreadable-file"]
+    assert [(w.path, w.line) for w in unreadable] == [(path, line)]
+    assert "cannot read" in unreadable[0].message
 
 
 def test_a_deleted_ci_file_loses_its_scans() -> None:
