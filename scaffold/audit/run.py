@@ -39,5 +39,6 @@ def audit_paths(
     config = config or AuditConfig()
     required = config.required if required is None else required
     if not required.empty:  # kit rules judge a platform only when every one of its files is read
-        required = required.only(sources.whole_kinds(audited, required.controls))
+        unread = sum(isinstance(item, FileError) for item in documents)
+        required = required.only(sources.whole_kinds(audited, unread, required.controls))
     return audit_documents(documents, config, rules, required)

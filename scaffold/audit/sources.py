@@ -159,18 +159,19 @@ def documents(paths: Sequence[Path], kind: Kind | None = None) -> Iterator[tuple
         yield text if isinstance(text, FileError) else (entry, text)
 
 
-def whole_kinds(audited: Sequence[Source], kinds: Iterable[Kind]) -> set[Kind]:
-    """The ``kinds`` of which the audit reads every file its repositories hold. A kit rule judges a control over all
+def whole_kinds(audited: Sequence[Source], unread: int, kinds: Iterable[Kind]) -> set[Kind]:
+    """The ``kinds`` of which the audit read every file its repositories hold. A kit rule judges a control over all
     of a platform's files, so it runs only for these: auditing one workflow must not report the controls the other
-    workflows keep as missing."""
-    roots = {source.root for source in audited}
-    wanted = set(kinds)
-    read = {(kind, os.path.realpath(s.path)) for s in audited for kind in [s.kind]}
-    whole = set(wanted)
-    for root in sorted(roots):
+    workflows keep as missing. When ``unread`` files (or any file of a repository) could not be read, or nothing
+    was read at all, no kind is whole: a control cannot be judged over files nobody read."""
+    if unread or not audited:
+        return set()
+    read = {(source.kind, os.path.realpath(source.path)) for source in audited}
+    whole = set(kinds)
+    for root in sorted({source.root for source in audited}):
         for item in discover(root):
             if isinstance(item, FileError):
-                continue
+                return set()
             path, relative = item
             kind = classify(relative)
             if kind in whole and (kind, os.path.realpath(path)) not in read:

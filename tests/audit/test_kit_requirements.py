@@ -98,3 +98,15 @@ def test_a_malformed_record_is_exit_2_naming_the_field(
     code, _, err = _audit(kit, capsys=capsys)
     assert code == 2
     assert named in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_kit_rule_judges_files_nobody_read(kit: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(kit / ".github/workflows/fifo.yml")
+    code, out, _ = _audit(kit / ".github/workflows", "fifo.yml", capsys=capsys)
+    assert code == 2
+    assert "kit-" not in out
+    (kit / ".github/workflows/fifo.yml").unlink()
+    (kit / ".github/workflows/binary.yml").write_bytes(b"\x00\x01")
+    code, out, _ = _audit(kit, capsys=capsys)
+    assert code == 2
+    assert "kit-" not in out
