@@ -48,12 +48,14 @@ class Hit:
 
     ``subject`` names what the finding concerns independently of where it is (``job build, step 'Scan'``, a ref, an
     instruction); the upgrade ratchet matches findings by rule, file and subject. Empty means the message names it.
+    ``control`` says which control of the rule's ``CONTROLS`` the finding weakens, when the rule guards several.
     """
 
     line: int
     column: int
     message: str
     subject: str = field(default="", compare=False)
+    control: str = field(default="", compare=False)  # which of the rule's controls, when it guards several
 
 
 @dataclass(frozen=True, order=True)
@@ -66,6 +68,7 @@ class Finding:
     confidence: Confidence
     message: str
     subject: str = field(default="", compare=False)
+    control: str = field(default="", compare=False)
 
     @property
     def fingerprint(self) -> tuple[str, str, str]:

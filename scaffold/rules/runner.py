@@ -119,6 +119,7 @@ def _finding(path: str, hit: Hit, rule: Rule) -> Finding:
         rule.confidence,
         printable(hit.message),
         printable(hit.subject),
+        hit.control,
     )
 
 

@@ -60,7 +60,7 @@ def weakenings(*, theirs: Mapping[str, str], merged: Mapping[str, str], answers:
         if known[finding.fingerprint]:
             known[finding.fingerprint] -= 1
             continue
-        control = control_of(_RULES[finding.rule])
+        control = finding.control or control_of(_RULES[finding.rule])
         found.append(Weakening(finding.path, finding.line, control, finding.message, finding.rule))
     return sorted(set(found), key=lambda w: (w.path, w.line, w.rule, w.message))
 

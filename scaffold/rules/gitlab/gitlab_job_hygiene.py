@@ -88,13 +88,16 @@ def check(document: Document) -> Iterator[Hit]:
             continue
         timeout = setting(pipeline, job, "timeout")
         if timeout.value is None and timeout.known:
-            yield Hit(job.key.line, job.key.column, f"{job.label}: no timeout (it runs until the project's limit)")
+            message = f"{job.label}: no timeout (it runs until the project's limit)"
+            yield Hit(job.key.line, job.key.column, message, f"{job.label}: timeout", "timeouts")
         interruptible = setting(pipeline, job, "interruptible")
         if interruptible.value is None and interruptible.known and not deploys(pipeline, job):
             yield Hit(
                 job.key.line,
                 job.key.column,
                 f"{job.label}: no interruptible (a newer pipeline on the branch cannot cancel it)",
+                f"{job.label}: interruptible",
+                "no-duplicate-runs",
             )
         yield from _artifacts(pipeline, job, setting(pipeline, job, "artifacts"))
 
@@ -124,7 +127,8 @@ def _artifacts(pipeline: Pipeline, job: Job, artifacts: Setting) -> Iterator[Hit
     where = "" if own is not None else f" (from {artifacts.origin})"
     if get(value, "expire_in") is None:
         place = own[0] if own is not None else job.key
-        yield Hit(place.line, place.column, f"{job.label}: artifacts{where} without expire_in")
+        message = f"{job.label}: artifacts{where} without expire_in"
+        yield Hit(place.line, place.column, message, f"{job.label}: artifacts expire_in", "artifact-hygiene")
     whole = next((path for path in paths if _WHOLE_TREE.fullmatch((path.text or "").strip())), None)
     if whole is None:
         return
@@ -136,6 +140,8 @@ def _artifacts(pipeline: Pipeline, job: Job, artifacts: Setting) -> Iterator[Hit
             place.column,
             f"{job.label}: artifacts{where} upload the whole tree ({(whole.text or '').strip()}) "
             f"without excluding {', '.join(missing)} at any depth",
+            f"{job.label}: artifacts exclude",
+            "artifact-hygiene",
         )
 
 
