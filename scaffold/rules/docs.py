@@ -32,6 +32,13 @@ file named on the command line (`github-workflow`, `dependabot`, `gitlab-ci`, `j
 nothing to check is exit 2 (`notes.txt: not a file scaffold audits ...`, `docs: holds no file scaffold audits`),
 never a clean run.
 
+Kit rules (`kit-<control>`) judge the controls a repository must keep, over all of a platform's files: a
+repository whose `.scaffold.yml` records a kit requires the controls that kit's answers apply. They run only for a
+platform whose every file the audit reads (so `scaffold audit ci.yml` never reports the other workflows' controls
+as missing) and not at all when a file could not be read. A scan counts only when it can run and fail. Every
+finding of a kit or file rule that a user's edit brings into a kit file also stops `scaffold upgrade` (exit 3) and
+fails `scaffold diff` (weaker); there, suppression comments and `audit:` settings do not apply.
+
 `scaffold harden` makes the fixes listed in the "fix" column: safe ones by default, unsafe ones with `--fix=all`.
 
 This file is generated from the rules' documentation; do not edit it by hand.
