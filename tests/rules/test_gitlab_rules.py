@@ -8,6 +8,7 @@ import json
 import pytest
 
 from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.gitlab import gates
 from scaffold.rules.model import Kind
 from scaffold.rules.runner import audit_tree
 from tests.support.hang_guard import hang_guard
@@ -96,3 +97,35 @@ def test_a_setting_inherited_through_extends_is_found_on_the_templates_key() -> 
     found = pipeline.lookup_key(pipeline.by_name["job"], "when")
     assert found is not None and (found[0].line, found[1].text) == (2, "never")
     assert pipeline.lookup_key(pipeline.by_name["job"], "image") is None
+
+
+@pytest.mark.parametrize(
+    ("expression", "constant"),
+    [
+        ('"a" == "b"', False),
+        ("'a' == 'b'", False),
+        ("1 == 2", False),
+        ('"a" != "a"', False),
+        ('"a" == "a"', True),
+        ('("a" == "b") || ("c" == "d")', False),
+        ('"a" == "b" && $CI_COMMIT_TAG', False),
+        ('"a" == "a" || $CI_COMMIT_TAG', True),
+        ('$CI_COMMIT_BRANCH == "main"', None),
+        ('"$CI_COMMIT_BRANCH" == "main"', None),
+        ("$CI_COMMIT_BRANCH =~ /^release/", None),
+        ('"a" =~ /a/', None),
+        ("$CI_COMMIT_TAG", None),
+        ('"a" == "b" extra', None),
+        ('"unterminated == "b', None),
+        ("(" * 20 + '"a" == "b"' + ")" * 20, None),
+        ("", None),
+    ],
+)
+def test_a_rules_if_is_constant_only_when_it_compares_literals(expression: str, constant: bool | None) -> None:
+    assert gates.constant_if(expression) is constant
+
+
+def test_a_long_rules_if_is_read_in_linear_time() -> None:
+    with hang_guard():
+        for text in ('"a" == "b" && ' * 20_000 + "$X", "(" * 50_000, '"' * 50_001, "$X" * 50_000):
+            gates.constant_if(text)

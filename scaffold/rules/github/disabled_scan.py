@@ -3,9 +3,14 @@ Finds security scans and gates that are still in the workflow but can no longer 
 
 A job or step that runs a secret scan, SAST, a dependency or image scan, an SBOM, signing, provenance, a signature
 check or a coverage gate (recognised by the table the kit rules share) is reported when it is switched off by a
-constant-false `if:` (`false`, `${{ false }}`, `false && ...`), made unable to fail by `continue-on-error: true` on
-the step or its job, or when its command is neutralised: an `echo` in front of it, its failure swallowed by
-`|| true`, `|| echo` or `; true`, `--exit-code 0` (also as a `with:` input), or `&` sending it to the background.
+constant `if:` (`false`, `${{ false }}`, `false && ...`, `${{ 1 == 2 }}`, `${{ !!false }}`), or by `needs:` on a
+job that never runs (without `always()`, `failure()` or `!cancelled()` in its own `if:`); made unable to fail by a
+constant-true `continue-on-error` (`true`, `${{ 1 == 1 }}`) on the step or its job; or when its command cannot fail
+its script (`scaffold.rules.common.shell_exit`): an `echo` in front of it, its failure swallowed by `|| true`,
+`|| echo` or any other fallback that succeeds, `; true`, a pipe (`| tee`) without pipefail (GitHub's default shell
+has none; `shell: bash` has it), `!`, an `if` or `while` condition, `set +e` before it, `--exit-code 0` (also as
+a `with:` input), or `&` sending it to the background. Conditions that depend on the run (branch names, events,
+`startsWith(...)`, trigger path filters) are not judged: only constant ones are.
 
 One finding per switched-off job or step, on the line of the job or step. The OWASP ZAP scan is the exception to
 `continue-on-error`: DAST reports without blocking a release on purpose, so only an `if:` that switches it off is
@@ -71,17 +76,19 @@ def check(document: Document) -> Iterator[Hit]:
     root = document.yaml
     section = root.get("jobs") if root is not None else None
     keys = {key.text: key for key, _ in section.entries()} if section is not None else {}
+    skipped = gating.skipped_jobs(root)
     for name, job in jobs(document):
-        found = _job(name, job)
+        found = _job(name, job, skipped.get(name, ""))
         if found is not None:
             key = keys.get(name, job)
-            yield Hit(key.line, key.column, found, f"job {name}")
+            yield Hit(key.line, key.column, found, f"job {name}", ", ".join(_scans(gating.node_text(job))))
             continue
         for number, step in enumerate(steps(job), start=1):
-            why = _step(step)
+            why = _step(step, job, root)
             if why:
                 subject = f"job {name}, step '{gating.label(step, number)}'"
-                yield Hit(step.line, step.column, f"{subject}: {why}", subject)
+                controls = ", ".join(_scans(gating.node_text(step)))
+                yield Hit(step.line, step.column, f"{subject}: {why}", subject, controls)
 
 
 def _scans(text: str) -> list[str]:
@@ -96,18 +103,18 @@ def _blocking_text(job: YNode) -> str:
     return "\n".join(parts)
 
 
-def _job(name: str, job: YNode) -> str | None:
+def _job(name: str, job: YNode, skipped: str) -> str | None:
     """The finding for a whole job whose scans never run or never fail, or None."""
-    if gating.never_runs(job):
+    if skipped:
         scans = _scans(gating.node_text(job))
-        return f"job {name}: its if: is always false, so {_names(scans)} never runs" if scans else None
+        return f"job {name}: {skipped}, so {_names(scans)} never runs" if scans else None
     if gating.constant_true(job.get("continue-on-error")):
         scans = scans_in(_blocking_text(job))
         return f"job {name}: continue-on-error: true, so {_names(scans)} cannot fail" if scans else None
     return None
 
 
-def _step(step: YNode) -> str:
+def _step(step: YNode, job: YNode, root: YNode | None) -> str:
     """Why a step that runs a scan never runs or never fails, or ""."""
     text = gating.node_text(step)
     scans = _scans(text)
@@ -120,16 +127,17 @@ def _step(step: YNode) -> str:
         return ""
     if gating.constant_true(step.get("continue-on-error")):
         return f"continue-on-error: true, so {_names(blocking)} cannot fail"
-    return _neutralised(step) or _exit_code_zero(step, blocking)
+    return _neutralised(step, job, root) or _exit_code_zero(step, blocking)
 
 
-def _neutralised(step: YNode) -> str:
+def _neutralised(step: YNode, job: YNode, root: YNode | None) -> str:
     """Why every command of some scan in the step's script cannot fail, or ""."""
     script = step.get("run")
     if script is None or script.text is None:
         return ""
+    shell = gating.shell_of(step, job, root)
     for scan, pattern in SCANS.items():
-        live, dead = gating.effective(script.text, pattern)
+        live, dead = gating.effective(script.text, pattern, shell)
         if dead and not live:
             return f"the {scan} command {dead[0]}"
     return ""

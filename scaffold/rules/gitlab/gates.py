@@ -2,11 +2,15 @@
 and the kit judges ask before they count a security scan.
 
 A job is switched off by a job-level ``when: never`` (``manual`` without ``allow_failure: false``, ``on_failure``)
-or by ``rules:`` whose every entry is ``when: never``. It cannot fail the pipeline with ``allow_failure: true`` or
-``allow_failure: {exit_codes: ...}`` (on the job, or on every rule entry that can run it). A command cannot fail
-its job when it is only echoed (``echo gitleaks git ...``), negated (``! cmd``), followed by ``|| true`` (``|| :``,
-``|| exit 0``, ``|| echo ...``), run with ``--exit-code 0`` or ``--exit-zero``, or when it is in ``after_script``,
-whose failure never fails the job.
+or by ``rules:`` that never run it: every entry that can match is ``when: never``, or every entry's ``if:`` is a
+constant false comparison of two literals (``'"a" == "b"'``, ``'1 == 2'``); with ``optional``, also rules that only
+run it ``when: manual`` with ``allow_failure: true`` (a manual rule blocks the pipeline by default) or
+``when: on_failure``. It cannot fail the pipeline with
+``allow_failure: true`` or ``allow_failure: {exit_codes: ...}`` (on the job, or on every rule entry that can run
+it). Whether a command can fail its job is ``scaffold.rules.common.shell_exit``'s judgement over the job's shell
+(``before_script`` and ``script`` run in one shell, with errexit and without pipefail); a command in
+``after_script`` never fails the job. Conditions that depend on the pipeline (variables, ``changes:``,
+``exists:``) are not judged.
 
 Nothing here raises on odd shapes, and every scan of a line is linear in its length.
 """
@@ -15,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from scaffold.rules.common import shell_exit
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
 from scaffold.rules.document import Document
 from scaffold.rules.gitlab.jobs import setting
@@ -28,14 +33,7 @@ MENTION = "mention"  # the line names the command without running it
 PRINTED = "only an argument of"  # the command is printed (``echo cmd ...``), not run
 _SBOM_ALSO = ("dependency-scan", "image-scan")  # trivy fs/image with --format cyclonedx makes an SBOM, not a scan
 _OFF_WHEN = ("never", "manual", "on_failure")
-_EXIT_ZERO = re.compile(r"--exit-code(?:\s+|=)[\"']?0+\b(?![.])|--exit-zero\b")
-_CONDITIONS = frozenset({"if", "elif", "while", "until"})
-_PREFIXES = frozenset({"sudo", "env", "time", "command", "exec", "then", "do", "else", "{"}) | _CONDITIONS
-_PRINTERS = frozenset({"echo", "printf", ":", "true"})
-# escapes and quoted strings (skipped whole), control operators, and a comment's ``#`` at the start of a word
-_TOKEN = re.compile(r"""\\.?|"(?:[^"\\]|\\.)*"?|'[^']*'?|&&|\|\||;;|[;|&()`]|(?<![^\s;&|(])#""", re.DOTALL)
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
-_OPTION = re.compile(r"-[A-Za-z]+|[\"']+")
+_MAX_DEPTH = 8  # nested parentheses read in a rules: if:; deeper ones are not judged constant
 
 
 @dataclass(frozen=True)
@@ -56,24 +54,68 @@ class Line:
     text: str
     item: YNode  # the script item that holds it
     hint: int  # how many physical lines of the item come before it
+    script: str = ""  # the whole shell it runs in: before_script and script lines, or after_script lines
+    offset: int = 0  # where the line starts in ``script``
 
 
 def switched_off(pipeline: Pipeline, job: Job, optional: bool = True) -> Off | None:
     """The job-level ``when:`` or the ``rules:`` that keep the job from running on its own, or None. With
-    ``optional`` false, only what keeps it from running at all (``when: never``)."""
+    ``optional`` false, only what keeps it from running at all (``when: never``, rules that never run it)."""
     when = pipeline.lookup_key(job, "when")
-    value = (text(when[1]) or "").strip().lower() if when is not None else ""
-    if when is not None and value in (_OFF_WHEN if optional else ("never",)):
-        allowed = pipeline.lookup(job, "allow_failure")[0]
-        if not (value == "manual" and (text(allowed) or "").strip().lower() == "false"):
-            return Off(when[0].line, when[0].column, f"when: {value}")
+    value = _when(when[1]) if when is not None else ""
+    allowed = pipeline.lookup(job, "allow_failure")[0]
+    off = value in (_OFF_WHEN if optional else ("never",))
+    if when is not None and off and not (value == "manual" and _text(allowed) == "false"):
+        return Off(when[0].line, when[0].column, f"when: {value}")
     rules = pipeline.lookup_key(job, "rules")
     if rules is None:
         return None
     entries = rule_entries(pipeline.top, rules[1])
-    if entries and all((text(get(entry, "when")) or "").strip().lower() == "never" for entry in entries):
-        return Off(rules[0].line, rules[0].column, "rules that are all when: never")
+    if not entries:
+        return None
+    reachable = _reachable(entries)
+    runnable = [entry for entry in reachable if _when(get(entry, "when")) != "never"]
+    if not runnable:
+        reason = "rules that are all when: never" if reachable else "rules whose if: is never true"
+        return Off(rules[0].line, rules[0].column, reason)
+    if optional and all(_optional_rule(entry, allowed) for entry in runnable):
+        whens = sorted({_when(get(entry, "when")) for entry in runnable})
+        return Off(rules[0].line, rules[0].column, f"rules that only run it when: {' or '.join(whens)}")
     return None
+
+
+def _optional_rule(entry: YNode, allowed: YNode | None) -> bool:
+    """A rule entry that adds the job only to run by hand without blocking (``when: manual`` with
+    ``allow_failure: true``) or after a failure (``when: on_failure``). A manual job added by ``rules:`` has
+    ``allow_failure: false`` unless it says otherwise, so it blocks the pipeline until someone runs it and passes."""
+    when = _when(get(entry, "when"))
+    if when == "manual":
+        own = get(entry, "allow_failure")
+        return _text(own if own is not None else allowed) == "true"
+    return when == "on_failure"
+
+
+def _when(value: YNode | None) -> str:
+    return (text(value) or "on_success").strip().lower() if value is not None else "on_success"
+
+
+def _text(value: YNode | None) -> str:
+    return (text(value) or "").strip().lower()
+
+
+def _reachable(entries: list[YNode]) -> list[YNode]:
+    """The rule entries that can decide: not those whose ``if:`` is never true, nor those after an entry that
+    always matches (no ``if:``, ``changes:`` or ``exists:``, or an ``if:`` that is always true)."""
+    found: list[YNode] = []
+    for entry in entries:
+        condition = get(entry, "if")
+        constant = constant_if(text(condition)) if condition is not None else True
+        if constant is False:
+            continue
+        found.append(entry)
+        if constant is True and get(entry, "changes") is None and get(entry, "exists") is None:
+            break
+    return found
 
 
 def non_blocking(pipeline: Pipeline, job: Job) -> Off | None:
@@ -81,7 +123,8 @@ def non_blocking(pipeline: Pipeline, job: Job) -> Off | None:
     own = pipeline.lookup_key(job, "allow_failure")
     rules = pipeline.lookup_key(job, "rules")
     entries = rule_entries(pipeline.top, rules[1]) if rules is not None else []
-    runnable = [entry for entry in entries or [] if (text(get(entry, "when")) or "").strip().lower() != "never"]
+    reachable = _reachable(entries) if entries else []
+    runnable = [entry for entry in reachable if _when(get(entry, "when")) != "never"]
     settings = [key_of(entry, "allow_failure") or own for entry in runnable] if runnable else [own]
     reasons = [_allows_failure(found[1]) if found is not None else None for found in settings]
     first = settings[0]
@@ -117,11 +160,18 @@ def rule_entries(top: YNode | None, rules: YNode | None) -> list[YNode] | None:
 
 def lines(pipeline: Pipeline, job: Job) -> Iterator[Line]:
     """The job's shell lines: ``script`` (own or through ``extends:``), and ``before_script``/``after_script``
-    (also from ``default:``)."""
+    (also from ``default:``), each with the shell it runs in (``before_script`` and ``script`` share one)."""
+    shells: dict[bool, list[Line]] = {False: [], True: []}
     for key in SCRIPT_KEYS:
         value = pipeline.lookup(job, key)[0] if key == "script" else setting(pipeline, job, key).value
         for item in scalars(pipeline.top, value):
-            yield from _logical(job, key, item)
+            shells[key == "after_script"].extend(_logical(job, key, item))
+    for found in shells.values():
+        script = "\n".join(line.text for line in found)
+        offset = 0
+        for line in found:
+            yield replace(line, script=script, offset=offset)
+            offset += len(line.text) + 1
 
 
 def _logical(job: Job, key: str, item: YNode) -> Iterator[Line]:
@@ -159,9 +209,9 @@ def place(document: Document, line: Line, snippet: str = "") -> tuple[int, int]:
     return line.item.line, line.item.column
 
 
-def executes(text_: str, match: re.Match[str]) -> bool:
+def executes(line: Line | str, match: re.Match[str]) -> bool:
     """Whether the line runs the command at ``match`` (whatever its exit status), rather than naming or printing it."""
-    reason = command(text_, match.start(), match.end())
+    reason = command(line, match.start(), match.end())
     return reason != MENTION and not (reason or "").startswith(PRINTED)
 
 
@@ -171,7 +221,7 @@ def scans(line: Line) -> Iterator[tuple[str, str | None]]:
     found: dict[str, str | None] = {}
     for control, pattern in [*SCANS.items(), ("dast", NON_BLOCKING)]:
         match = pattern.search(line.text)
-        reason = command(line.text, match.start(), match.end()) if match is not None else MENTION
+        reason = command(line, match.start(), match.end()) if match is not None else MENTION
         if reason != MENTION:
             found[control] = reason or ("after_script" if line.key == "after_script" else None)
     if "sbom" in found:
@@ -179,54 +229,130 @@ def scans(line: Line) -> Iterator[tuple[str, str | None]]:
     yield from found.items()
 
 
-def command(text_: str, start: int, end: int) -> str | None:
-    """Whether the command at ``text_[start:end]`` runs and can fail: None when it does, ``MENTION`` when it is
-    in a comment or only named by another command, or why it cannot fail (``"|| true"``, ``"--exit-code 0"``)."""
-    separators = _separators(text_)
-    before = [item for item in separators if item[0] < start]
-    if any(operator == "#" for _, operator in before):
+def command(line: Line | str, start: int, end: int) -> str | None:
+    """Whether the command at ``start:end`` of a line runs and can fail its job: None when it does, ``MENTION``
+    when it is in a comment or a here-document or only named among other words of an ``echo``, ``PRINTED ...``
+    when it is only printed, or why it cannot fail (``"|| true"``, ``"--exit-code 0"``, ``"set +e"``), read in
+    the shell the line runs in (``scaffold.rules.common.shell_exit``)."""
+    script, offset = (line, 0) if isinstance(line, str) else (line.script or line.text, line.offset)
+    why = shell_exit.judge(script, offset + start, offset + end, shell_exit.GITLAB)
+    if why is None:
+        return None
+    if why.kind in (shell_exit.MENTION, shell_exit.NAMED):
         return MENTION
-    command_start = max((index + len(operator) for index, operator in before), default=0)
-    words = [word for word in text_[command_start:start].split() if not _ASSIGNMENT.fullmatch(word)]
-    first = 0
-    while first < len(words) and words[first] in _PREFIXES:
-        first += 1
-    if _CONDITIONS.intersection(words[:first]):
-        return None  # a condition: what its branches do decides, which this reading does not follow
-    words = words[first:]
-    if words and words[0] == "!":
-        return "negated with !"
-    if words and words[0] in _PRINTERS:
-        printed = all(_OPTION.fullmatch(word) for word in words[1:])
-        return f"{PRINTED} {words[0]}" if printed else MENTION
-    return _after(text_, end, [item for item in separators if item[0] >= end])
+    if why.kind == shell_exit.PRINTED:
+        return f"{PRINTED} {why.detail}"
+    return why.short
 
 
-def _after(text_: str, end: int, separators: list[tuple[int, str]]) -> str | None:
-    """Why what follows the command keeps it from failing: its own options, or an ``||`` fallback that succeeds."""
-    own_end = separators[0][0] if separators else len(text_)
-    if _EXIT_ZERO.search(text_, end, own_end):
-        return "--exit-code 0"
-    for index, (position, operator) in enumerate(separators):
-        if operator in (";", ";;", "&", "#", ")", "`"):
+def constant_if(expression: str | None) -> bool | None:
+    """What a ``rules: if:`` always is, when it compares literals only (``"a" == "b"``, ``1 == 2``, joined by
+    ``&&``, ``||`` and parentheses); None when it depends on the pipeline (a ``$VARIABLE``, a ``/pattern/``) or is
+    not read."""
+    tokens = _if_tokens(expression or "")
+    if tokens is None or not tokens:
+        return None
+    reader = _IfReader(tokens)
+    found = reader.either(0)
+    return found if reader.index == len(tokens) and not reader.failed else None
+
+
+def _if_tokens(text: str) -> list[tuple[str, str]] | None:
+    """(kind, text) tokens of a GitLab expression: literal, variable, pattern, operator; None on anything else."""
+    found: list[tuple[str, str]] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char.isspace():
+            index += 1
+        elif char in "\"'":
+            end = text.find(char, index + 1)
+            if end < 0:
+                return None
+            value = text[index + 1 : end]
+            found.append(("variable" if "$" in value else "literal", value))  # "$VAR" may be expanded
+            index = end + 1
+        elif char == "/":
+            end = text.find("/", index + 1)
+            if end < 0:
+                return None
+            found.append(("pattern", text[index:end]))
+            index = end + 1
+            while index < len(text) and text[index].isalpha():
+                index += 1
+        elif text.startswith(("==", "!=", "=~", "!~", "&&", "||"), index) or char in "()":
+            size = 1 if char in "()" else 2
+            found.append(("operator", text[index : index + size]))
+            index += size
+        elif char == "$" or char.isalnum() or char in "_{}":
+            end = index + 1
+            while end < len(text) and (text[end].isalnum() or text[end] in "_{}"):
+                end += 1
+            word = text[index:end]
+            kind = "variable" if word.startswith("$") else "literal" if word.isdigit() else "null"
+            if kind == "null" and word != "null":
+                return None
+            found.append((kind, word))
+            index = end
+        else:
             return None
-        if operator == "||":
-            following = separators[index + 1][0] if index + 1 < len(separators) else len(text_)
-            words = text_[position + 2 : following].split()
-            if words and (words[0] in _PRINTERS or words[:2] == ["exit", "0"]):
-                return f"|| {' '.join(words[:2]) if words[0] == 'exit' else words[0]}"
-    return None
-
-
-def _separators(text_: str) -> list[tuple[int, str]]:
-    """(offset, token) of the shell control operators outside quotes, in order; a comment ends the list with
-    ``#``. An unterminated quote runs to the end of the line."""
-    found: list[tuple[int, str]] = []
-    for match in _TOKEN.finditer(text_):
-        operator = match.group(0)
-        if operator[0] in "\\\"'":
-            continue
-        found.append((match.start(), operator))
-        if operator == "#":
-            break
     return found
+
+
+class _IfReader:
+    """Reads the tokens of a GitLab expression: ``||`` below ``&&`` below comparisons and parentheses."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.failed = False
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
+
+    def either(self, depth: int) -> bool | None:
+        left = self.both(depth)
+        while self.peek() == ("operator", "||"):
+            self.index += 1
+            right = self.both(depth)
+            left = True if True in (left, right) else False if (left, right) == (False, False) else None
+        return left
+
+    def both(self, depth: int) -> bool | None:
+        left = self.comparison(depth)
+        while self.peek() == ("operator", "&&"):
+            self.index += 1
+            right = self.comparison(depth)
+            left = False if False in (left, right) else True if (left, right) == (True, True) else None
+        return left
+
+    def comparison(self, depth: int) -> bool | None:
+        if self.peek() == ("operator", "("):
+            self.index += 1
+            if depth >= _MAX_DEPTH:
+                self.failed = True
+                self.index = len(self.tokens)
+                return None
+            found = self.either(depth + 1)
+            if self.peek() != ("operator", ")"):
+                self.failed = True
+            self.index += 1
+            return found
+        left = self.operand()
+        kind, operator = self.peek()
+        if kind != "operator" or operator not in ("==", "!=", "=~", "!~"):
+            return None  # a bare variable or literal: true when set and not empty, which depends on the pipeline
+        self.index += 1
+        right = self.operand()
+        if left is None or right is None or operator in ("=~", "!~"):
+            return None
+        return (left == right) == (operator == "==")
+
+    def operand(self) -> str | None:
+        """A literal's value (``null`` as None is not compared), or None for what depends on the pipeline."""
+        kind, value = self.peek()
+        if kind not in ("literal", "variable", "pattern", "null"):
+            self.failed = True
+            return None
+        self.index += 1
+        return value if kind == "literal" else None

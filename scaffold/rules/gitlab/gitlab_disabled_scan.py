@@ -5,12 +5,20 @@ A job runs a scan when its scripts (`script`, also through `extends:`, and `befo
 from `default:`) run gitleaks, semgrep, trivy, an SBOM generator, cosign, the coverage gate or OWASP ZAP. It is
 reported when:
 - it is switched off: a job-level `when: never`, `when: on_failure`, `when: manual` (optional, unless
-  `allow_failure: false`), or `rules:` whose every entry is `when: never`;
+  `allow_failure: false`), or `rules:` that never run it on their own: every entry that can match is
+  `when: never`, every entry's `if:` compares two literals that differ (`'"a" == "b"'`, `'1 == 2'`), or every entry
+  that can run it is `when: manual` (without `allow_failure: false`) or `when: on_failure`;
 - it cannot fail the pipeline: `allow_failure: true` or `allow_failure: exit_codes:`, on the job or on every
   rule that can run it. A ZAP (DAST) job is exempt: it runs after a deploy and is meant not to block a release;
-- every command of a scan is neutralised: only echoed (`echo gitleaks git ...`), negated (`! trivy ...`),
-  followed by `|| true` (`|| :`, `|| exit 0`, `|| echo ...`), run with `--exit-code 0` or `--exit-zero`, or
-  in `after_script`, whose failure never fails the job.
+- every command of a scan cannot fail its job (`scaffold.rules.common.shell_exit`, in the shell `before_script`
+  and `script` share, with errexit and without pipefail): only echoed (`echo gitleaks git ...`), negated
+  (`! trivy ...`), followed by a fallback that succeeds (`|| true`, `|| :`, `|| exit 0`, `|| echo ...`,
+  `|| /bin/true`, `|| ls`), piped into another command (`| tee report.txt`) without `set -o pipefail`, the
+  condition of an `if` or `while`, after `set +e` and not the script's last command, in the background (`&`),
+  run with `--exit-code 0` or `--exit-zero`, or in `after_script`, whose failure never fails the job.
+
+Conditions that depend on the pipeline (`$CI_COMMIT_BRANCH == "main"`, `changes:`, `exists:`, `only:` refs) are not
+judged: only `if:` comparisons of two literals are.
 
 One finding per job: on the job's name when a setting does it (its own or one it inherits), on the command's line
 when a command is neutralised.
@@ -104,19 +112,21 @@ def _job(document: Document, pipeline: Pipeline, job: Job) -> Iterator[Hit]:
     subject = job.label
     off = gates.switched_off(pipeline, job)
     if off is not None:
-        yield Hit(job.key.line, job.key.column, f"{job.label}: {_names(found)} switched off ({off.reason})", subject)
+        message = f"{job.label}: {_names(found)} switched off ({off.reason})"
+        yield Hit(job.key.line, job.key.column, message, subject, ", ".join(found))
         return
     gating = [control for control in found if control != "dast"]
     loose = gates.non_blocking(pipeline, job) if gating else None
     if loose is not None:
         message = f"{job.label}: {_names(gating, verb=False)} cannot fail the pipeline ({loose.reason})"
-        yield Hit(job.key.line, job.key.column, message, subject)
+        yield Hit(job.key.line, job.key.column, message, subject, ", ".join(gating))
         return
     neutralised = [(control, runs[0]) for control, runs in found.items() if all(reason for _, reason in runs)]
     if neutralised:
         number, column = gates.place(document, neutralised[0][1][0])
         parts = _join([f"{WHAT.get(control, control)} ({reason})" for control, (_, reason) in neutralised])
-        yield Hit(number, column, f"{job.label}: {parts} cannot fail the job", subject)
+        controls = ", ".join(control for control, _ in neutralised)
+        yield Hit(number, column, f"{job.label}: {parts} cannot fail the job", subject, controls)
 
 
 def _names(controls: Iterable[str], verb: bool = True) -> str:

@@ -4,12 +4,16 @@ Finds stages that run a security scan or gate which can no longer fail the build
 A scan is a shell step command recognised by the shared scan table (`gitleaks`, `semgrep`, `trivy fs` and
 `trivy image`, an SBOM generator, `cosign sign`/`attest`/`verify`, a coverage gate, ...). It cannot fail when its
 stage is switched off (`when { expression { false } }` or `return false`, alone or inside `allOf`), when a
-`catchError(buildResult: 'SUCCESS')` (or `'UNSTABLE'`) or `warnError` block wraps it, when its step has
-`returnStatus: true`, after `set +e` in the same script, or when its command ends in `|| true` (`|| :`,
-`|| exit 0`, `|| echo ...`), passes `--exit-code 0`, or is printed by an `echo` in front of it. A DAST scan
-(OWASP ZAP) is the exception: it runs against a deployment and is meant not to block a release. One finding per
-stage: at the stage when it never runs, else at the wrapper, the step or the command that keeps the scan from
-failing.
+`catchError(buildResult: 'SUCCESS')` (or `'UNSTABLE'`) or `warnError` block wraps it, or a `try { } catch { }`
+whose `catch` neither `throw`s, calls `error` nor sets `currentBuild.result = 'FAILURE'`, when its step has
+`returnStatus: true`, or when its script keeps its failure from failing the step
+(`scaffold.rules.common.shell_exit`; `sh` runs with errexit and without pipefail): `set +e` before it (unless it
+is the script's last command), a fallback that succeeds (`|| true`, `|| :`, `|| exit 0`, `|| echo ...`,
+`|| /bin/true`), a pipe into another command (`| tee`), `!`, an `if` condition, `&`, `--exit-code 0`, or an `echo`
+in front of it. Conditions that depend on the build (`when { branch ... }`, `changeset`, an `expression` reading
+`env`) are not judged: only constant ones are. A DAST scan (OWASP ZAP) is the exception: it runs against a
+deployment and is meant not to block a release. One finding per stage: at the stage when it never runs, else at
+the wrapper, the step or the command that keeps the scan from failing.
 
 ## Why is this bad?
 A switched-off scan still shows as a green stage, so everyone keeps trusting a check that no longer runs or no
@@ -86,4 +90,5 @@ def check(document: Document) -> Iterator[Hit]:
         line, column = source.position(offset)
         name = subject(source, command.stage)
         what = " ".join(tool.group().split()) if tool is not None else controls[0]
-        yield Hit(line, column, f"{name}: {what} ({', '.join(controls)}) cannot fail the build: {reason}", name)
+        message = f"{name}: {what} ({', '.join(controls)}) cannot fail the build: {reason}"
+        yield Hit(line, column, message, name, ", ".join(controls))

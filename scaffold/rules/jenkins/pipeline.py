@@ -4,8 +4,10 @@
 * ``commands``: every command of the shell steps (``sh``, ``bat``, ``powershell``, ``pwsh``), one logical line each
   (a line ended by ``\\`` continues on the next), with the stage that holds it;
 * whether a stage can run (``switched_off``: ``when { expression { false } }``) and whether a command can fail the
-  build (``cannot_fail``: ``catchError(buildResult: 'SUCCESS')``, ``warnError``, ``returnStatus: true``,
-  ``set +e``, ``|| true``, ``--exit-code 0``, an ``echo`` in front of it).
+  build (``cannot_fail``: ``catchError(buildResult: 'SUCCESS')``, ``warnError``, a ``try``/``catch`` that does not
+  rethrow, ``returnStatus: true``, or what ``scaffold.rules.common.shell_exit`` reads in the step's script, which
+  ``sh`` runs with errexit and without pipefail: ``set +e``, ``|| true``, ``| tee``, ``--exit-code 0``, an
+  ``echo`` in front of it, ...).
 
 Nothing here raises on odd text: what does not have the expected shape reads as absent.
 """
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
+from scaffold.rules.common import shell_exit
 from scaffold.rules.common.scans import scans_in
 from scaffold.rules.jenkins.groovy import Block, Literal, Source, Statement
 from scaffold.rules.lines import Model, split_lines_keepends
@@ -29,26 +32,20 @@ _FALSE = re.compile(r"(?:return\s+)?false\s*;?")
 _LENIENT_RESULTS = frozenset({"SUCCESS", "UNSTABLE"})
 _BUILD_RESULT = re.compile(r"buildResult\s*:\s*\Z")
 _RETURN_STATUS = re.compile(r"returnStatus\s*:\s*true\b")
-_ERREXIT_OFF = re.compile(r"set\s+(?:\+[a-z]*e|\+o\s+errexit\b)")
-_ERREXIT_ON = re.compile(r"set\s+(?:-[a-z]*e|-o\s+errexit\b)")
-_EXIT_ZERO = re.compile(r"--exit-code(?:=|\s+)[\"']?0(?![\w.])")
-_OR_IGNORE = re.compile(r"\|\|\s*(?:true\b|:(?!\S)|exit\s+0\b|echo\b)")
-_SEPARATOR = re.compile(r"&&|\|\||[;|&(`]|\$\(")
-_INERT = frozenset({"echo", "printf", ":", "true"})
+_RETHROWS = frozenset({"throw", "error"})
+_FAILURE_RESULT = re.compile(r"currentBuild\.result\s*=")
 
 
 @dataclass(frozen=True)
 class Command:
     """One logical line of a shell step's script: ``offset`` is where it starts in the file, ``script`` the string
-    literal holding it, ``stage`` the innermost stage around the step (None outside stages), ``errexit_off``
-    whether an earlier ``set +e`` of the same script lets it fail silently."""
+    literal holding it, ``stage`` the innermost stage around the step (None outside stages)."""
 
     offset: int
     text: str
     step: str
     script: Literal
     stage: Block | None
-    errexit_off: bool
 
 
 def pipelines(source: Source) -> list[Block]:
@@ -138,8 +135,9 @@ def build_result(source: Source, block: Block) -> str | None:
 
 
 def lenient_wrapper(source: Source, offset: int) -> tuple[Block, str] | None:
-    """The ``catchError`` (whose build result stays SUCCESS or UNSTABLE) or ``warnError`` block around an offset,
-    inside its stage, that keeps a failure there from failing the build, with how it reads."""
+    """The ``catchError`` (whose build result stays SUCCESS or UNSTABLE), ``warnError`` or ``try`` (with a
+    ``catch`` that does not rethrow) block around an offset, inside its stage, that keeps a failure there from
+    failing the build, with how it reads."""
     for block in source.innermost(offset):
         if block.name == "stage":
             return None
@@ -147,7 +145,36 @@ def lenient_wrapper(source: Source, offset: int) -> tuple[Block, str] | None:
             return block, "warnError keeps a failure from failing the build"
         if block.name == "catchError" and (result := build_result(source, block)) in _LENIENT_RESULTS:
             return block, f"catchError(buildResult: '{result}') keeps a failure from failing the build"
+        if block.name == "try" and _swallowing_catch(source, block):
+            return block, "try/catch keeps a failure from failing the build (the catch does not rethrow)"
     return None
+
+
+def _swallowing_catch(source: Source, block: Block) -> bool:
+    """Whether the ``catch`` blocks after a ``try`` catch its failure for good: none of them ``throw``s, calls
+    ``error``, or sets ``currentBuild.result = 'FAILURE'``."""
+    siblings = (
+        block.parent.children if block.parent is not None else [item for item in source.blocks if item.parent is None]
+    )
+    position = next((number for number, item in enumerate(siblings) if item is block), len(siblings))
+    catches: list[Block] = []
+    for following in siblings[position + 1 :]:
+        if following.name not in ("catch", "finally"):
+            break
+        if following.name == "catch":
+            catches.append(following)
+    return bool(catches) and not any(_rethrows(source, catch) for catch in catches)
+
+
+def _rethrows(source: Source, catch: Block) -> bool:
+    for statement in source.walk(catch):
+        if statement.name in _RETHROWS:
+            return True
+        if _FAILURE_RESULT.match(statement.head) and any(
+            literal.value.strip().upper() == "FAILURE" for literal in source.arguments(statement)
+        ):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=16)
@@ -156,7 +183,7 @@ def commands(source: Source) -> tuple[Command, ...]:
     found: list[Command] = []
     for step, literal in source.step_scripts(SHELL_STEPS):
         stage = stage_of(source, literal.start)
-        offset, errexit_off, pending = literal.body, False, ""
+        offset, pending = literal.body, ""
         start = offset
         for line in split_lines_keepends(literal.value, Model.SHELL):
             if not pending:
@@ -169,13 +196,9 @@ def commands(source: Source) -> tuple[Command, ...]:
             text, pending = pending + text, ""
             if not text or text.startswith("#"):
                 continue
-            if _ERREXIT_OFF.match(text):
-                errexit_off = True
-            elif _ERREXIT_ON.match(text):
-                errexit_off = False
-            found.append(Command(start, text, step, literal, stage, errexit_off))
+            found.append(Command(start, text, step, literal, stage))
         if pending:
-            found.append(Command(start, pending.strip(), step, literal, stage, errexit_off))
+            found.append(Command(start, pending.strip(), step, literal, stage))
     return tuple(found)
 
 
@@ -195,21 +218,42 @@ def scan_controls(text: str) -> tuple[str, ...]:
     return ("sbom",) if "sbom" in found else tuple(found)
 
 
-def masked(text: str, at: int) -> str | None:
-    """Why the command whose tool starts at ``at`` cannot fail: ``--exit-code 0``, ``|| true`` (``|| :``,
-    ``|| exit 0``, ``|| echo``), or an ``echo`` (``printf``, ``:``, ``true``) that prints it instead of running it."""
-    if _EXIT_ZERO.search(text):
-        return "--exit-code 0 never fails"
-    ignore = _OR_IGNORE.search(text, at)
-    if ignore is not None:
-        return f"{' '.join(ignore.group().split())} ignores its exit code"
-    segment = 0
-    for separator in _SEPARATOR.finditer(text, 0, at):
-        segment = separator.end()
-    words = text[segment:at].split()
-    if words and words[0] in _INERT:
-        return f"{words[0]} prints the command instead of running it"
-    return None
+_WORDING = {
+    shell_exit.PRINTED: "{detail} prints the command instead of running it",
+    shell_exit.NAMED: "{detail} prints the command instead of running it",
+    shell_exit.EXIT_ZERO: "{detail} never fails",
+    shell_exit.SWALLOWED: "{detail} ignores its exit code",
+    shell_exit.IGNORED: "{detail} ignores its exit code",
+    shell_exit.ERREXIT_OFF: "set +e ignores its exit code",
+    shell_exit.BACKGROUND: "& runs it in the background, where its exit code is never seen",
+    shell_exit.NEGATED: "! turns its failure into success",
+    shell_exit.PIPED: "{detail} without pipefail hides its exit code",
+    shell_exit.CONDITION: "it is only the condition of {detail}",
+    shell_exit.AND_LIST: "set -e ignores its failure in an && list ({detail})",
+}
+
+
+def masked(text: str, at: int, script: str | None = None, start: int = 0) -> str | None:
+    """Why the command whose tool starts at ``at`` of a command line cannot fail its ``sh`` step, in Jenkins'
+    words: ``--exit-code 0``, ``|| true``, an ``echo`` in front, ``| tee``, ``set +e`` before it, ... The line is
+    read in ``script`` (the step's whole script, where it starts at ``start``) when given, else on its own."""
+    why = shell_exit.judge(text if script is None else script, at + start, None, shell_exit.JENKINS_SH)
+    if why is None or why.kind == shell_exit.MENTION:
+        return None
+    return _WORDING.get(why.kind, "{detail}").format(detail=why.detail)
+
+
+def _scripts(source: Source) -> dict[int, tuple[str, dict[int, int]]]:
+    """Each shell step's commands as one script (by the id of its literal), with where each command starts in it."""
+    found: dict[int, tuple[list[str], dict[int, int]]] = {}
+    sizes: dict[int, int] = {}
+    for command in commands(source):
+        key = id(command.script)
+        texts, starts = found.setdefault(key, ([], {}))
+        starts[command.offset] = sizes.get(key, 0)
+        sizes[key] = starts[command.offset] + len(command.text) + 1
+        texts.append(command.text)
+    return {key: ("\n".join(texts), starts) for key, (texts, starts) in found.items()}
 
 
 def _step_ignores_failure(source: Source, command: Command) -> tuple[int, str] | None:
@@ -226,13 +270,13 @@ def _step_ignores_failure(source: Source, command: Command) -> tuple[int, str] |
 def cannot_fail(source: Source, command: Command, at: int = 0) -> tuple[int, str] | None:
     """Why a command cannot fail the build, and the offset to report it at: its stage never runs (at the stage), a
     wrapper catches its failure (at the wrapper), its step ignores the exit status (at the step), or its own text
-    does (``masked``, at the command)."""
+    does (``masked``, read in the step's whole script, at the command)."""
     if command.stage is not None and switched_off(source, command.stage) is not None:
         return command.stage.start, "when { expression { false } } switches the stage off"
-    script = remembered(source, "step", id(command.script), functools.partial(_step_ignores_failure, source, command))
-    if script is not None:
-        return script
-    if command.errexit_off:
-        return command.offset, "set +e ignores its exit code"
-    reason = masked(command.text, at)
+    step = remembered(source, "step", id(command.script), functools.partial(_step_ignores_failure, source, command))
+    if step is not None:
+        return step
+    shells = remembered(source, "scripts", 0, functools.partial(_scripts, source))
+    script, starts = shells.get(id(command.script), (command.text, {}))
+    reason = masked(command.text, at, script, starts.get(command.offset, 0))
     return (command.offset, reason) if reason is not None else None

@@ -6,9 +6,10 @@ File rules already guard pinned-dependencies (unpinned-uses, unpinned-container-
 and of locked-installs (adhoc-install), and every scan switched off in place (disabled-scan). The judges here find
 what those cannot: a control that is gone, or weakened in a way only the kit's design tells apart.
 
-A scan counts only when it can run and fail: its job and step have no constant-false ``if:`` and no
-``continue-on-error: true``, and its command is not neutralised (``echo`` in front, ``|| true`` after,
-``--exit-code 0``). The OWASP ZAP scan is the exception: the kit makes it non-blocking on purpose.
+A scan counts only when it can run and fail: its job and step have no constant-false ``if:``, its job needs no job
+that never runs, neither has a constant-true ``continue-on-error``, and its command can fail its script
+(``scaffold.rules.common.shell_exit``: no ``echo`` in front, ``|| true`` after, ``--exit-code 0``, pipe without
+pipefail, ...). The OWASP ZAP scan is the exception: the kit makes it non-blocking on purpose.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Step:
 
     def blocked(self, *, blocking: bool = True) -> str:
         """Why the step never runs (or, when it must be able to fail, never fails), or ""."""
+        skipped = gating.skipped_jobs(self.job.document.yaml).get(self.job.name, "")
+        if skipped and not gating.never_runs(self.job.node):
+            return f"is switched off: its job never runs ({skipped})"
         for owner, whose in ((self.job.node, "its job's"), (self.node, "its")):
             if gating.never_runs(owner):
                 return f"is switched off: {whose} if: is always false"
@@ -138,7 +142,11 @@ def _missing(documents: list[Document], release: bool, message: str) -> Iterator
 def _commands(step: Step, pattern: re.Pattern[str]) -> tuple[list[gating.Command], list[str]]:
     """The step's command lines that run ``pattern`` and can fail, and why each other one cannot."""
     script = step.script
-    return gating.effective(script.text or "", pattern) if script is not None else ([], [])
+    if script is None:
+        return [], []
+    return gating.effective(
+        script.text or "", pattern, gating.shell_of(step.node, step.job.node, step.job.document.yaml)
+    )
 
 
 # ---- scans: present, able to run and to fail -----------------------------------------------------------------------

@@ -74,9 +74,9 @@ def _runs(
     for document, pipeline, job in _jobs(documents):
         for line in gates.lines(pipeline, job):
             match = pattern.search(line.text)
-            if match is None or gates.command(line.text, match.start(), match.end()) == gates.MENTION:
+            if match is None or gates.command(line, match.start(), match.end()) == gates.MENTION:
                 continue
-            if (printed or gates.executes(line.text, match)) and (accepts is None or accepts(line.text, match)):
+            if (printed or gates.executes(line, match)) and (accepts is None or accepts(line.text, match)):
                 yield _Run(document, pipeline, line, match)
 
 
@@ -88,7 +88,7 @@ def _cannot_fail(run: _Run, blocking: bool = True) -> gates.Off | None:
         off = gates.non_blocking(run.pipeline, run.job)
     if off is not None:
         return gates.Off(run.job.key.line, run.job.key.column, off.reason)
-    reason = gates.command(run.line.text, run.match.start(), run.match.end())
+    reason = gates.command(run.line, run.match.start(), run.match.end())
     if reason is None and run.line.key == "after_script" and blocking:
         reason = "after_script"
     if reason is None:
@@ -333,9 +333,9 @@ def _verify_before_deploy(documents: list[Document]) -> Iterator[Located]:
         for line in gates.lines(pipeline, job):
             verify = _VERIFY.search(line.text)
             if verify is not None and line.key != "after_script":
-                verified = verified or gates.command(line.text, verify.start(), verify.end()) is None
+                verified = verified or gates.command(line, verify.start(), verify.end()) is None
             deploy = _DEPLOY_COMMAND.search(line.text)
-            if deploy is not None and not verified and gates.executes(line.text, deploy):
+            if deploy is not None and not verified and gates.executes(line, deploy):
                 number, column = gates.place(document, line, deploy.group(0))
                 message = f"{job.label}: deploys without verifying the image signature first"
                 yield at(document, number, column, message, job.label)
@@ -541,7 +541,7 @@ def _locked_installs(documents: list[Document]) -> Iterator[Located]:
         seen: set[str] = set()
         for line in gates.lines(pipeline, job):
             for match, what in _unlocked(line.text):
-                if what in seen or not gates.executes(line.text, match):
+                if what in seen or not gates.executes(line, match):
                     continue
                 seen.add(what)
                 run = _Run(document, pipeline, line, match)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from scaffold.rules.common import shell_exit
 from scaffold.rules.github import gating
 from scaffold.rules.yaml_view import YNode, parse
 from tests.support.hang_guard import hang_guard
@@ -30,6 +31,16 @@ def _value(text: str) -> YNode | None:
         "${{ (false) && x }}",
         "github.ref == 'a||b' && false",
         "FALSE",
+        "${{ 1 == 2 }}",
+        "${{ !!false }}",
+        "${{ 'a' == 'b' }}",
+        "${{ 'a' != 'A' }}",  # strings compare ignoring case
+        "${{ 1 > 2 }}",
+        "${{ '' }}",
+        "${{ null }}",
+        "${{ !(1 == 1) }}",
+        "${{ 0x0 }}",
+        "${{ 1 == '2' }}",  # mixed types compare as numbers
     ],
 )
 def test_constant_false_conditions(condition: str) -> None:
@@ -48,6 +59,14 @@ def test_constant_false_conditions(condition: str) -> None:
         "[false]",
         "{a: false}",
         "",
+        "${{ 1 == 1 }}",
+        "${{ !!true }}",
+        "${{ 'a' == 'A' }}",
+        "${{ 1 == '1' }}",
+        "${{ github.ref == 'refs/heads/main' }}",
+        "${{ startsWith(github.ref, 'refs/tags/') }}",
+        "${{ 1 == }}",
+        "${{ contains(fromJSON('[1, 2]'), 1) && false || true }}",
     ],
 )
 def test_conditions_that_may_be_true(condition: str) -> None:
@@ -59,23 +78,58 @@ def test_deeply_nested_parentheses_are_not_judged() -> None:
     assert gating.constant_false(_value("'((false))'"))
 
 
-@pytest.mark.parametrize("value", ["true", "${{ true }}", "TRUE", "'true'"])
+@pytest.mark.parametrize("value", ["true", "${{ true }}", "TRUE", "'true'", "${{ 1 == 1 }}", "${{ !false }}"])
 def test_continue_on_error_always_true(value: str) -> None:
     assert gating.constant_true(_value(value))
 
 
-@pytest.mark.parametrize("value", ["false", "${{ matrix.experimental }}", "[true]", "yes please"])
+@pytest.mark.parametrize(
+    "value", ["false", "${{ matrix.experimental }}", "[true]", "yes please", "${{ 1 == 2 }}", "${{ 'x' }}"]
+)
 def test_continue_on_error_that_may_fail(value: str) -> None:
     assert not gating.constant_true(_value(value))
 
 
-def _why(script: str, pattern: str = r"gitleaks|trivy|COVERAGE_MIN|pytest") -> list[str]:
-    compiled = re.compile(pattern)
-    return [
-        gating.neutralised(command, match.start())
-        for command in gating.commands(script)
-        if (match := compiled.search(command.code)) is not None
-    ]
+@pytest.mark.parametrize(
+    ("condition", "skipped"),
+    [
+        ("", True),
+        ("if: success()", True),
+        ("if: ${{ github.event_name == 'push' }}", True),
+        ("if: always()", False),
+        ("if: ${{ !cancelled() }}", False),
+        ("if: failure()", False),
+    ],
+)
+def test_a_job_that_needs_a_job_that_never_runs_never_runs(condition: str, skipped: bool) -> None:
+    root = parse(
+        "jobs:\n  off:\n    if: ${{ 1 == 2 }}\n  middle:\n    needs: off\n"
+        f"  last:\n    needs: [other, middle]\n    {condition}\n  other: {{}}\n"
+    )
+    found = gating.skipped_jobs(root)
+    assert found.get("off") == "its if: is always false"
+    assert found.get("middle") == "it needs job off, which never runs"
+    assert ("last" in found) == skipped
+    assert "other" not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jobs: []\n", "jobs:\n  a: {needs: {x: 1}}\n", "jobs:\n  a: {needs: [[a]], if: false}\n", "x: 1\n"],
+)
+def test_skipped_jobs_reads_any_shape(text: str) -> None:
+    assert isinstance(gating.skipped_jobs(parse(text)), dict)
+
+
+def test_a_cycle_of_needs_ends() -> None:
+    root = parse("jobs:\n  a: {needs: b, if: false}\n  b: {needs: a}\n")
+    assert gating.skipped_jobs(root) == {"a": "its if: is always false", "b": "it needs job a, which never runs"}
+
+
+def _why(script: str, pattern: str = r"gitleaks|trivy|COVERAGE_MIN|pytest", shell: str | None = None) -> list[str]:
+    """An empty reason for each command line that runs the pattern and can fail, then why each other one cannot."""
+    live, dead = gating.effective(script, re.compile(pattern), shell_exit.github_shell(shell))
+    return [*([""] * len(live)), *dead]
 
 
 @pytest.mark.parametrize(
@@ -95,11 +149,46 @@ def _why(script: str, pattern: str = r"gitleaks|trivy|COVERAGE_MIN|pytest") -> l
         ("gitleaks git . &", "runs in the background (&), so its failure is never seen"),
         ("make test && pytest --cov-fail-under=80", ""),
         ("echo start && pytest --cov-fail-under=80", ""),
-        ("pytest --cov-fail-under=80 | tee out.txt", ""),
+        (
+            "pytest --cov-fail-under=80 | tee out.txt",
+            "is piped (| tee) without pipefail, so only the last command's status counts",
+        ),
+        ("set -o pipefail\npytest --cov-fail-under=80 | tee out.txt", ""),
     ],
 )
 def test_neutralised_commands(script: str, why: str) -> None:
     assert _why(script) == [why]
+
+
+@pytest.mark.parametrize(
+    ("shell", "why"),
+    [
+        (None, "is piped (| tee) without pipefail, so only the last command's status counts"),
+        ("bash", ""),
+        ("bash -eo pipefail {0}", ""),
+        ("sh", "is piped (| tee) without pipefail, so only the last command's status counts"),
+    ],
+)
+def test_a_pipe_hides_a_failure_unless_the_steps_shell_has_pipefail(shell: str | None, why: str) -> None:
+    assert _why("gitleaks git . | tee report.txt", shell=shell) == [why]
+
+
+def test_the_steps_shell_comes_from_the_step_the_job_or_the_workflow() -> None:
+    root = parse(
+        "defaults: {run: {shell: bash}}\njobs:\n  a:\n    steps: [{run: x}, {run: x, shell: sh}]\n"
+        "  b:\n    defaults: {run: {shell: 'bash {0}'}}\n    steps: [{run: x}]\n"
+    )
+    assert root is not None
+    jobs = root.get("jobs")
+    assert jobs is not None
+    a, b = jobs.get("a"), jobs.get("b")
+    assert a is not None and b is not None
+    first, second = a.get("steps").elements()  # type: ignore[union-attr]
+    (third,) = b.get("steps").elements()  # type: ignore[union-attr]
+    assert gating.shell_of(first, a, root) == shell_exit.GITHUB_BASH
+    assert gating.shell_of(second, a, root) == shell_exit.Shell(errexit=True, pipefail=False)
+    assert gating.shell_of(third, b, root) == shell_exit.Shell(errexit=False, pipefail=False)
+    assert gating.shell_of(first) == shell_exit.GITHUB_DEFAULT
 
 
 def test_quoted_text_and_comments_neither_split_nor_neutralise() -> None:
@@ -141,8 +230,12 @@ def test_node_text_reads_any_shape_once() -> None:
         "(" * 50000 + "false",
         "false && " * 20000 + "x",
         "'" * 50000,
+        "${{ " + "!" * 50000 + "false }}",
+        "${{ " + "1 == " * 20000 + "1 }}",
+        "${{ " + "a." * 20000 + "b }}",
+        "${{ " + "f(" * 20000 + " }}",
     ],
-    ids=["expressions", "parentheses", "conjunctions", "quotes"],
+    ids=["expressions", "parentheses", "conjunctions", "quotes", "negations", "comparisons", "properties", "calls"],
 )
 def test_long_conditions_are_read_without_a_hang(text: str) -> None:
     with hang_guard():
@@ -157,5 +250,5 @@ def test_long_conditions_are_read_without_a_hang(text: str) -> None:
 )
 def test_long_scripts_are_read_without_a_hang(script: str) -> None:
     with hang_guard():
-        for command in gating.commands(script):
-            gating.neutralised(command, len(command.code) // 2)
+        gating.effective(script, re.compile("echo|a|'|#"))
+        gating.effective(script, re.compile("echo|a|'|#"), shell_exit.GITHUB_BASH)

@@ -155,6 +155,18 @@ def test_sast_needs_codeql_analyze_with_the_security_extended_queries() -> None:
     assert _judge("sast", semgrep.replace("auto", "auto --error")) == []
 
 
+def test_a_scan_in_a_job_that_needs_a_job_that_never_runs_does_not_count() -> None:
+    scan = (
+        "    steps:\n      - uses: actions/checkout@x\n        with: {fetch-depth: 0}\n"
+        "      - uses: gitleaks/gitleaks-action@x\n"
+    )
+    off = CI_HEAD + "  off:\n    if: ${{ 1 == 2 }}\n    steps: [{run: make}]\n  secrets:\n    needs: off\n" + scan
+    assert _judge("secret-scan", off)[0].endswith(
+        "the secret scan is switched off: its job never runs (it needs job off, which never runs)"
+    )
+    assert _judge("secret-scan", off.replace("needs: off\n", "needs: off\n    if: always()\n")) == []
+
+
 @pytest.mark.parametrize(
     ("step", "why"),
     [

@@ -63,6 +63,27 @@ GITLEAKS = "secret-scan:\n  variables:\n    GIT_DEPTH: '0'\n{extra}  script:\n  
         ("  rules:\n    - if: $A\n      when: never\n    - when: on_success\n", []),
         ("  rules:\n    - if: $A\n      allow_failure: true\n", ["1 job secret-scan: a gitleaks history scan cannot"]),
         ("  allow_failure: true\n  rules:\n    - if: $A\n      allow_failure: false\n", []),
+        ("  rules:\n    - when: manual\n", []),  # a manual rule blocks the pipeline until the scan runs and passes
+        ("  rules:\n    - when: manual\n      allow_failure: true\n", ["1 job secret-scan: a gitleaks history scan"]),
+        ("  rules:\n    - if: $A\n      when: manual\n    - when: never\n", []),
+        (
+            "  rules:\n    - if: $A\n      when: manual\n      allow_failure: true\n    - when: never\n",
+            ["1 job secret-scan: a gitleaks"],
+        ),
+        ("  rules:\n    - if: $A\n      when: on_failure\n", ["1 job secret-scan: a gitleaks history scan"]),
+        ("  rules:\n    - when: manual\n      allow_failure: false\n", []),
+        ("  allow_failure: false\n  rules:\n    - when: manual\n", []),
+        ("  rules:\n    - if: $A\n      when: manual\n    - if: $B\n", []),
+        ("  rules:\n    - when: on_success\n    - when: manual\n", []),
+        ('  rules:\n    - if: \'"a" == "b"\'\n', ["1 job secret-scan: a gitleaks history scan cannot fail the"]),
+        ('  rules:\n    - if: \'1 == 2\'\n    - if: \'"x" != "x" || ("a" == "b")\'\n', ["1 job secret-scan:"]),
+        ('  rules:\n    - if: \'"a" == "b"\'\n    - if: $A\n', []),
+        ('  rules:\n    - if: \'"$A" == "b"\'\n', []),
+        (
+            '  rules:\n    - if: \'"a" == "a"\'\n      when: manual\n      allow_failure: true\n'
+            "    - when: on_success\n",
+            ["1 job"],
+        ),
     ],
 )
 def test_a_scan_job_that_cannot_fail_the_pipeline_does_not_count(extra: str, expected: list[str]) -> None:
@@ -81,6 +102,11 @@ def test_a_scan_job_that_cannot_fail_the_pipeline_does_not_count(extra: str, exp
         ("gitleaks git . || exit 0", "|| exit 0"),
         ("gitleaks git --exit-code 0 .", "--exit-code 0"),
         ("gitleaks git . && echo ok || echo failed", "|| echo"),
+        ("gitleaks git . || /bin/true", "|| /bin/true"),
+        ("gitleaks git . || (true)", "|| (true)"),
+        ("gitleaks git . || ls", "|| ls"),
+        ("gitleaks git . | tee report.txt", "| tee without pipefail"),
+        ("if ! gitleaks git .; then echo leaks; fi", "only the condition of an if"),
     ],
 )
 def test_a_neutralised_scan_command_does_not_count(command: str, reason: str) -> None:
@@ -99,11 +125,25 @@ def test_a_neutralised_scan_command_does_not_count(command: str, reason: str) ->
         "echo 'no; gitleaks' && gitleaks git .",
         "gitleaks git .  # || true",
         "if ! gitleaks git .; then exit 1; fi",
+        "set -o pipefail; gitleaks git . | tee report.txt",
+        "gitleaks git . || exit 1",
     ],
 )
 def test_a_fallback_that_fails_or_belongs_to_another_command_keeps_the_scan(command: str) -> None:
     text = f"secret-scan:\n  variables: {{GIT_DEPTH: '0'}}\n  script:\n    - {command}\n"
     assert _judge("secret-scan", text) == []
+
+
+def test_set_plus_e_in_before_script_reaches_the_script() -> None:
+    text = (
+        "secret-scan:\n  variables: {GIT_DEPTH: '0'}\n  before_script: [set +e]\n"
+        "  script:\n    - gitleaks git .\n    - echo done\n"
+    )
+    assert _judge("secret-scan", text) == [
+        "5 job secret-scan: a gitleaks history scan cannot fail the pipeline (set +e) "
+        "[job secret-scan: a gitleaks history scan]"
+    ]
+    assert _judge("secret-scan", text.replace("    - echo done\n", "")) == []
 
 
 def test_a_scan_disabled_through_extends_is_reported_on_the_job() -> None:

@@ -102,7 +102,12 @@ stage('Secret scan') {
         ("--exit-code 1", "--exit-code 0", 8, "--exit-code 0"),
         ("--exit-code 1 .", "--exit-code 1 . || true", 8, "|| true"),
         ("gitleaks git", "echo gitleaks git", 8, "echo prints"),
-        ("      gitleaks", "      set +e\n      gitleaks", 9, "set +e"),
+        (
+            "      gitleaks git --redact --exit-code 1 .\n",
+            "      set +e\n      gitleaks git --redact --exit-code 1 .\n      echo done\n",
+            9,
+            "set +e",
+        ),
         ("    sh '''", "    catchError(buildResult: 'SUCCESS') {\n    sh '''", 7, "catchError(buildResult: 'SUCCESS')"),
         ("    sh '''", "    warnError('leaks') {\n    sh '''", 7, "warnError"),
         ("'''\n  }", "''', returnStatus: true)\n  }", 7, "returnStatus: true"),
@@ -116,6 +121,37 @@ def test_a_secret_scan_counts_only_when_it_can_run_and_fail(old: str, new: str, 
     (found,) = judge("secret-scan", text)
     assert (found.hit.line, found.hit.subject) == (line, "stage Secret scan")
     assert reason in found.hit.message
+
+
+def test_set_plus_e_before_the_scripts_last_command_keeps_the_scan() -> None:
+    text = pipeline(SECRET_SCAN.replace("      gitleaks", "      set +e\n      gitleaks", 1))
+    assert judge("secret-scan", text) == []
+
+
+TRY = SECRET_SCAN.replace(
+    "    sh '''\n      gitleaks git --redact --exit-code 1 .\n    '''\n",
+    "    script {\n      try {\n        sh 'gitleaks git --redact --exit-code 1 .'\n      } CATCH\n    }\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("catch", "held"),
+    [
+        ("catch (err) { echo 'ignored' }", False),
+        ("catch (err) {\n        echo 'leaks'\n      } finally { cleanWs() }", False),
+        ("catch (err) { throw err }", True),
+        ("catch (err) { error('secrets leaked') }", True),
+        ("catch (err) { if (x) { currentBuild.result = 'FAILURE' } }", True),
+        ("finally { echo 'done' }", True),
+    ],
+)
+def test_a_try_whose_catch_does_not_rethrow_keeps_the_scan_from_failing(catch: str, held: bool) -> None:
+    found = judge("secret-scan", pipeline(TRY.replace("CATCH", catch)))
+    if held:
+        assert found == []
+    else:
+        assert [(item.hit.line, item.hit.subject) for item in found] == [(8, "stage Secret scan")]
+        assert "try/catch keeps a failure from failing the build" in found[0].hit.message
 
 
 def test_a_condition_that_can_be_true_and_a_failing_catch_error_keep_the_scan() -> None:
