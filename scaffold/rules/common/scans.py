@@ -25,6 +25,8 @@ SCANS: dict[str, re.Pattern[str]] = {
         "coverage-gate": r"\bCOVERAGE_MIN\b|--cov-fail-under\b|--fail-under\b",
     }.items()
 }
+# The scans a shell command runs: GitLab's provenance is a runner setting, not a command, and Jenkins has none.
+COMMAND_SCANS: tuple[str, ...] = tuple(control for control in SCANS if control != "provenance")
 # DAST runs after a deploy and must not block a release: switching it to non-blocking is the kit's design.
 NON_BLOCKING = re.compile(r"zaproxy/action-|\bzap-[\w-]+\.py\b", re.IGNORECASE)
 

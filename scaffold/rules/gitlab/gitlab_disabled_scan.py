@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from scaffold.rules.common.scans import COMMAND_SCANS
 from scaffold.rules.document import Document
 from scaffold.rules.gitlab import gates
 from scaffold.rules.gitlab.pipeline import Job, Pipeline
@@ -69,17 +70,7 @@ ID = "gitlab-disabled-scan"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.GITLAB_CI,)
-CONTROLS = (
-    "secret-scan",
-    "sast",
-    "dependency-scan",
-    "image-scan",
-    "sbom",
-    "signing",
-    "verify-before-deploy",
-    "coverage-gate",
-    "dast",
-)
+CONTROLS = (*COMMAND_SCANS, "dast")
 
 WHAT = {
     "secret-scan": "the secret scan",

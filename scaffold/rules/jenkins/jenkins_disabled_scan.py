@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.common.scans import COMMAND_SCANS, NON_BLOCKING, SCANS
 from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Block, read
 from scaffold.rules.jenkins.pipeline import cannot_fail, commands, scan_controls, subject
@@ -57,16 +57,7 @@ ID = "jenkins-disabled-scan"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.JENKINSFILE,)
-CONTROLS = (
-    "secret-scan",
-    "sast",
-    "dependency-scan",
-    "image-scan",
-    "sbom",
-    "signing",
-    "verify-before-deploy",
-    "coverage-gate",
-)
+CONTROLS = COMMAND_SCANS
 
 
 def check(document: Document) -> Iterator[Hit]:
