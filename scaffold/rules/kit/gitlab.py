@@ -182,6 +182,17 @@ def _not_sbom(line: str, match: re.Match[str]) -> bool:
     return _SBOM_FORMAT.search(line, match.end()) is None
 
 
+def _without_sources(run: _Run) -> list[str]:
+    """A scan of the repository's files in a job that fetches none of them finds nothing."""
+    strategy = variable(run.pipeline, run.job, "GIT_STRATEGY")
+    found = (strategy.text or "").strip().lower() if strategy is not None else ""
+    return ["without the repository (GIT_STRATEGY: none)"] if found in ("none", "empty") else []
+
+
+def _source_scan(weaker: Callable[[_Run], list[str]]) -> Callable[[_Run], list[str]]:
+    return lambda run: _without_sources(run) + weaker(run)
+
+
 def _gitleaks(run: _Run) -> list[str]:
     problems = []
     if "--no-git" in run.line.text[run.match.end() :]:
@@ -206,10 +217,10 @@ def _cyclonedx(line: str, match: re.Match[str]) -> bool:
     return "cyclonedx" in line[match.end() :].lower()
 
 
-_SECRET_SCAN = _Scan("a gitleaks history scan", re.compile(r"\bgitleaks\s+(?:git|detect)\b"), _gitleaks)
-_SAST = _Scan("semgrep", re.compile(r"\bsemgrep\s+(scan|ci)\b"), _semgrep)
+_SECRET_SCAN = _Scan("a gitleaks history scan", re.compile(r"\bgitleaks\s+(?:git|detect)\b"), _source_scan(_gitleaks))
+_SAST = _Scan("semgrep", re.compile(r"\bsemgrep\s+(scan|ci)\b"), _source_scan(_semgrep))
 _DEPENDENCY_SCAN = _Scan(
-    "a trivy dependency scan", re.compile(r"\btrivy\s+(?:fs|filesystem)\b"), _trivy_gate, _not_sbom
+    "a trivy dependency scan", re.compile(r"\btrivy\s+(?:fs|filesystem)\b"), _source_scan(_trivy_gate), _not_sbom
 )
 _IMAGE_SCAN = _Scan("a trivy image scan", re.compile(r"\btrivy\s+image\b"), _trivy_gate, _not_sbom)
 _SBOM = _Scan("a CycloneDX SBOM generator", re.compile(r"\b(?:trivy|syft)\b"), accepts=_cyclonedx)

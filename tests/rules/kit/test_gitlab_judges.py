@@ -423,3 +423,22 @@ def test_a_long_script_line_is_read_in_linear_time(line: str) -> None:
     with hang_guard():
         for judge in JUDGES.values():
             list(judge.check([document]))
+
+
+@pytest.mark.parametrize(
+    ("control", "job"),
+    [
+        ("secret-scan", GITLEAKS.format(extra="")),
+        ("sast", "sast:\n  script:\n    - semgrep scan --error .\n"),
+        ("dependency-scan", "deps:\n  script:\n    - trivy fs --severity HIGH,CRITICAL --exit-code 1 .\n"),
+    ],
+)
+@pytest.mark.parametrize("strategy", ["none", "empty"])
+def test_a_source_scan_in_a_job_that_fetches_no_sources_is_weaker(control: str, job: str, strategy: str) -> None:
+    assert _judge(control, job) == []
+    name = job.split(":", 1)[0]
+    without = job.replace(f"{name}:\n", f"{name}:\n  variables:\n    GIT_STRATEGY: {strategy}\n", 1)
+    if "variables:\n    GIT_DEPTH" in job:
+        without = job.replace("    GIT_DEPTH: '0'\n", f"    GIT_DEPTH: '0'\n    GIT_STRATEGY: {strategy}\n")
+    found = _judge(control, without)
+    assert found and all("GIT_STRATEGY: none" in item for item in found), found
