@@ -674,6 +674,33 @@ def _parse(text: str) -> Parsed:
     return Parsed(text, root, parser.simples, parser.quiet, parser.opaque_from)
 
 
+@dataclass(frozen=True)
+class Run:
+    """A simple command the script runs: its words from the command's name on (assignments and wrappers such as
+    ``sudo`` left out), its span, and the simple command a pipe hands its output to (None when there is none)."""
+
+    words: list[Token]
+    start: int
+    end: int
+    piped_into: list[Token] | None
+
+
+def runs(script: str) -> list[Run]:
+    """The simple commands of a script, in order; comments and here-document bodies are not commands."""
+    found = []
+    for simple in _parse(script).simples:
+        words = _command_words(simple)
+        if not words:
+            continue
+        parent = simple.parent
+        following = None
+        if isinstance(parent, Pipeline) and simple.position + 1 < len(parent.commands):
+            after = parent.commands[simple.position + 1]
+            following = _command_words(after) if isinstance(after, Simple) else None
+        found.append(Run(words, simple.start, simple.end, following))
+    return found
+
+
 # ---- the judgement -----------------------------------------------------------------------------------------------
 
 FAIL, STOP, OK = "fail", "stop", "ok"  # status non-zero; the script stops failing; status zero

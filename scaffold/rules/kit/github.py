@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from scaffold.rules.common import installs
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
 from scaffold.rules.document import Document
 from scaffold.rules.github import gating
@@ -471,40 +472,11 @@ def _isolated_runners(documents: list[Document]) -> Iterator[Located]:
 
 
 # locked installs ----------------------------------------------------------------------------------------------------
-_PIP = re.compile(r"(?:.*/)?pip[0-9.]*")
-_PYTHON = re.compile(r"(?:.*/)?python[0-9.]*")
-_SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 
 
-def _unlocked(segments: list[gating.Segment]) -> str:
+def _unlocked(command: gating.Command) -> str:
     """What one command line installs without a lockfile, or ""."""
-    for number, segment in enumerate(segments):
-        words = segment.words
-        if len(words) > 2 and _PYTHON.fullmatch(words[0]) and words[1] == "-m":
-            words = words[2:]
-        head, verb, third = [*words, "", "", ""][:3]
-        if _PIP.fullmatch(head) and verb == "install" and not _pip_locked(words[2:]):
-            return "pip install without --require-hashes"
-        if head == "npm" and verb in ("install", "i", "add", "in", "isntall"):
-            return f"npm {verb} instead of npm ci"
-        if (head in ("yarn", "pnpm") and verb == "add") or (head == "yarn" and verb == "global" and third == "add"):
-            return f"{head} add"
-        if head == "go" and verb in ("install", "get"):
-            return f"go {verb} of a tool without a lockfile"
-        if head == "gem" and verb == "install":
-            return "gem install"
-        following = segments[number + 1] if number + 1 < len(segments) else None
-        shell = following.words[0].rsplit("/", 1)[-1] if following is not None and following.words else ""
-        if head in ("curl", "wget") and following is not None and following.separator == "|" and shell in _SHELLS:
-            return "a download piped into a shell"
-    return ""
-
-
-def _pip_locked(arguments: list[str]) -> bool:
-    if "--require-hashes" in arguments:
-        return True
-    local = [item for item in arguments if not item.startswith("-")]
-    return "--no-deps" in arguments and bool(local) and all(item.startswith((".", "/")) for item in local)
+    return next((found.noun for found in installs.unlocked(command.code)), "")
 
 
 def _placed(document: Document, script: YNode) -> Iterator[tuple[gating.Command, int, int]]:
@@ -539,21 +511,16 @@ def _script_findings(
 
 
 def _locked_installs(documents: list[Document]) -> Iterator[Located]:
-    for step, line, column, what in _script_findings(documents, lambda command: _unlocked(gating.segments(command))):
+    for step, line, column, what in _script_findings(documents, _unlocked):
         subject = f"{step.subject}: {what}"
         yield at(step.job.document, line, column, f"{subject}; install from a lockfile", subject)
 
 
 # debug tracing ------------------------------------------------------------------------------------------------------
-_XTRACE = re.compile(r"-[a-wyzA-Z]*x[a-zA-Z]*")
 
 
 def _traces(command: gating.Command) -> str:
-    for segment in gating.segments(command):
-        words = segment.words
-        if words[:1] == ["set"] and (any(_XTRACE.fullmatch(word) for word in words[1:]) or "xtrace" in words[1:3]):
-            return "set -x"
-    return ""
+    return "set -x" if installs.tracing(command.code) else ""
 
 
 def _no_debug_tracing(documents: list[Document]) -> Iterator[Located]:
@@ -563,7 +530,7 @@ def _no_debug_tracing(documents: list[Document]) -> Iterator[Located]:
     for step in _all_steps(documents):
         shell = step.node.get("shell")
         words = (shell.text or "").split() if shell is not None else []
-        if shell is not None and any(_XTRACE.fullmatch(word) for word in words[1:]):
+        if shell is not None and any(installs.XTRACE.fullmatch(word) for word in words[1:]):
             yield step.at("shell: traces every command with its secrets", shell)
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from scaffold.rules.common import installs
 from scaffold.rules.common.scans import NON_BLOCKING
 from scaffold.rules.document import Document
 from scaffold.rules.gitlab import gates
@@ -525,43 +526,33 @@ def _images_from_variables(documents: list[Document]) -> Iterator[Located]:
 
 # --- scripts -------------------------------------------------------------------------------------------------------
 
-_PIP_INSTALL = re.compile(r"\bpip3?\s+install\b")
-_UNLOCKED = (
-    (re.compile(r"\bnpm\s+(?:install|i|add)\b"), "runs npm install instead of npm ci"),
-    (re.compile(r"\byarn\s+add\b"), "runs yarn add"),
-    (re.compile(r"\bgo\s+(?:install|get)\b"), "installs a Go tool without a lockfile"),
-    (re.compile(r"\bgem\s+install\b"), "runs gem install"),
-)
-_TRACING = re.compile(r"\bset\s+(?:-[A-Za-wyz]*x|-o\s+xtrace\b)")
 
-
-def _unlocked(line: str) -> Iterator[tuple[re.Match[str], str]]:
-    last = None
-    for last in _PIP_INSTALL.finditer(line):  # noqa: B007 - the last pip install of the line decides
-        pass
-    if last is not None and "--require-hashes" not in line[last.end() :]:
-        yield last, "runs pip install without --require-hashes"
-    for pattern, what in _UNLOCKED:
-        match = pattern.search(line)
-        if match is not None:
-            yield match, what
-
-
-def _locked_installs(documents: list[Document]) -> Iterator[Located]:
+def _script_problems(
+    documents: list[Document], judge: Callable[[str], list[installs.Found]]
+) -> Iterator[tuple[Document, Job, int, int, installs.Found]]:
+    """One finding per job and problem that ``judge`` finds in a command the job's shell lines run."""
     for document, pipeline, job in _jobs(documents):
         seen: set[str] = set()
         for line in gates.lines(pipeline, job):
-            for match, what in _unlocked(line.text):
-                if what in seen or not gates.executes(line, match):
+            for found in judge(line.text):
+                why = gates.command(line, found.start, found.end)
+                if found.noun in seen or why == gates.MENTION or (why or "").startswith(gates.PRINTED):
                     continue
-                seen.add(what)
-                run = _Run(document, pipeline, line, match)
-                yield _at_run(run, f"{job.label}: {what}", f"{job.label}: {what}")
+                seen.add(found.noun)
+                number, column = gates.place(document, line, line.text[found.start : found.end])
+                yield document, job, number, column, found
+
+
+def _locked_installs(documents: list[Document]) -> Iterator[Located]:
+    for document, job, number, column, found in _script_problems(documents, installs.unlocked):
+        message = f"{job.label}: {found.verb}"
+        yield at(document, number, column, message, message)
 
 
 def _debug_tracing(documents: list[Document]) -> Iterator[Located]:
-    for run in _runs(documents, _TRACING, printed=False):
-        yield _at_run(run, f"{run.label}: turns on shell tracing ({run.match.group(0)})", f"{run.label}: set -x")
+    for document, job, number, column, found in _script_problems(documents, installs.tracing):
+        message = f"{job.label}: turns on shell tracing ({found.noun})"
+        yield at(document, number, column, message, f"{job.label}: set -x")
 
 
 def _judge(check: Callable[[list[Document]], Iterator[Located]], bad: str, good: str) -> Judge:

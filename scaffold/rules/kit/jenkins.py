@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from scaffold.rules.common import installs
 from scaffold.rules.common.scans import NON_BLOCKING, SCANS
 from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Block, Source, interpolated_names, read, release_only
@@ -329,58 +330,22 @@ def deploy_approval(files: list[_File]) -> Iterator[Located]:
 
 # Shell commands: installs, tracing, the image build, signing and verification.
 
-_FETCH = re.compile(r"\b(?:curl|wget)\b")
-_SHELL_STAGE = re.compile(r"\s*(?:sudo\s+)?(?:ba|z|da)?sh\b")
-_PIP_INSTALL = re.compile(r"\bpip3?\s+install\b")
-
-
-def _pipes_download_into_shell(text: str) -> bool:
-    """``curl ... | sh``: split at the pipes (matching ``curl[^|]*\\|`` would retry from every ``curl``)."""
-    return any(
-        _FETCH.search(before) and _SHELL_STAGE.match(after) for before, after in itertools.pairwise(text.split("|"))
-    )
-
-
-def _pip_without_hashes(text: str) -> bool:
-    last = None
-    for last in _PIP_INSTALL.finditer(text):  # noqa: B007 - the last pip install of the command decides
-        pass
-    return last is not None and "--require-hashes" not in text[last.end() :]
-
-
-def _pattern(pattern: str) -> Callable[[str], bool]:
-    compiled = re.compile(pattern)
-    return lambda text: compiled.search(text) is not None
-
-
-_UNLOCKED: tuple[tuple[Callable[[str], bool], str], ...] = (
-    (_pipes_download_into_shell, "pipes a download into a shell"),
-    (_pip_without_hashes, "runs pip install without --require-hashes"),
-    (_pattern(r"\bnpm\s+(?:install|i)\b"), "runs npm install instead of npm ci"),
-    (_pattern(r"\byarn\s+add\b"), "runs yarn add"),
-    (_pattern(r"\bgo\s+(?:install|get)\b"), "installs a Go tool without a lockfile"),
-    (_pattern(r"\bgem\s+install\b"), "runs gem install"),
-)
-
 
 @_judge
 def locked_installs(files: list[_File]) -> Iterator[Located]:
     reported: set[tuple[int, str]] = set()
     for file, command in _commands(files):
-        for found, what in _UNLOCKED:
+        for found in installs.unlocked(command.text):
             name = subject(file.source, command.stage)
-            if (id(file), f"{name} {what}") not in reported and found(command.text):
-                reported.add((id(file), f"{name} {what}"))
-                yield file.at(command.offset, f"{name}: {what}", f"{name}, {what}")
-
-
-_TRACING = re.compile(r"\bset\s+(?:-[a-z]*x[a-z]*|-o\s+xtrace)\b")
+            if (id(file), f"{name} {found.verb}") not in reported:
+                reported.add((id(file), f"{name} {found.verb}"))
+                yield file.at(command.offset, f"{name}: {found.verb}", f"{name}, {found.verb}")
 
 
 @_judge
 def no_debug_tracing(files: list[_File]) -> Iterator[Located]:
     for file, command in _commands(files):
-        if _TRACING.search(command.text):
+        if installs.tracing(command.text):
             name = subject(file.source, command.stage)
             message = f"{name}: turns on shell tracing, which prints every expanded command, secrets included"
             yield file.at(command.offset, message, f"{name}, shell tracing")
