@@ -40,5 +40,5 @@ def audit_paths(
     required = config.required if required is None else required
     if not required.empty:  # kit rules judge a platform only when every one of its files is read
         unread = sum(isinstance(item, FileError) for item in documents)
-        required = required.only(sources.whole_kinds(audited, unread, required.controls))
+        required = required.only(sources.whole_kinds(audited, unread, required.controls, searched=paths))
     return audit_documents(documents, config, rules, required)

@@ -159,16 +159,22 @@ def documents(paths: Sequence[Path], kind: Kind | None = None) -> Iterator[tuple
         yield text if isinstance(text, FileError) else (entry, text)
 
 
-def whole_kinds(audited: Sequence[Source], unread: int, kinds: Iterable[Kind]) -> set[Kind]:
+def whole_kinds(
+    audited: Sequence[Source], unread: int, kinds: Iterable[Kind], searched: Sequence[Path] = ()
+) -> set[Kind]:
     """The ``kinds`` of which the audit read every file its repositories hold. A kit rule judges a control over all
     of a platform's files, so it runs only for these: auditing one workflow must not report the controls the other
     workflows keep as missing. When ``unread`` files (or any file of a repository) could not be read, or nothing
-    was read at all, no kind is whole: a control cannot be judged over files nobody read."""
+    was read at all, no kind is whole: a control cannot be judged over files nobody read. A repository whose root
+    is among the ``searched`` folders was read whole already and is not listed again."""
     if unread or not audited:
         return set()
     read = {(source.kind, os.path.realpath(source.path)) for source in audited}
     whole = set(kinds)
+    listed = {os.path.realpath(folder) for folder in searched if os.path.isdir(folder)}  # noqa: PTH112
     for root in sorted({source.root for source in audited}):
+        if os.path.realpath(root) in listed:
+            continue
         for item in discover(root):
             if isinstance(item, FileError):
                 return set()
