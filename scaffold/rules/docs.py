@@ -20,7 +20,15 @@ the threshold, in `.scaffold.yml` at the repository's root:
 audit:
   disable: [artipacked]
   min_severity: medium
+  exceptions:                    # findings accepted for now: a reason and an expiry date, each
+    - rule: missing-timeout
+      path: .github/workflows/nightly.yml   # optional; '*' within a part of the path, '**' across parts
+      reason: the nightly job is bounded by its runner
+      expires: 2027-03-31        # YYYY-MM-DD, at most 366 days ahead; covers nothing after that day
 ```
+
+A finding that only expired exceptions cover is reported again, its message ending with
+`(its exception expired YYYY-MM-DD)`.
 
 What a file is comes from its path relative to the repository's root, not from the folder you run scaffold in.
 The root is the nearest folder above the path with a `.git` entry (git is never run), else the nearest holding a
@@ -38,6 +46,14 @@ platform whose every file the audit reads (so `scaffold audit ci.yml` never repo
 as missing) and not at all when a file could not be read. A scan counts only when it can run and fail. Every
 finding of a kit or file rule that a user's edit brings into a kit file also stops `scaffold upgrade` (exit 3) and
 fails `scaffold diff` (weaker); there, suppression comments and `audit:` settings do not apply.
+
+An org policy (the `policy:` section a team pack puts in `.scaffold.yml`, or the pack named with
+`scaffold audit --pack`) adds the controls it lists to the required ones, except those it waives, runs the policy
+rules (`policy-*`) of the allow lists it sets, and sets the lowest severity reported (`fail_on`; a repository's own
+`min_severity` may be lower, never higher). The policy rules and every rule guarding a control the policy lists
+always run: `audit.disable`, `--ignore`, `--select` and ignore comments do not reach them, and only the policy's
+own exceptions cover their findings. In `scaffold upgrade` and `scaffold diff` the policy's controls and allow lists
+are judged too, and no exception or floor applies.
 
 `scaffold harden` makes the fixes listed in the "fix" column: safe ones by default, unsafe ones with `--fix=all`.
 

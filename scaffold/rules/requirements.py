@@ -4,13 +4,14 @@ read it from.
 A repository scaffold generated owes the controls of ``scaffold.kit.controls`` that apply to its answers, on each
 platform it chose. Kit rules (``scaffold.rules.kit``) judge those controls over the whole repository and run only
 for the controls required here; file rules run always. An audit of a repository without a kit record requires
-nothing, so it reports only what file rules find.
+nothing, so it reports only what file rules find. An org policy adds its own controls, takes away the ones it
+waives and brings its allow lists (``scaffold.rules.policy``: ``OrgPolicy.required`` and ``OrgPolicy.apply``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scaffold.kit.controls import CONTROLS, PLATFORMS, PlatformName
@@ -26,9 +27,12 @@ KIND_PLATFORMS: dict[Kind, PlatformName] = {kind: platform for platform, kind in
 
 @dataclass(frozen=True)
 class Requirements:
-    """The controls the repository must keep, by the file kind that carries them."""
+    """The controls the repository must keep, by the file kind that carries them, and an org policy's allow lists
+    (``scaffold.rules.policy``): None when no policy sets the list, so the policy rule that reads it does not run."""
 
     controls: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
+    allowed_actions: tuple[str, ...] | None = None
+    allowed_registries: tuple[str, ...] | None = None
 
     def wants(self, kind: Kind, control: str) -> bool:
         return control in self.controls.get(kind, frozenset())
@@ -42,9 +46,9 @@ class Requirements:
         return not any(self.controls.values())
 
     def only(self, kinds: Iterable[Kind]) -> Requirements:
-        """The same requirements for ``kinds`` only."""
+        """The same controls for ``kinds`` only; the allow lists judge each reference where it is, so they stay."""
         keep = set(kinds)
-        return Requirements({kind: controls for kind, controls in self.controls.items() if kind in keep})
+        return replace(self, controls={kind: controls for kind, controls in self.controls.items() if kind in keep})
 
 
 NONE = Requirements()

@@ -8,6 +8,7 @@ line breaks and control characters taken from the file are escaped in messages.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import yaml
 from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.config import AuditConfig
 from scaffold.rules.document import Document
+from scaffold.rules.exemptions import screen
 from scaffold.rules.kinds import classify
 from scaffold.rules.model import FileError, Finding, Hit, Kind
 from scaffold.rules.registry import Rule
@@ -62,7 +64,7 @@ def audit_documents(
     honour_suppressions: bool = True,
 ) -> Report:
     """Run every file rule on each document, then the kit rules of the required controls (``required``, else the
-    config's) on all of them."""
+    config's) and the policy rules of its allow lists on all of them; drop what the config's exceptions cover."""
     report = Report()
     config = config or AuditConfig()
     required = config.required if required is None else required
@@ -73,6 +75,7 @@ def audit_documents(
         elif _audit_one(item, config, rules, report, honour_suppressions):
             readable.append(item)
     _audit_kit(Tree(tuple(readable), required), config, rules, report, honour_suppressions)
+    report.findings = screen(report.findings, config.exemptions, config.today or datetime.date.today(), config.root)
     report.findings.sort()
     return report
 
@@ -133,6 +136,7 @@ def _audit_one(
         report.errors.append(error)
         return False
     by_line = suppressions(document.lines) if honour_suppressions else {}
+    enforced = config.enforced
     for rule in rules:
         if rule.is_kit_rule or document.kind not in rule.kinds or not _runs(rule, config):
             continue
@@ -142,17 +146,21 @@ def _audit_one(
             report.errors.append(FileError(document.path, f"rule {rule.id} failed: {describe(failure)}"))
             continue
         report.findings.extend(
-            _finding(document.path, hit, rule) for hit in hits if not suppressed(by_line, hit.line, rule.id)
+            _finding(document.path, hit, rule)
+            for hit in hits
+            if rule.id in enforced or not suppressed(by_line, hit.line, rule.id)
         )
     return True
 
 
 def _audit_kit(tree: Tree, config: AuditConfig, rules: Sequence[Rule], report: Report, honour: bool) -> None:
-    """Run each kit rule whose controls the repository must keep, over every readable document."""
+    """Run each kit rule whose controls the repository must keep, and each policy rule (a tree rule guarding no
+    control: it reads its allow list from ``tree.required`` and finds nothing without one), over every readable
+    document. Ignore comments do not hide the findings of a rule the config's org policy enforces."""
     lines = {document.path: document.lines for document in tree.documents}
     by_path: dict[str, dict[int, list[Suppression]]] = {}
     for rule in rules:
-        if rule.check_tree is None or not tree.required.wants_any(rule.kinds, rule.controls):
+        if rule.check_tree is None or (rule.controls and not tree.required.wants_any(rule.kinds, rule.controls)):
             continue
         if not _runs(rule, config):
             continue
@@ -164,5 +172,5 @@ def _audit_kit(tree: Tree, config: AuditConfig, rules: Sequence[Rule], report: R
         for item in located:
             if item.path not in by_path:
                 by_path[item.path] = suppressions(lines[item.path]) if honour and item.path in lines else {}
-            if not suppressed(by_path[item.path], item.hit.line, rule.id):
+            if rule.id in config.enforced or not suppressed(by_path[item.path], item.hit.line, rule.id):
                 report.findings.append(_finding(item.path, item.hit, rule))

@@ -8,8 +8,10 @@ edit elsewhere in the file that moves lines weakens nothing. Whatever ``scaffold
 files, the ratchet sees, with the file and line audit names.
 
 Two differences from a plain audit, both so that the ratchet cannot be talked out of a finding by the file it
-judges: the repository's audit settings (disabled rules, a minimum severity) are not applied, and neither are
-suppression comments. ``--accept-weaker`` is the explicit way past it.
+judges: the repository's audit settings (disabled rules, a minimum severity, exceptions) are not applied, and
+neither are suppression comments. ``--accept-weaker`` is the explicit way past it. Under an org policy
+(``scaffold.rules.policy``) the required controls are the policy's and its allow lists are judged too; its
+exceptions and severity floor do not apply either.
 
 A merged file with conflict markers is judged as the kit renders it (or left out if the kit has no such file): the
 merge reports the conflict (exit 1) and the next run judges the resolved file. Any other merged file the rules
@@ -29,7 +31,8 @@ from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.document import Document
 from scaffold.rules.guards import control_of
 from scaffold.rules.kinds import classify
-from scaffold.rules.requirements import from_answers
+from scaffold.rules.policy import OrgPolicy
+from scaffold.rules.requirements import NONE, from_answers
 from scaffold.rules.runner import audit_tree, parse_error
 from scaffold.upgrade.plan import has_conflict_markers
 
@@ -49,9 +52,18 @@ class Weakening:
     rule: str = ""  # the audit rule that found it
 
 
-def weakenings(*, theirs: Mapping[str, str], merged: Mapping[str, str], answers: Mapping[str, Any]) -> list[Weakening]:
-    """The findings of ``merged`` (the tree after the merge) that ``theirs`` (the new kit render) does not have."""
-    required = from_answers(answers)
+def weakenings(
+    *,
+    theirs: Mapping[str, str],
+    merged: Mapping[str, str],
+    answers: Mapping[str, Any] | None,
+    policy: OrgPolicy | None = None,
+) -> list[Weakening]:
+    """The findings of ``merged`` (the tree after the merge) that ``theirs`` (the new kit render) does not have.
+    Under an org ``policy`` both are audited with the controls it requires and its allow lists; its exceptions and
+    its severity floor do not apply here."""
+    base = NONE if answers is None else from_answers(answers)  # None: not a kit (a cookiecutter template's files)
+    required = base if policy is None else policy.apply(base)
     kit = audit_tree(theirs, required=required, honour_suppressions=False)
     readable, found = _readable(theirs, merged)
     after = audit_tree(readable, required=required, honour_suppressions=False)

@@ -4,6 +4,8 @@ lines that merely moved weaken nothing, and upgrade blocks exactly what audit fi
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -13,7 +15,11 @@ from hypothesis import strategies as st
 
 from scaffold.api import render_kit
 from scaffold.kit.answers import validate
-from scaffold.rules.requirements import from_answers
+from scaffold.rules.catalog import REGISTRY
+from scaffold.rules.exemptions import Exemption
+from scaffold.rules.model import Kind, Severity
+from scaffold.rules.policy import OrgPolicy, parse_policy
+from scaffold.rules.requirements import Requirements, from_answers
 from scaffold.rules.runner import audit_tree
 from scaffold.upgrade.posture import weakenings
 from tests.answer_sets import ANSWER_SETS
@@ -321,3 +327,58 @@ def test_upgrade_blocks_a_single_control_mutation_if_and_only_if_audit_finds_it(
     assert {(f.path, f.line, f.rule) for f in report.findings} == {(w.path, w.line, w.rule) for w in blocked}
     if case is None:
         assert blocked == []
+
+
+# ---- under an org policy -------------------------------------------------------------------------------------------
+
+PINNED = "3d3c42e5aac5ba805825da76410c181273ba90b1"
+RULES = {rule.id: rule for rule in REGISTRY}
+
+
+def _kit_policy(**extra: Any) -> OrgPolicy:
+    """A policy that allows every action and registry the full kit uses, with ``extra`` settings."""
+    listed = from_answers(_answers(FULL))
+    everything = Requirements(listed.controls, allowed_actions=(), allowed_registries=())
+    found = audit_tree(_kit(FULL), required=everything).findings
+    actions = sorted({f.subject for f in found if f.rule == "policy-action-not-allowed"})
+    registries = sorted({f.subject for f in found if f.rule == "policy-registry-not-allowed"})
+    assert actions and registries
+    return parse_policy({"allowed_actions": actions, "allowed_registries": registries, **extra}, "pack.yml: policy")
+
+
+def test_an_edit_that_adds_a_disallowed_action_is_a_weakening_only_under_a_policy() -> None:
+    merged = _edit(CI, GITLEAKS_STEP, f"      - uses: someone/exfiltrate@{PINNED}\n" + GITLEAKS_STEP)
+    line = _line(merged[CI], "someone/exfiltrate")
+    assert weakenings(theirs=_kit(FULL), merged=merged, answers=_answers(FULL)) == []
+    policy = _kit_policy()
+    assert weakenings(theirs=_kit(FULL), merged=_kit(FULL), answers=_answers(FULL), policy=policy) == []
+    (found,) = weakenings(theirs=_kit(FULL), merged=merged, answers=_answers(FULL), policy=policy)
+    assert (found.path, found.line, found.rule, found.control) == (
+        CI,
+        line,
+        "policy-action-not-allowed",
+        "policy-action-not-allowed",
+    )
+
+
+def test_neither_the_policys_exceptions_nor_its_floor_apply_in_the_ratchet() -> None:
+    added = f"      - uses: someone/exfiltrate@{PINNED}\n      - run: pip install requests\n"
+    merged = _edit(CI, GITLEAKS_STEP, added + GITLEAKS_STEP)
+    accepted = Exemption("policy-action-not-allowed", "accepted", date(2099, 1, 1))
+    lenient = replace(_kit_policy(fail_on="high"), exceptions=(accepted,))
+    found = weakenings(theirs=_kit(FULL), merged=merged, answers=_answers(FULL), policy=lenient)
+    assert {("policy-action-not-allowed", Severity.HIGH), ("adhoc-install", Severity.MEDIUM)} <= {
+        (w.rule, RULES[w.rule].severity) for w in found
+    }
+
+
+def test_a_control_the_policy_requires_is_judged_in_the_ratchet() -> None:
+    name = "python-ghcr-defaults"  # dast: false, so the kit has no DAST and the answers do not require it
+    assert not from_answers(_answers(name)).wants(Kind.WORKFLOW, "dast")
+    policy = parse_policy({"controls": ["dast"]}, "pack.yml: policy")
+    assert policy.required(_answers(name)).wants(Kind.WORKFLOW, "dast")
+    kit = _kit(name)
+    found = weakenings(theirs=kit, merged=kit, answers=_answers(name), policy=policy)
+    assert found == []  # the render lacks DAST too: not a weakening of the merge, pack test reports it instead
+    report = audit_tree(kit, required=policy.required(_answers(name)))
+    assert "kit-dast" in {f.rule for f in report.findings}

@@ -79,14 +79,21 @@ def fix(document: Document) -> Iterator[Proposal]:
 
 def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
     """(job, ``container image`` or ``service <name> image``, the image's scalar, its text) per unpinned image."""
+    for name, what, node, reference in images(document):
+        if not DIGEST.search(reference):
+            yield name, what, node, reference
+
+
+def images(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
+    """(job, ``container image`` or ``service <name> image``, the image's scalar, its text) per job image."""
     for name, job in jobs(document):
-        images = [("container image", _image(job.get("container")))]
+        found = [("container image", _image(job.get("container")))]
         services = job.get("services")
         for service, value in services.items() if services is not None else []:
-            images.append((f"service {service} image", _image(value)))
-        for what, node in images:
+            found.append((f"service {service} image", _image(value)))
+        for what, node in found:
             reference = (node.text or "").strip() if node is not None and not node.node.tag.endswith(":null") else ""
-            if node is not None and reference and not DIGEST.search(reference):
+            if node is not None and reference:
                 yield name, what, node, reference
 
 
