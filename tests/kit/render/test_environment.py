@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from jinja2 import TemplateError
 
 from scaffold.errors import UnsafePackError
 from scaffold.kit.packs import Delimiters
@@ -39,6 +40,14 @@ def render(source: str) -> str:
         "[[ answers.envs | first ]]",
         "[% set derived = answers.name | replace('-', '_') %][[ derived ]]",
         "[% for env in answers.envs %][[ env ~ '' ]][% endfor %]",
+        "[% for char in answers.name %][[ char ]][% endfor %]",
+        "[[ answers.name | map('upper') | join ]]",
+        "[[ answers.envs | map('upper') | join(',') ]]",
+        "[[ answers.name | batch(1) | first | first ]]",
+        "[[ answers.name | slice(1) | first | first ]]",
+        "[% for env in answers.envs | reject('equalto', '') %][[ env ]][% endfor %]",
+        "[[ answers.name | safe ]]",
+        "[[ ('%s' | safe) % answers.name ]]",
     ],
 )
 def test_text_derived_from_an_answer_still_needs_a_quoting_filter(source: str) -> None:
@@ -60,3 +69,32 @@ def test_text_derived_from_an_answer_still_needs_a_quoting_filter(source: str) -
 )
 def test_quoted_derived_text_and_template_text_render(source: str, expected: str) -> None:
     assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("[[ joiner ]]", "type"),
+        ("[[ namespace ]]", "type"),
+        ("[[ range(3) ]]", "range"),
+        ("[[ none ]]", "NoneType"),
+        ("[[ answers.items ]]", "function"),
+        ("[[ answers.envs | map('upper') ]]", "MeteredItems"),
+        ("[[ 'a'.upper ]]", "function"),
+    ],
+)
+def test_only_text_and_numbers_are_output(source: str, kind: str) -> None:
+    with pytest.raises(UnsafePackError, match=f"a {kind} is output directly"):
+        render(source)
+
+
+@pytest.mark.parametrize(
+    "source", ["[[ answers.name.encode().decode() | yaml ]]", "[[ 'x'.encode() ]]", "[[ lipsum() ]]"]
+)
+def test_bytes_and_generated_text_are_not_available(source: str) -> None:
+    with pytest.raises(TemplateError, match=r"is unsafe|is undefined"):
+        render(source)
+
+
+def test_a_loop_does_not_taint_what_its_body_computes() -> None:
+    assert render("[% for env in answers.envs %][[ 'x'.upper() ]][[ loop.index ]][% endfor %]") == "X1X2"
