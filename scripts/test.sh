@@ -20,6 +20,7 @@ apt_install() {
 debs=()
 command -v shellcheck >/dev/null || debs+=(shellcheck)
 command -v git >/dev/null || debs+=(git)
+command -v ssh-keygen >/dev/null || debs+=(openssh-client)
 { command -v groovy && command -v java; } >/dev/null || debs+=(groovy default-jre-headless)
 command -v npm >/dev/null || debs+=(nodejs npm)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
