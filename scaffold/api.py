@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,9 @@ from typing import Any
 from scaffold import __version__
 from scaffold.errors import UnsafePackError, UsageError
 from scaffold.kit.answer_sources import load_answers_file, parse_set, stack
-from scaffold.kit.answers import Answers, default_name, validate
+from scaffold.kit.answers import Answers, default_name
 from scaffold.kit.kit_paths import KitPaths, kit_paths
-from scaffold.kit.packs import Pack, load_pack
+from scaffold.kit.packs import Pack
 from scaffold.kit.record import (
     RECORD_PATH,
     Record,
@@ -24,7 +24,6 @@ from scaffold.kit.record import (
     render_record,
     version_key,
 )
-from scaffold.kit.render import render
 from scaffold.kit.writer import (
     Change,
     PlannedFile,
@@ -36,6 +35,8 @@ from scaffold.kit.writer import (
     write_atomically,
 )
 from scaffold.new.inference import Inference, infer_answers
+from scaffold.packs.chosen import BUILTIN, AnswerSet, ChosenPack, chosen, opened, recorded_spec
+from scaffold.packs.gate import render_problems
 from scaffold.untrusted.text import printable
 from scaffold.upgrade import repo, transaction
 from scaffold.upgrade.base import BaseFinder
@@ -55,6 +56,9 @@ class AnswerLayers:
     from_file: dict[str, Any]
     from_flags: dict[str, Any]
     inferred: dict[str, Any] = field(default_factory=dict)
+    locked: dict[str, Any] = field(default_factory=dict)
+    """A team pack's locked answers: the top layer, which nothing the user gives may change."""
+    pack: ChosenPack | None = None
 
     @property
     def given(self) -> dict[str, Any]:
@@ -63,24 +67,57 @@ class AnswerLayers:
 
     @property
     def known(self) -> dict[str, Any]:
-        """Answers nobody needs to be asked for: given, or inferred from the repository's files."""
-        return stack(self.inferred, self.from_file, self.from_flags)
+        """Answers nobody needs to be asked for: given, inferred from the repository's files, or locked."""
+        return stack(self.inferred, self.from_file, self.from_flags, self.locked)
+
+    @property
+    def model(self) -> type[Answers]:
+        return Answers if self.pack is None else self.pack.model
 
     def merged(self, *more: dict[str, Any]) -> dict[str, Any]:
-        return stack(self.defaults, self.inferred, self.from_file, self.from_flags, *more)
+        return stack(self.defaults, self.inferred, self.from_file, self.from_flags, *more, self.locked)
 
 
-def collect_layers(*, output: Path, answers_file: Path | None = None, settings: Sequence[str] = ()) -> AnswerLayers:
-    """Read the answers file and ``--set`` flags; both are validated before anything is rendered."""
-    defaults: dict[str, Any] = {}
+def collect_layers(
+    *, output: Path, answers_file: Path | None = None, settings: Sequence[str] = (), pack: ChosenPack | None = None
+) -> AnswerLayers:
+    """Read the answers file and ``--set`` flags; both are validated before anything is rendered. A team pack adds
+    its defaults below them and its locked answers above them."""
+    defaults: dict[str, Any] = dict(pack.defaults) if pack is not None else {}
     name = default_name(resolved(output, "--output ").name)
-    if name is not None:
+    if name is not None and (pack is None or pack.cookiecutter is None):
         defaults["name"] = name
     from_file = load_answers_file(answers_file) if answers_file is not None else {}
-    return AnswerLayers(defaults, from_file, parse_set(settings))
+    model = Answers if pack is None else pack.model
+    flags = parse_set(settings, model) if pack is None or pack.cookiecutter is None else _template_flags(settings)
+    return AnswerLayers(defaults, from_file, flags, locked=dict(pack.locked) if pack else {}, pack=pack)
 
 
-def resolve_answers(layers: AnswerLayers, prompted: dict[str, Any] | None = None) -> Answers:
+def _template_flags(settings: Sequence[str]) -> dict[str, Any]:
+    """``--set`` for a cookiecutter template: text values, checked against the template's variables later."""
+    from scaffold.untrusted.text import shown
+
+    flags: dict[str, Any] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {shown(item)}: must have the form key=value")
+        flags[key.strip()] = value
+    return flags
+
+
+def _refuse_lock_changes(layers: AnswerLayers, prompted: dict[str, Any] | None) -> None:
+    """A locked answer given another value by the answers file, ``--set`` or a prompt is refused, naming the lock."""
+    if layers.pack is None:
+        return
+    for name, layer in (("the answers file", layers.from_file), ("--set", layers.from_flags), ("prompts", prompted)):
+        problem = layers.pack.lock_broken(layer, name)
+        if problem is not None:
+            raise UsageError(problem)
+
+
+def resolve_answers(layers: AnswerLayers, prompted: dict[str, Any] | None = None) -> AnswerSet:
+    _refuse_lock_changes(layers, prompted)
     sources = [
         name
         for name, layer in (
@@ -91,13 +128,14 @@ def resolve_answers(layers: AnswerLayers, prompted: dict[str, Any] | None = None
         )
         if layer
     ]
-    return validate(layers.merged(prompted or {}), source=", ".join(sources) or "defaults")
+    pack = layers.pack or chosen(None)
+    return pack.validate(layers.merged(prompted or {}), source=", ".join(sources) or "defaults")
 
 
 @dataclass(frozen=True)
 class NewResult:
     output: Path
-    answers: Answers
+    answers: AnswerSet
     planned: list[PlannedFile]
     written: list[str]
     dry_run: bool
@@ -107,18 +145,18 @@ class NewResult:
         return [item.path for item in self.planned if item.change is Change.DIFFERS]
 
 
-def render_kit(*, answers: Answers, pack: Pack | None = None) -> dict[str, str]:
+def render_kit(*, answers: AnswerSet, pack: Pack | ChosenPack | None = None) -> dict[str, str]:
     """The whole kit in memory, including ``.scaffold.yml`` with the hash of every other file."""
-    pack = pack or load_pack()
-    files = render(pack, answers)
-    return {**files, RECORD_PATH: render_record(pack, answers, files)}
+    pack = chosen(pack)
+    files = pack.render(answers)
+    return {**files, RECORD_PATH: _record_text(pack, answers, files, None, ())}
 
 
 def new(
     *,
     output: Path,
-    answers: Answers,
-    pack: Pack | None = None,
+    answers: AnswerSet,
+    pack: Pack | ChosenPack | None = None,
     dry_run: bool = False,
     force: bool = False,
 ) -> NewResult:
@@ -126,9 +164,9 @@ def new(
 
     With ``dry_run`` nothing is written; the plan says what would happen.
     """
-    pack = pack or load_pack()
+    pack = chosen(pack).for_repository(output)
     files = render_kit(answers=answers, pack=pack)
-    _audit_before_writing(files, pack)
+    audit_render(files, pack, answers)
     check_writable(output)
     planned = plan(output, files)
     if dry_run:
@@ -136,20 +174,16 @@ def new(
     refuse_conflicts(planned, force)
     written = write_atomically(output, planned)
     with contextlib.suppress(UsageError):
-        _store_base(output, files, pack)
+        _store_base(output, files, pack.pack)
     return NewResult(output, answers, planned, written, False)
 
 
-def _audit_before_writing(files: dict[str, str], pack: Pack) -> None:
+def audit_render(files: dict[str, str], pack: ChosenPack, answers: AnswerSet) -> None:
     """A kit must pass scaffold's own audit; a pack whose render does not is refused before anything is written."""
-    from scaffold.rules.runner import audit_tree
-
-    report = audit_tree(files)
-    problems = [f"{item.path}:{item.line}: {item.rule}: {item.message}" for item in report.findings]
-    problems += [f"{error.path}: {error.message}" for error in report.errors]
+    problems = render_problems(files, pack, answers)
     if problems:
         raise UnsafePackError(
-            f"pack {pack.name} {pack.version}: the kit fails scaffold's audit ({problems[0]}"
+            f"pack {pack.label}: the kit fails scaffold's audit ({problems[0]}"
             + (f", and {len(problems) - 1} more" if len(problems) > 1 else "")
             + "); nothing was written"
         )
@@ -158,16 +192,41 @@ def _audit_before_writing(files: dict[str, str], pack: Pack) -> None:
 # --- diff and upgrade -------------------------------------------------------------------------------------------
 
 
-def diff(*, path: Path, pack: Pack | None = None, strict: bool = False) -> DiffResult:
+@contextlib.contextmanager
+def repository_pack(
+    *,
+    path: Path,
+    spec: str | None = None,
+    trust: bool = False,
+    require_signed: bool | None = None,
+    allowed_signers: Path | None = None,
+) -> Iterator[ChosenPack]:
+    """The pack ``diff`` and ``upgrade`` render with: ``spec`` (``--pack SOURCE``) when given, else the pack
+    ``.scaffold.yml`` records (its source at its commit), else the built-in kit."""
+    if spec is None and os.path.lexists(path / RECORD_PATH):  # otherwise the command says what is missing
+        record = read_record(path)
+        if record.pack_source is not None:
+            spec = recorded_spec(record.pack_source, record.pack_commit, path)
+    with opened(spec, trust=trust, require_signed=require_signed, allowed_signers=allowed_signers) as pack:
+        yield pack
+
+
+def diff(*, path: Path, pack: Pack | ChosenPack | None = None, strict: bool = False) -> DiffResult:
     """Compare the repository with its kit. The upgrade is planned in memory with the recorded answers: what it
     would change is pending; the ratchet's findings against the kit render are weaker; kit files deleted without
     being listed under ``removed:`` are missing; edits it keeps are customised. Reads only."""
     _existing_repository(path, "diff compares an existing repository with its kit")
     record = read_record(path)
     _refuse_interrupted(path)
-    pack = pack or load_pack()
+    if pack is None:
+        with repository_pack(path=path) as recorded:
+            return _diff(path, record, recorded.for_repository(path), strict)
+    return _diff(path, record, chosen(pack).for_repository(path), strict)
+
+
+def _diff(path: Path, record: Record, pack: ChosenPack, strict: bool) -> DiffResult:
     _check_versions(record, pack, path)
-    answers = validate(record.answers, source=RECORD_PATH)
+    answers = pack.validate(_known_answers(record, pack), source=RECORD_PATH)
     theirs = render_kit(answers=answers, pack=pack)
     theirs[RECORD_PATH] = _record_text(pack, answers, theirs, record.audit, record.removed)
     outcomes = Planner(
@@ -177,12 +236,12 @@ def diff(*, path: Path, pack: Pack | None = None, strict: bool = False) -> DiffR
         _finder(path, record, pack),
         _labels(record, pack),
         False,
-        kit_paths(pack).renders,
+        kit_paths(pack.pack).renders,
         record.is_removed,
         reading=True,
     ).plan()
     current = {o.path: o.current for o in outcomes if o.current is not None}
-    weak = weakenings(theirs=theirs, merged=current, answers=answers.model_dump())
+    weak = _weakenings(pack, theirs, current, answers)
     pending = [
         Pending(o.path, o.status.value, o.note)
         for o in outcomes
@@ -227,24 +286,55 @@ def _record_changes(record: Record, expected: Record) -> list[str]:
     changes = []
     if record.pack_version != expected.pack_version:
         changes.append(f"pack.version {record.pack_version} -> {expected.pack_version}")
-    for name in ("answers", "files", "audit", "removed"):
+    if (record.pack_source, record.pack_commit) != (expected.pack_source, expected.pack_commit):
+        changes.append("pack.source and pack.commit")
+    for name in ("answers", "policy", "files", "audit", "removed"):
         if getattr(record, name) != getattr(expected, name):
             changes.append(name)
     return changes
 
 
-def _record_text(pack: Pack, answers: Answers, theirs: dict[str, str], audit: Any, removed: Sequence[str]) -> str:
+def _record_text(
+    pack: ChosenPack, answers: AnswerSet, theirs: dict[str, str], audit: Any, removed: Sequence[str]
+) -> str:
     """``.scaffold.yml`` for a kit render, with the user's own settings in the record carried over: the ``audit:``
     section, and the ``removed:`` list of kit files deleted on purpose."""
     kit_files = {name: text for name, text in theirs.items() if name != RECORD_PATH}
-    return render_record(pack, answers, kit_files, audit=audit, removed=removed)
+    return render_record(
+        pack.pack,
+        answers.model_dump(mode="json", exclude_none=True),
+        kit_files,
+        audit=audit,
+        removed=removed,
+        origin=pack.record_origin(),
+        policy=pack.record_policy(),
+    )
 
 
-def _labels(record: Record, pack: Pack) -> Labels:
+def _weakenings(pack: ChosenPack, theirs: dict[str, str], merged: dict[str, str], answers: AnswerSet) -> list[Any]:
+    """The ratchet: findings of the merged tree the render lacks, under the pack's policy when it has one."""
+    if pack.cookiecutter is not None:
+        return weakenings(theirs=theirs, merged=merged, answers=None)
+    return weakenings(theirs=theirs, merged=merged, answers=answers.model_dump(), policy=pack.policy)
+
+
+def _known_answers(record: Record, pack: ChosenPack) -> dict[str, Any]:
+    """The recorded answers this pack still asks for: an answer to a question a newer team pack dropped is left
+    out (built-in answers are always kept, so a wrong one is still refused)."""
+    if pack.cookiecutter is not None:
+        return dict(record.answers)
+    return {
+        key: value
+        for key, value in record.answers.items()
+        if key in pack.model.model_fields or key in Answers.model_fields
+    }
+
+
+def _labels(record: Record, pack: ChosenPack) -> Labels:
     return Labels(
         ours="your version",
         base=f"kit {record.pack_name} {record.pack_version}",
-        theirs=f"kit {pack.name} {pack.version}",
+        theirs=f"kit {pack.label}",
     )
 
 
@@ -253,20 +343,39 @@ def upgrade(
     path: Path,
     answers_file: Path | None = None,
     settings: Sequence[str] = (),
-    pack: Pack | None = None,
+    pack: Pack | ChosenPack | None = None,
     dry_run: bool = False,
     allow_dirty: bool = False,
     accept_weaker: bool = False,
     rejects: bool = False,
 ) -> UpgradeResult:
-    """Apply the current kit and any changed answers to a generated repository, keeping the user's edits.
+    """Apply the current kit and any changed answers to a generated repository, keeping the user's edits. ``pack``
+    may be a newer version of the recorded pack (``upgrade --pack SOURCE@v2``), or a team pack built on the
+    recorded built-in kit.
 
     Nothing is written when the posture would get weaker (unless ``accept_weaker``) or with ``dry_run``.
     """
     _existing_repository(path, "upgrade works on an existing repository")
+    read_record(path)
+    options = (answers_file, settings, dry_run, allow_dirty, accept_weaker, rejects)
+    if pack is None:
+        with repository_pack(path=path) as recorded:
+            return _upgrade(path, recorded.for_repository(path), *options)
+    return _upgrade(path, chosen(pack).for_repository(path), *options)
+
+
+def _upgrade(
+    path: Path,
+    pack: ChosenPack,
+    answers_file: Path | None,
+    settings: Sequence[str],
+    dry_run: bool,
+    allow_dirty: bool,
+    accept_weaker: bool,
+    rejects: bool,
+) -> UpgradeResult:
     record = read_record(path)
-    pack = pack or load_pack()
-    kit = kit_paths(pack)
+    kit = kit_paths(pack.pack)
     finished = None
     if dry_run:
         _refuse_interrupted(path)
@@ -277,9 +386,11 @@ def upgrade(
     if finished is not None:
         record = read_record(path)
     _check_versions(record, pack, path)
-    old_answers = validate(record.answers, source=RECORD_PATH)
-    layers = AnswerLayers(record.answers, load_answers_file(answers_file) if answers_file else {}, parse_set(settings))
-    new_answers = resolve_answers(layers) if layers.given else old_answers
+    known = _known_answers(record, pack)
+    flags = parse_set(settings, pack.model) if pack.cookiecutter is None else _template_flags(settings)
+    from_file = load_answers_file(answers_file) if answers_file else {}
+    layers = AnswerLayers(known, from_file, flags, locked=dict(pack.locked), pack=pack)
+    new_answers = resolve_answers(layers)
     theirs = render_kit(answers=new_answers, pack=pack)
     finder = _finder(path, record, pack)
     labels = _labels(record, pack)
@@ -291,7 +402,7 @@ def upgrade(
         theirs[RECORD_PATH] = _record_text(pack, new_answers, theirs, record.audit, removed)
     rejects_to_write = _rejects(path, outcomes)
     merged = {o.path: o.text for o in outcomes if o.text is not None}
-    weak = weakenings(theirs=theirs, merged=merged, answers=new_answers.model_dump())
+    weak = _weakenings(pack, theirs, merged, new_answers)
     result = UpgradeResult(outcomes, weak, False, finished, record.pack_version, pack.version, finder.sources)
     if dry_run or (weak and not accept_weaker):
         return result
@@ -300,16 +411,16 @@ def upgrade(
     if writes or deletes or read_current(path, RECORD_PATH) != theirs[RECORD_PATH]:
         transaction.discard(path)  # a finished interrupted upgrade's folder, when the answers changed since
         transaction.apply(path, {**writes, RECORD_PATH: theirs[RECORD_PATH]}, deletes)
-    _store_base(path, theirs, pack)
+    _store_base(path, theirs, pack.pack)
     transaction.discard(path)  # last: until the base is stored, a re-run finishes this upgrade
     return replace(result, written=True, base_sources=finder.sources)
 
 
-def _finder(path: Path, record: Record, pack: Pack) -> BaseFinder:
+def _finder(path: Path, record: Record, pack: ChosenPack) -> BaseFinder:
     """Finds the previous render of the recorded files; a re-render only when the recorded pack is this one."""
-    if pack.version != record.pack_version:
+    if (pack.name, pack.version) != (record.pack_name, record.pack_version):
         return BaseFinder(path, record.files, None)
-    return BaseFinder(path, record.files, lambda: render(pack, validate(record.answers, source=RECORD_PATH)))
+    return BaseFinder(path, record.files, lambda: pack.render(pack.validate(record.answers, source=RECORD_PATH)))
 
 
 def _rejects(path: Path, outcomes: list[Outcome]) -> dict[str, str]:
@@ -365,11 +476,15 @@ def _store_base(path: Path, files: dict[str, str], pack: Pack) -> None:
         raise UsageError(f"{path}: the files are written but the base could not be stored in git: {error}") from None
 
 
-def _check_versions(record: Record, pack: Pack, path: Path) -> None:
+def _check_versions(record: Record, pack: ChosenPack, path: Path) -> None:
     where = path / RECORD_PATH
-    if record.pack_name != pack.name:
-        raise UsageError(f"{where}: pack.name is '{record.pack_name}', but this kit is '{pack.name}'")
-    if version_key(record.pack_version) > version_key(pack.version):
+    moves_onto = record.pack_name == BUILTIN and pack.extends == BUILTIN  # a team pack takes on a built-in kit
+    if record.pack_name != pack.name and not moves_onto:
+        raise UsageError(
+            f"{where}: pack.name is '{record.pack_name}', but the pack given is '{pack.name}'"
+            + ("" if pack.name != BUILTIN else " (pass --pack SOURCE, or let the recorded pack.source be fetched)")
+        )
+    if record.pack_name == pack.name and version_key(record.pack_version) > version_key(pack.version):
         raise UsageError(
             f"{where}: pack.version {record.pack_version} is newer than this scaffold's {pack.version}; "
             "a downgrade is refused (install a newer scaffold)"
@@ -387,7 +502,7 @@ def _check_versions(record: Record, pack: Pack, path: Path) -> None:
 @dataclass(frozen=True)
 class AdoptResult:
     path: Path
-    answers: Answers
+    answers: AnswerSet
     planned: list[PlannedFile]
     taken: list[str]
     dry_run: bool
@@ -399,13 +514,15 @@ class AdoptResult:
 
 
 def adopt_layers(
-    *, path: Path, answers_file: Path | None = None, settings: Sequence[str] = ()
+    *, path: Path, answers_file: Path | None = None, settings: Sequence[str] = (), pack: ChosenPack | None = None
 ) -> tuple[AnswerLayers, Inference]:
     """Answer layers for adopting ``path``, with what the repository's files say between the defaults and the user's
     answers; and the inference itself, whose evidence the CLI shows."""
     _refuse_adopted(path)
     inferred = infer_answers(path)
-    layers = collect_layers(output=path, answers_file=answers_file, settings=settings)
+    layers = collect_layers(output=path, answers_file=answers_file, settings=settings, pack=pack)
+    if pack is not None and pack.cookiecutter is not None:
+        return layers, replace(inferred, answers={}, evidence={})
     return replace(layers, inferred=inferred.answers), inferred
 
 
@@ -430,11 +547,19 @@ def _refuse_adopted(path: Path) -> None:
         raise UsageError(f"{path / RECORD_PATH}: exists already; use 'scaffold upgrade' for a scaffolded repository")
 
 
-def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_run: bool = False) -> AdoptResult:
+def adopt(
+    *,
+    path: Path,
+    answers: AnswerSet,
+    take_theirs: Sequence[str] = (),
+    dry_run: bool = False,
+    pack: Pack | ChosenPack | None = None,
+) -> AdoptResult:
     """Write ``.scaffold.yml`` and the kit files a repository lacks; existing files are left alone unless named."""
     _refuse_adopted(path)
-    pack = load_pack()
+    pack = chosen(pack).for_repository(path)
     files = render_kit(answers=answers, pack=pack)
+    audit_render(files, pack, answers)
     unknown = [name for name in take_theirs if name not in files or name == RECORD_PATH]
     if unknown:
         raise UsageError(f"--take-theirs {unknown[0]}: is not a file of this kit")
@@ -443,12 +568,12 @@ def adopt(*, path: Path, answers: Answers, take_theirs: Sequence[str] = (), dry_
     result = AdoptResult(path, answers, planned, list(take_theirs), dry_run)
     if dry_run:
         return result
-    chosen = [
+    chosen_files = [
         item
         for item in planned
         if item.change is Change.NEW or (item.change is Change.DIFFERS and item.path in take_theirs)
     ]
-    write_atomically(path, chosen)
+    write_atomically(path, chosen_files)
     with contextlib.suppress(UsageError):
-        _store_base(path, files, pack)
+        _store_base(path, files, pack.pack)
     return result

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaffold import __version__
 from scaffold.errors import ConflictError, ScaffoldError, UsageError
@@ -28,7 +28,8 @@ exit codes:
      downgrade (nothing was written); or a file audit or harden could not read or parse (that file is left
      alone, the others are still checked)
   3  upgrade: your edits would weaken a security control the kit has; nothing was written (--accept-weaker)
-  4  (packs) an untrusted pack needs --trust
+  4  a pack needs trust it was not given: its hooks or extensions run code (--trust), or its tag is unsigned
+     or not signed by an allowed key (--require-signed); nothing was written
   anything else is a bug in scaffold: please report it"""
 
 
@@ -92,6 +93,39 @@ def _answer_options(command: argparse.ArgumentParser, *, defaults: bool = True) 
     )
 
 
+def _pack_options(command: argparse.ArgumentParser, *, recorded: bool = False) -> None:
+    where = " (default: the pack .scaffold.yml records)" if recorded else " (default: the built-in kit)"
+    command.add_argument(
+        "--pack",
+        metavar="SOURCE",
+        help="the pack to render: a folder, or a git URL with an optional @REF (a tag, branch or commit; "
+        "default: the newest version tag)" + where,
+    )
+    command.add_argument(
+        "--trust",
+        action="store_true",
+        help="let the pack run code: a cookiecutter template's hooks and extensions (never needed by a scaffold pack)",
+    )
+    command.add_argument(
+        "--require-signed",
+        action="store_true",
+        default=None,
+        help="refuse a pack whose version tag is not signed by a key in the allowed-signers file (exit 4)",
+    )
+    command.add_argument(
+        "--allowed-signers",
+        type=Path,
+        metavar="FILE",
+        help="git's allowed-signers file of the keys that may sign pack tags (default: from the scaffold config)",
+    )
+
+
+def _opened_pack(args: argparse.Namespace, spec: str | None) -> Any:
+    from scaffold.packs.chosen import opened
+
+    return opened(spec, trust=args.trust, require_signed=args.require_signed, allowed_signers=args.allowed_signers)
+
+
 def _path_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "path", nargs="?", type=Path, default=Path(), metavar="PATH", help="the repository (default: .)"
@@ -143,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the files and show the diff of what would change; write nothing",
     )
     new.add_argument("--force", action="store_true", help="overwrite existing files that differ from the kit")
+    _pack_options(new)
 
     diff = commands.add_parser(
         "diff",
@@ -164,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _path_argument(diff)
     _format_options(diff)
+    _pack_options(diff, recorded=True)
     diff.add_argument(
         "--strict",
         action="store_true",
@@ -199,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="conflicts as git-style markers in the file (default), or your text kept and the kit's hunks in FILE.rej",
     )
     _format_options(upgrade)
+    _pack_options(upgrade, recorded=True)
 
     adopt = commands.add_parser(
         "adopt",
@@ -222,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     adopt.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
     adopt.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    _pack_options(adopt)
 
     audit = commands.add_parser(
         "audit",
@@ -250,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--select", action="append", default=[], metavar="RULE", help="run only these rules")
     audit.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never run these rules")
     audit.add_argument("--min-severity", choices=("low", "medium", "high"), help="report only findings at or above it")
+    audit.add_argument(
+        "--pack",
+        metavar="SOURCE",
+        help="enforce this pack's org policy (a folder, or a git URL with an optional @REF) instead of the policy "
+        ".scaffold.yml records",
+    )
     _kind_option(audit)
 
     harden = commands.add_parser(
@@ -285,7 +329,51 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never apply these rules' fixes")
     harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     _kind_option(harden)
+    _pack_command(commands)
     return parser
+
+
+def _pack_command(commands: Any) -> None:
+    pack = commands.add_parser(
+        "pack",
+        help="write and test a team pack",
+        description=_paragraph(
+            "A team pack extends scaffold's kit with a platform team's questions, locked answers, files and org "
+            "policy (docs/packs.md). 'pack init' writes one to start from; 'pack test' renders its example answer "
+            "sets and tests and fails unless each kit passes scaffold's audit under the pack's own policy."
+        )
+        + "\n\nexamples:\n"
+        "  scaffold pack init acme-pack\n"
+        "  scaffold pack test acme-pack\n"
+        "  scaffold new --pack ./acme-pack --defaults -o ../service",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = pack.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_CommandParser)
+    init = actions.add_parser(
+        "init",
+        help="write a new team pack that extends the built-in kit",
+        description=_paragraph(
+            "Write pack.yml (a question, a locked answer, a default, an added file, a removed folder and a policy), "
+            "a template, README.md, an example answer set and a test into DIR. Existing files are never overwritten."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to write the pack into")
+    init.add_argument("--name", help="the pack's name (default: from the folder's name)")
+    test = actions.add_parser(
+        "test",
+        help="render every example and test of a pack and audit each kit",
+        description=_paragraph(
+            "Render each examples/*.yml answer set and each tests/*.yml (answers, and the files the kit must and "
+            "must not hold) with the pack in DIR, and audit each kit with the gate 'scaffold new' applies: "
+            "scaffold's rules under the pack's own policy. Lists the controls the policy waives. Exit 0 when every "
+            "case passes, 1 when one fails, 2 when the pack itself is invalid."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument("folder", type=Path, nargs="?", default=Path(), metavar="DIR", help="the pack's folder (.)")
+    test.add_argument("--trust", action="store_true", help="let a cookiecutter template's hooks run")
+    test.add_argument("--format", choices=("plain", "json"), default="plain", help="report format")
 
 
 def _kind_option(command: argparse.ArgumentParser) -> None:
@@ -311,7 +399,9 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
 
     if use_defaults:
         return {}
-    missing = missing_keys(layers.known)
+    if layers.pack is not None and layers.pack.cookiecutter is not None:
+        return _prompted_template(layers)
+    missing = missing_keys(layers.known, layers.model)
     if not missing:
         return {}
     if not _interactive():
@@ -321,7 +411,27 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
         )
     from scaffold.kit.prompts import ask
 
-    return ask(layers.merged(), layers.known)
+    return ask(layers.merged(), layers.known, model=layers.model)
+
+
+def _prompted_template(layers: AnswerLayers) -> dict[str, object]:
+    """A cookiecutter template's variables not given, asked with their defaults."""
+    from scaffold.packs.cookiecutter import questions
+
+    template = layers.pack.cookiecutter if layers.pack is not None else None
+    if template is None:
+        return {}
+    missing = [item for item in questions(template) if item.key not in layers.known]
+    if not missing:
+        return {}
+    if not _interactive():
+        raise UsageError(
+            f"answers missing for {', '.join(item.key for item in missing)}: no terminal to ask on; pass --defaults, "
+            "--answers FILE or --set KEY=VALUE"
+        )
+    from scaffold.kit.prompts import ask_template
+
+    return ask_template(missing)
 
 
 def _colour(args: argparse.Namespace) -> bool:
@@ -332,9 +442,10 @@ def _run_new(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.kit.writer import Change, unified_diff
 
-    layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings)
-    answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
-    result = api.new(output=args.output, answers=answers, dry_run=args.dry_run, force=args.force)
+    with _opened_pack(args, args.pack) as pack:
+        layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings, pack=pack)
+        answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
+        result = api.new(output=args.output, answers=answers, pack=pack, dry_run=args.dry_run, force=args.force)
     out = sys.stdout
     for item in result.planned:
         out.write(f"{item.change.value:>9}  {item.path}\n")
@@ -356,7 +467,14 @@ def _run_diff(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.upgrade import report
 
-    result = api.diff(path=args.path, strict=args.strict)
+    with api.repository_pack(
+        path=args.path,
+        spec=args.pack,
+        trust=args.trust,
+        require_signed=args.require_signed,
+        allowed_signers=args.allowed_signers,
+    ) as pack:
+        result = api.diff(path=args.path, strict=args.strict, pack=pack)
     text = report.diff_json(result) if args.format == "json" else report.diff_plain(result, _colour(args))
     sys.stdout.write(text)
     return 1 if result.drift else 0
@@ -366,15 +484,23 @@ def _run_upgrade(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.upgrade import report
 
-    result = api.upgrade(
+    with api.repository_pack(
         path=args.path,
-        answers_file=args.answers,
-        settings=args.settings,
-        dry_run=args.dry_run,
-        allow_dirty=args.allow_dirty,
-        accept_weaker=args.accept_weaker,
-        rejects=args.conflict == "rej",
-    )
+        spec=args.pack,
+        trust=args.trust,
+        require_signed=args.require_signed,
+        allowed_signers=args.allowed_signers,
+    ) as pack:
+        result = api.upgrade(
+            path=args.path,
+            answers_file=args.answers,
+            settings=args.settings,
+            pack=pack,
+            dry_run=args.dry_run,
+            allow_dirty=args.allow_dirty,
+            accept_weaker=args.accept_weaker,
+            rejects=args.conflict == "rej",
+        )
     if args.format == "json":
         sys.stdout.write(report.upgrade_json(result))
     else:
@@ -389,9 +515,14 @@ def _run_adopt(args: argparse.Namespace) -> int:
     from scaffold.kit.writer import Change, text_diff
     from scaffold.untrusted.text import printable
 
-    layers, inferred = api.adopt_layers(path=args.path, answers_file=args.answers, settings=args.settings)
-    answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
-    result = api.adopt(path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run)
+    with _opened_pack(args, args.pack) as pack:
+        layers, inferred = api.adopt_layers(
+            path=args.path, answers_file=args.answers, settings=args.settings, pack=pack
+        )
+        answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
+        result = api.adopt(
+            path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run, pack=pack
+        )
     out = sys.stdout
     for key, reason in inferred.evidence.items():
         out.write(f"inferred {key}: {printable(str(inferred.answers.get(key)))} ({printable(reason)})\n")
@@ -421,7 +552,10 @@ def _run_audit(args: argparse.Namespace) -> int:
     from scaffold.rules.model import Kind
 
     _require_paths(args.paths)
-    config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore, min_severity=args.min_severity)
+    policy = _pack_policy(args.pack) if args.pack else None
+    config = settings.for_paths(
+        args.paths, select=args.select, ignore=args.ignore, min_severity=args.min_severity, policy=policy
+    )
     report = audit_paths(args.paths, config, kind=Kind(args.kind) if args.kind else None)
     module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
     formatter = importlib.import_module(f"scaffold.audit.output.{module}")
@@ -429,6 +563,18 @@ def _run_audit(args: argparse.Namespace) -> int:
     if report.errors:
         return 2
     return 1 if report.findings else 0
+
+
+def _pack_policy(spec: str) -> Any:
+    """The org policy of the pack ``audit --pack`` names; a pack without one enforces nothing more."""
+    from scaffold.packs.chosen import opened
+    from scaffold.rules.policy import OrgPolicy
+
+    with opened(spec) as pack:
+        if pack.policy is None:
+            raise UsageError(f"--pack {spec}: pack {pack.label} has no policy to enforce")
+        policy: OrgPolicy = pack.policy
+        return policy
 
 
 def _run_harden(args: argparse.Namespace) -> int:
@@ -457,6 +603,26 @@ def _require_paths(paths: Sequence[Path]) -> None:
         raise UsageError(f"{missing[0]}: no such file or folder")
 
 
+def _run_pack(args: argparse.Namespace) -> int:
+    if args.pack_command == "init":
+        from scaffold.authoring import skeleton
+
+        written = skeleton.init(args.folder, args.name)
+        for path in written:
+            sys.stdout.write(f"      new  {path}\n")
+        sys.stdout.write(
+            f"wrote a pack of {len(written)} file(s) to {args.folder}; next: scaffold pack test {args.folder}\n"
+        )
+        return 0
+    if args.pack_command == "test":
+        from scaffold.authoring import report, testing
+
+        result = testing.run(args.folder, trust=args.trust)
+        sys.stdout.write(report.as_json(result) if args.format == "json" else report.plain(result))
+        return 0 if result.ok else 1
+    raise UsageError("pack: name an action: init or test (scaffold pack --help)")
+
+
 _COMMANDS = {
     "new": _run_new,
     "diff": _run_diff,
@@ -464,6 +630,7 @@ _COMMANDS = {
     "adopt": _run_adopt,
     "audit": _run_audit,
     "harden": _run_harden,
+    "pack": _run_pack,
 }
 
 

@@ -27,3 +27,10 @@ class ConflictError(ScaffoldError):
 
 class UnsafePackError(UsageError):
     """A pack tried to do something a pack may not do (escape the output directory, use an unknown pin...)."""
+
+
+class UntrustedPackError(ScaffoldError):
+    """A pack that needs trust it was not given: hooks or extensions without ``--trust``, or a tag that is unsigned
+    or not signed by an allowed key under ``--require-signed``. Nothing was written."""
+
+    exit_code = 4

@@ -20,7 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from scaffold.errors import UsageError
-from scaffold.kit.answers import ANSWER_KEYS, Answers
+from scaffold.kit.answers import Answers
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import shown
 from scaffold.untrusted.yaml_load import BoundedLoader, YAMLLimitError, load
@@ -68,9 +68,9 @@ def _node_text(node: Node) -> str:
     return "(a list)" if isinstance(node, yaml.SequenceNode) else "(a mapping)"
 
 
-def _field_kind(key: str) -> str:
+def _field_kind(key: str, model: type[Answers]) -> str:
     """The shape of a field's value: 'list', 'bool', 'int' or 'str'."""
-    annotation = Answers.model_fields[key].annotation
+    annotation = model.model_fields[key].annotation
     origin = typing.get_origin(annotation)
     if origin is list:
         return "list"
@@ -81,7 +81,7 @@ def _field_kind(key: str) -> str:
     return "str"
 
 
-def parse_set(items: Iterable[str]) -> dict[str, Any]:
+def parse_set(items: Iterable[str], model: type[Answers] = Answers) -> dict[str, Any]:
     """Parse repeated ``--set key=value`` flags into typed values.
 
     Lists are comma-separated, booleans are ``true``/``false`` and integers are decimal.
@@ -92,9 +92,9 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep:
             raise UsageError(f"--set {shown(item)}: must have the form key=value")
-        if key not in ANSWER_KEYS:
+        if key not in model.model_fields:
             raise UsageError(f"--set {shown(key)}: is not an answer key (see 'scaffold new --help' for the keys)")
-        kind = _field_kind(key)
+        kind = _field_kind(key, model)
         value: Any
         if kind == "list":
             value = [part.strip() for part in raw.split(",") if part.strip()]

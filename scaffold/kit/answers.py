@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -187,9 +187,14 @@ HealthPath = Annotated[
 
 
 class Answers(BaseModel):
-    """Every answer a kit is rendered from. Unknown keys are an error."""
+    """Every answer a kit is rendered from. Unknown keys are an error.
+
+    A team pack's questions are the fields of a subclass (``scaffold.packs.questions``); ``conditions`` holds when
+    each of them applies, and every function below takes the model to use.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
+    conditions: ClassVar[Mapping[str, Callable[[Mapping[str, Any]], bool]]] = {}
 
     name: DnsLabel = Field(
         default="service",
@@ -448,6 +453,9 @@ def finish(answers: Answers) -> Answers:
             )
     else:
         data["image"] = None
+    for key, applies_now in type(answers).conditions.items():
+        if not applies_now(data):  # a team pack's question that does not apply keeps no answer
+            data[key] = type(answers).model_fields[key].get_default(call_default_factory=True)
     for cloud, fields in _CLOUD_FIELDS.items():
         for field in fields:
             if cloud != data["cloud"]:
@@ -477,7 +485,7 @@ def finish(answers: Answers) -> Answers:
         if data["image"] is not None and image_host(data["image"]) not in hosts:
             hosts.append(image_host(data["image"]))
         data["trusted_registries"] = hosts
-    return Answers.model_validate(data)
+    return type(answers).model_validate(data)
 
 
 def validation_message(error: ValidationError, source: str) -> str:
@@ -497,19 +505,19 @@ def validation_message(error: ValidationError, source: str) -> str:
     return f"{field}: {rule}{suffix}"
 
 
-def validate(data: Mapping[str, Any], source: str = "") -> Answers:
+def validate(data: Mapping[str, Any], source: str = "", model: type[Answers] = Answers) -> Answers:
     """Validate raw answers (already typed: lists, bools, ints) and finish them."""
     try:
-        answers = Answers.model_validate(dict(data))
+        answers = model.model_validate(dict(data))
     except ValidationError as error:
         raise UsageError(validation_message(error, source)) from None
     return finish(answers)
 
 
-def check_one(key: str, value: Any) -> str | None:
+def check_one(key: str, value: Any, model: type[Answers] = Answers) -> str | None:
     """Validate a single answer in isolation; the error text, or None when it is acceptable. Used by prompts."""
     try:
-        Answers.__pydantic_validator__.validate_assignment(Answers.model_construct(), key, value)
+        model.__pydantic_validator__.validate_assignment(model.model_construct(), key, value)
     except ValidationError as error:
         return validation_message(error, "").split(": ", 1)[1]
     return None
@@ -544,21 +552,21 @@ def required_when_asked(key: str) -> bool:
     return any(key in fields for fields in _CLOUD_FIELDS.values()) and key not in _CLOUD_DEFAULTS
 
 
-def applies(key: str, so_far: Mapping[str, Any]) -> bool:
+def applies(key: str, so_far: Mapping[str, Any], model: type[Answers] = Answers) -> bool:
     """Whether the question for ``key`` is relevant given the answers so far (e.g. AWS role only for aws)."""
-    rule = _APPLIES.get(key)
+    rule = _APPLIES.get(key) or model.conditions.get(key)
     return True if rule is None else rule(so_far)
 
 
-def field_defaults() -> dict[str, Any]:
+def field_defaults(model: type[Answers] = Answers) -> dict[str, Any]:
     """Each answer key's own default from the model (None where it is derived later by ``finish()``)."""
-    return {key: field.get_default(call_default_factory=True) for key, field in Answers.model_fields.items()}
+    return {key: field.get_default(call_default_factory=True) for key, field in model.model_fields.items()}
 
 
-def missing_keys(given: Mapping[str, Any]) -> list[str]:
+def missing_keys(given: Mapping[str, Any], model: type[Answers] = Answers) -> list[str]:
     """Answer keys that apply but were not given, in question order (defaults count as not given)."""
-    merged = {**field_defaults(), **given}
-    return [key for key in ANSWER_KEYS if key not in given and applies(key, merged)]
+    merged = {**field_defaults(model), **given}
+    return [key for key in model.model_fields if key not in given and applies(key, merged, model)]
 
 
 def default_name(output_name: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scaffold.errors import UnsafePackError
 from scaffold.untrusted.read import UnreadableInput, read_text
@@ -64,6 +64,17 @@ class Delimiters(BaseModel):
     block: tuple[_Delimiter, _Delimiter] = ("[%", "%]")
     comment: tuple[_Delimiter, _Delimiter] = ("[#", "#]")
 
+    @model_validator(mode="after")
+    def _distinct(self) -> Delimiters:
+        """Each start string must tell variable, block and comment apart, and never also close one."""
+        starts = (self.variable[0], self.block[0], self.comment[0])
+        ends = (self.variable[1], self.block[1], self.comment[1])
+        if len(set(starts)) < 3 or set(starts) & set(ends):
+            raise ValueError(
+                "the variable, block and comment start strings must differ from each other and from every end string"
+            )
+        return self
+
 
 class PackManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -76,6 +87,15 @@ class PackManifest(BaseModel):
         default_factory=list, max_length=100, description="YAML data files exposed to templates by stem"
     )
     files: list[PackFile] = Field(max_length=MAX_TEMPLATES)
+    remove: list[Annotated[str, Field(max_length=MAX_PATH_CHARS)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Output paths, and folders ending in '/', that are never rendered (a team pack's removals)",
+    )
+
+    def removes(self, path: str) -> bool:
+        """Whether ``remove`` drops the output ``path``."""
+        return any(path == entry or (entry.endswith("/") and path.startswith(entry)) for entry in self.remove)
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,8 @@ class Pack:
     templates: dict[str, str] = field(repr=False)
     data: dict[str, Any] = field(repr=False)
     root: str = ""
+    waivers: tuple[tuple[str, str], ...] = ()
+    """(control, reason) of each built-in control the pack's policy waives; the kit's docs list them."""
 
 
 def builtin_pack_dir() -> Path:
@@ -174,7 +196,7 @@ def load_pack(directory: Path | None = None) -> Pack:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = shown(".".join(str(part) for part in first["loc"]))
-        raise UnsafePackError(f"pack.yml: {where}: {first['msg']}") from None
+        raise UnsafePackError(f"pack.yml: {where}: {first['msg'].removeprefix('Value error, ')}") from None
     templates = {entry.template: reader.text(entry.template, "template") for entry in manifest.files}
     for relative in _extra_templates(root):
         if relative not in templates:
@@ -185,3 +207,7 @@ def load_pack(directory: Path | None = None) -> Pack:
     for relative in manifest.data:
         data[PurePosixPath(relative).stem] = reader.yaml(relative, "data file")
     return Pack(manifest.name, manifest.version, manifest, templates, data, str(root))
+
+
+PackReader = _Reader
+pack_templates = _extra_templates

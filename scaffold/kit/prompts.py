@@ -8,7 +8,7 @@ not asked again. EOF or Ctrl-C stops with exit 2 and a hint to use --defaults.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import questionary
@@ -17,7 +17,6 @@ from prompt_toolkit.output import Output
 
 from scaffold.errors import UsageError
 from scaffold.kit.answers import (
-    ANSWER_KEYS,
     Answers,
     applies,
     check_one,
@@ -29,8 +28,8 @@ from scaffold.kit.answers import (
 _STOP_HINT = "pass --defaults, --answers FILE or --set KEY=VALUE"
 
 
-def _choices(key: str) -> list[str] | None:
-    annotation = Answers.model_fields[key].annotation
+def _choices(key: str, model: type[Answers] = Answers) -> list[str] | None:
+    annotation = model.model_fields[key].annotation
     if typing.get_origin(annotation) is list:
         annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) is typing.Literal:
@@ -52,13 +51,13 @@ def _default_text(key: str, so_far: Mapping[str, Any]) -> str:
     return str(value)
 
 
-def _convert(key: str, text: str) -> Any:
+def _convert(key: str, text: str, model: type[Answers] = Answers) -> Any:
     """Turn typed text into the field's value: lists split on commas, ints parsed, empty optional -> None.
 
     Empty text becomes None only for keys that may be None (``image``, ``aws_region``...); for the others
     (``name``, ``health_path``...) it stays "" so the validator refuses it instead of the final validation.
     """
-    annotation = Answers.model_fields[key].annotation
+    annotation = model.model_fields[key].annotation
     if typing.get_origin(annotation) is list:
         return [part.strip() for part in text.split(",") if part.strip()]
     if annotation is int:
@@ -68,22 +67,22 @@ def _convert(key: str, text: str) -> Any:
     return text
 
 
-def _validator(key: str) -> Any:
+def _validator(key: str, model: type[Answers]) -> Any:
     def validate(text: str) -> bool | str:
-        value = _convert(key, text)
+        value = _convert(key, text, model)
         if value is None:
             return "is required" if required_when_asked(key) else True
-        problem = check_one(key, value)
+        problem = check_one(key, value, model)
         return True if problem is None else problem
 
     return validate
 
 
-def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any]) -> questionary.Question:
-    field = Answers.model_fields[key]
+def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: type[Answers]) -> questionary.Question:
+    field = model.model_fields[key]
     message = str((field.json_schema_extra or {}).get("prompt", key))  # type: ignore[union-attr]
     instruction = field.description or ""
-    choices = _choices(key)
+    choices = _choices(key, model)
     annotation = field.annotation
     if annotation is bool:
         # A custom instruction replaces questionary's own (Y/n) hint, so keep it: it shows what Enter picks.
@@ -108,7 +107,7 @@ def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any]) -> questi
             **io,
         )
     return questionary.text(
-        message, default=_default_text(key, so_far), instruction=instruction, validate=_validator(key), **io
+        message, default=_default_text(key, so_far), instruction=instruction, validate=_validator(key, model), **io
     )
 
 
@@ -118,6 +117,7 @@ def ask(
     *,
     input: Input | None = None,  # prompt_toolkit's own name
     output: Output | None = None,
+    model: type[Answers] = Answers,
 ) -> dict[str, Any]:
     """Ask every applicable question not answered in ``given``; ``defaults`` pre-fill the prompts.
 
@@ -129,20 +129,49 @@ def ask(
         io["input"] = input
     if output is not None:
         io["output"] = output
-    so_far: dict[str, Any] = {**field_defaults(), **defaults, **given}
+    so_far: dict[str, Any] = {**field_defaults(model), **defaults, **given}
     asked: dict[str, Any] = {}
-    for key in ANSWER_KEYS:
-        if key in given or not applies(key, so_far):
+    for key in model.model_fields:
+        if key in given or not applies(key, so_far, model):
             continue
         try:
-            reply = _question(key, so_far, io).unsafe_ask(patch_stdout=False)
+            reply = _question(key, so_far, io, model).unsafe_ask(patch_stdout=False)
         except EOFError:
             reply = None
         except KeyboardInterrupt:
             raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
         if reply is None:
             raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
-        value = _convert(key, reply) if isinstance(reply, str) and _choices(key) is None else reply
+        value = _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
         so_far[key] = value
         asked[key] = value
+    return asked
+
+
+def ask_template(
+    questions: Sequence[Any], *, input: Input | None = None, output: Output | None = None
+) -> dict[str, Any]:
+    """Ask a template's own questions (each with ``key``, a ``default`` text and optional ``choices``): a list to
+    pick from, or text pre-filled with its default. The template's own rules check the replies afterwards."""
+    io: dict[str, Any] = {}
+    if input is not None:
+        io["input"] = input
+    if output is not None:
+        io["output"] = output
+    asked: dict[str, Any] = {}
+    for item in questions:
+        choices = list(getattr(item, "choices", None) or [])
+        default = str(getattr(item, "default", "") or "")
+        try:
+            if choices:
+                reply = questionary.select(item.key, choices=choices, **io).unsafe_ask(patch_stdout=False)
+            else:
+                reply = questionary.text(item.key, default=default, **io).unsafe_ask(patch_stdout=False)
+        except EOFError:
+            reply = None
+        except KeyboardInterrupt:
+            raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
+        if reply is None:
+            raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
+        asked[item.key] = reply
     return asked

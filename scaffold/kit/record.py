@@ -43,18 +43,30 @@ def file_hash(text: str) -> str:
 
 
 def render_record(
-    pack: Pack, answers: Answers, files: Mapping[str, str], audit: Any = None, removed: Collection[str] = ()
+    pack: Pack,
+    answers: Answers | Mapping[str, Any],
+    files: Mapping[str, str],
+    audit: Any = None,
+    removed: Collection[str] = (),
+    *,
+    origin: Mapping[str, str] | None = None,
+    policy: Mapping[str, Any] | None = None,
 ) -> str:
     """The text of ``.scaffold.yml`` for a rendered kit. Deterministic: keys, files and removed paths are sorted.
 
     ``audit`` is the user's own ``audit:`` section (settings for ``scaffold audit``), carried over unchanged;
-    ``removed`` the kit paths and folders (ending in ``/``) the user deleted on purpose.
+    ``removed`` the kit paths and folders (ending in ``/``) the user deleted on purpose; ``origin`` where the pack
+    came from (``source``, ``commit``, ``format``: see ``PACK_KEYS``); ``policy`` the pack's org policy, which
+    ``scaffold audit`` enforces in the repository.
     """
+    dumped = answers.model_dump(mode="json", exclude_none=True) if isinstance(answers, Answers) else dict(answers)
     record: dict[str, Any] = {
         "scaffold_version": __version__,
-        "pack": {"name": pack.name, "version": pack.version},
-        "answers": answers.model_dump(mode="json", exclude_none=True),
+        "pack": {"name": pack.name, "version": pack.version, **{k: v for k, v in (origin or {}).items() if v}},
+        "answers": dumped,
     }
+    if policy is not None:
+        record["policy"] = dict(policy)
     if audit is not None:
         record["audit"] = audit
     if removed:
@@ -82,6 +94,10 @@ class Record:
     files: dict[str, str]
     audit: Any = None  # the user's settings for scaffold audit, kept across upgrades
     removed: tuple[str, ...] = ()  # kit paths, and folders ending in '/', deleted on purpose: sorted, no repeats
+    pack_source: str | None = None  # where the pack came from: a folder or a git URL (None: the built-in kit)
+    pack_commit: str | None = None  # the pack's commit, for a pack from git
+    pack_format: str | None = None  # 'cookiecutter' for a cookiecutter template; None for a scaffold pack
+    policy: Any = None  # the pack's org policy as rendered (checked by scaffold.rules.policy where it is used)
 
     def is_removed(self, path: str) -> bool:
         """True when ``removed:`` lists ``path``, or a folder (an entry ending in ``/``) that holds it."""
@@ -93,7 +109,11 @@ _VERSION = re.compile(r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}(?:[-+][0-9A-Za-z.-]{1
 _PACK_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # as pack.yml's name (packs.py)
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _SEVERITIES = ("low", "medium", "high")
-_KEYS = ("scaffold_version", "pack", "answers", "audit", "removed", "files")
+_KEYS = ("scaffold_version", "pack", "answers", "policy", "audit", "removed", "files")
+PACK_KEYS = ("name", "version", "source", "commit", "format")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+_FORMATS = ("cookiecutter",)
+MAX_SOURCE = 2000
 _MAX_RECORD_BYTES = 5_000_000
 MAX_FILES = 10_000
 
@@ -148,9 +168,21 @@ def parse_record(text: str, path: Path) -> Record:
     if unknown:
         raise UsageError(f"{path}: {_shown(unknown[0])} is not a field of the record ({', '.join(_KEYS)})")
     pack = _field(data, "pack", dict, path)
-    unknown = [key for key in pack if key not in ("name", "version")]
+    unknown = [key for key in pack if key not in PACK_KEYS]
     if unknown:
-        raise UsageError(f"{path}: pack.{_shown(unknown[0])} is not a field of pack (name, version)")
+        raise UsageError(f"{path}: pack.{_shown(unknown[0])} is not a field of pack ({', '.join(PACK_KEYS)})")
+    source, commit, kind = pack.get("source"), pack.get("commit"), pack.get("format")
+    if source is not None and (
+        not isinstance(source, str) or not source or len(source) > MAX_SOURCE or not source.isprintable()
+    ):
+        raise UsageError(f"{path}: pack.source must be a folder or git URL of at most {MAX_SOURCE} characters")
+    if commit is not None and (not isinstance(commit, str) or not _COMMIT.fullmatch(commit)):
+        raise UsageError(f"{path}: pack.commit must be a commit id of 40 lowercase hex digits")
+    if kind is not None and kind not in _FORMATS:
+        raise UsageError(f"{path}: pack.format must be {', '.join(_FORMATS)} or absent")
+    policy = data.get("policy")
+    if policy is not None and not isinstance(policy, dict):
+        raise UsageError(f"{path}: policy must be a mapping")
     answers = _field(data, "answers", dict, path)
     bad = next((key for key in answers if not isinstance(key, str)), None)
     if bad is not None:
@@ -163,6 +195,10 @@ def parse_record(text: str, path: Path) -> Record:
         files=_files(_field(data, "files", dict, path), path),
         audit=_audit(data.get("audit"), path),
         removed=_removed(data.get("removed"), path),
+        pack_source=source,
+        pack_commit=commit,
+        pack_format=kind,
+        policy=policy,
     )
 
 
@@ -229,8 +265,8 @@ def _audit(section: Any, path: Path) -> Any:
     if not isinstance(section, dict):
         raise UsageError(f"{path}: audit must be a mapping with disable and min_severity")
     for key in section:
-        if key not in ("disable", "min_severity"):
-            raise UsageError(f"{path}: audit.{_shown(key)} is not a setting (disable, min_severity)")
+        if key not in ("disable", "min_severity", "exceptions"):  # exceptions: checked by scaffold.rules.exemptions
+            raise UsageError(f"{path}: audit.{_shown(key)} is not a setting (disable, min_severity, exceptions)")
     disabled = section.get("disable", [])
     if disabled is not None and (
         not isinstance(disabled, list)

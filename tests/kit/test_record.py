@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.errors import UsageError
 from scaffold.kit.packs import Pack
 from scaffold.kit.record import Record, file_hash, read_record
@@ -24,7 +25,7 @@ EXAMPLES = int(os.environ.get("SCAFFOLD_FUZZ_EXAMPLES", "150"))
 @pytest.fixture
 def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pack]:
     pack = support.make_tiny_pack(tmp_path / "pack", "1.0.0", FILES)
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: pack)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: pack)
     return make_repo(tmp_path / "svc", pack=pack), pack
 
 

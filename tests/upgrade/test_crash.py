@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.kit.packs import Pack, load_pack
 from scaffold.upgrade import transaction
 from tests.upgrade import support
@@ -30,7 +31,8 @@ KILLER = textwrap.dedent(
     from scaffold.kit.packs import load_pack
 
     pack = load_pack(Path(sys.argv[1]))
-    api.load_pack = lambda directory=None: pack
+    import scaffold.packs.chosen as chosen_module
+    chosen_module.load_pack = lambda directory=None: pack
     moves_before_kill = int(sys.argv[3])
     original = Path.replace
 
@@ -68,7 +70,7 @@ def test_a_kill_between_writes_leaves_whole_files_and_a_rerun_finishes(
     reference = tmp_path / "reference"
     shutil.copytree(repo, reference)
     pack: Pack = load_pack(kit_v2_dir)
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: pack)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: pack)
     assert cli.main(["upgrade", str(reference)]) == 0
     after = tree(reference)
 
@@ -193,7 +195,9 @@ def _inject_and_upgrade(repo: Path, pack: Pack, kill_at: int, log: Path) -> int:
     system.rmdir = named("rmdir", lambda path, **_: "cleanup" if str(path) == staging else "prune")
     system.fsync = named("fsync", lambda *_: "fsync")
     subprocess.run = git_run  # type: ignore[assignment]
-    api.load_pack = lambda directory=None: pack  # type: ignore[assignment]
+    import scaffold.packs.chosen as chosen_module
+
+    chosen_module.load_pack = lambda directory=None: pack  # type: ignore[assignment]
     return cli.main(["upgrade", str(repo)])
 
 
@@ -244,7 +248,7 @@ def test_a_kill_at_every_write_point_is_finished_by_a_rerun(tmp_path: Path, monk
     commit_all(template, "user edit")
     before = support.files_of(template)
     git_before = _git_state(template)
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: v2)
 
     reference = tmp_path / "reference"
     shutil.copytree(template, reference, symlinks=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.kit.packs import Pack
 from scaffold.kit.record import RECORD_PATH, read_record
 from tests.support.hang_guard import hang_guard
@@ -70,7 +71,7 @@ def test_json_report_and_a_newer_kit_shows_as_drift(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit_v2: Pack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = make_repo(tmp_path / "service")
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: kit_v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: kit_v2)
     assert cli.main(["diff", str(repo), "--format=json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["pack_version"] == {"recorded": "1.0.0", "current": "1.1.0"}
@@ -103,7 +104,7 @@ def kit_v2(tmp_path_factory: pytest.TempPathFactory) -> Pack:
 
 def test_diff_is_a_ci_gate_after_an_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit_v2: Pack) -> None:
     repo = make_repo(tmp_path / "service")
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: kit_v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: kit_v2)
     assert cli.main(["diff", str(repo)]) == 1
     assert cli.main(["upgrade", str(repo)]) == 0
     commit_all(repo, "upgrade")
@@ -170,7 +171,7 @@ def test_the_json_report_separates_pending_weaker_missing_customised_and_removed
     shutil.rmtree(repo / "policy")
     _list_removed(repo, "policy/")
     commit_all(repo, "customise")
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: kit_v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: kit_v2)
     assert cli.main(["diff", str(repo), "--format=json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["pack_version"] == {"recorded": "1.0.0", "current": "1.1.0"}
@@ -255,10 +256,10 @@ def test_the_removed_list_survives_upgrades_and_keeps_new_kit_files_out_of_a_rem
     record = repo / RECORD_PATH
     record.write_text(record.read_text().replace("files:\n", "audit:\n  min_severity: high\nfiles:\n", 1))
     commit_all(repo, "no notes")
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: v1)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: v1)
     assert cli.main(["diff", str(repo), "--format=json"]) == 0
     assert json.loads(capsys.readouterr().out)["removed"] == ["notes/readme.md"]
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: v2)
     assert cli.main(["diff", str(repo), "--format=json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [item["path"] for item in report["pending"]] == [RECORD_PATH]  # the new notes file is not pending

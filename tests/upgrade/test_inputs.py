@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.kit.packs import Pack
 from scaffold.upgrade import transaction
 from scaffold.upgrade.merge import merge_file
@@ -30,7 +31,7 @@ def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pack]:
     v1 = support.make_tiny_pack(tmp_path / "v1", "1.0.0", V1)
     v2 = support.make_tiny_pack(tmp_path / "v2", "1.1.0", V2)
     repo = make_repo(tmp_path / "svc", pack=v1)
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: v2)
     return repo, v2
 
 

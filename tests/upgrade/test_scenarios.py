@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.kit.packs import Pack
 from scaffold.kit.record import RECORD_PATH, read_record
 from tests.upgrade import support
@@ -31,7 +32,7 @@ def kit_v2(tmp_path_factory: pytest.TempPathFactory) -> Pack:
 @pytest.fixture
 def on_v2(monkeypatch: pytest.MonkeyPatch, kit_v2: Pack) -> Pack:
     """Make this scaffold's built-in kit be v2, as after a scaffold release."""
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: kit_v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: kit_v2)
     return kit_v2
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import api, cli
+import scaffold.packs.chosen as chosen_module
+from scaffold import cli
 from scaffold.kit.packs import Pack
 from scaffold.kit.record import file_hash
 from scaffold.upgrade import transaction
@@ -21,7 +22,7 @@ FILES = {"config/app.yml": "a: 1\n", "notes/readme.md": "one\n", "gone.txt": "go
 @pytest.fixture
 def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pack]:
     pack = support.make_tiny_pack(tmp_path / "pack", "1.0.0", FILES)
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: pack)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: pack)
     return make_repo(tmp_path / "svc", pack=pack), pack
 
 
@@ -245,7 +246,7 @@ def test_a_journal_deleting_a_file_with_another_hash_than_the_record_is_refused(
     commit_all(repo, "edit")
     kept = {path: text for path, text in FILES.items() if path != "gone.txt"}
     v2 = support.make_tiny_pack(tmp_path / "v2", "1.1.0", kept, dropped=["gone.txt"])
-    monkeypatch.setattr(api, "load_pack", lambda directory=None: v2)
+    monkeypatch.setattr(chosen_module, "load_pack", lambda directory=None: v2)
     record = "".join(
         line for line in (repo / ".scaffold.yml").read_text().splitlines(keepends=True) if "gone.txt" not in line
     )

@@ -1,0 +1,168 @@
+"""A team pack from end to end, through the command line and real git: a pack repository served by a ``git daemon``
+on 127.0.0.1, tagged v1.0.0 and v2.0.0 (signed with an ssh-keygen key); ``pack test``; ``new --pack URL@v1``;
+``upgrade --pack URL@v2`` with the user's edits kept; ``diff`` green after it; ``audit`` enforcing the pack's
+policy; the lock and the signature refused where they must be."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scaffold import api
+from scaffold.cli import main
+from scaffold.kit.record import read_record
+from tests.packs.gitserver import (
+    GIT_TEST_ENV,
+    PackRepo,
+    allowed_signers,
+    git_daemon,
+    isolated_git,
+    require_git,
+    ssh_key,
+)
+from tests.packs.team_packs import write_pack
+
+pytestmark = pytest.mark.usefixtures(isolated_git.__name__)
+
+_USES = re.compile(r"uses:\s*([A-Za-z0-9_.-]+)/")
+
+
+def _kit_owners() -> list[str]:
+    """Every action owner the built-in GitHub kit uses, as a team's allow list would name them."""
+    files = api.render_kit(answers=api.resolve_answers(api.collect_layers(output=Path("svc"))))
+    owners = {match.group(1) for text in files.values() for match in _USES.finditer(text)}
+    return sorted(f"{owner}/*" for owner in owners)
+
+
+def _pack_files(folder: Path, version: str, greeting: str) -> dict[str, str]:
+    change: dict[str, Any] = {
+        "name": "acme",
+        "version": version,
+        "locked": {"registry": "harbor", "block_severity": "high"},
+        "policy": {"controls": ["pinned-dependencies", "timeouts"], "allowed_actions": _kit_owners(), "fail_on": "low"},
+    }
+    write_pack(folder, change)
+    service = (folder / "templates/SERVICE.md.j2").read_text()
+    (folder / "templates/SERVICE.md.j2").write_text(service.replace("Owned by", greeting))
+    return {
+        path.relative_to(folder).as_posix(): path.read_text() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
+
+
+@pytest.fixture(name="published")
+def published_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Path]]:
+    """The pack's URL on a running git daemon (v1.0.0 and v2.0.0, both signed), the allowed-signers file, and
+    a scratch folder."""
+    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user settings
+    served = tmp_path / "served"
+    repo = PackRepo.create(served / "acme.git")
+    key = ssh_key(tmp_path / "keys", "platform")
+    signers = allowed_signers(tmp_path / "allowed_signers", {"platform@acme.example": key})
+    repo.commit(_pack_files(tmp_path / "v1", "1.0.0", "Owned by"))
+    repo.tag("v1.0.0", key=key)
+    repo.commit(_pack_files(tmp_path / "v2", "2.0.0", "Run by"))
+    repo.tag("v2.0.0", key=key)
+    with git_daemon(served) as daemon:
+        yield daemon.url("acme.git"), signers, tmp_path
+
+
+def _git(work: Path, *args: str) -> None:
+    subprocess.run(
+        [require_git(), "-C", str(work), *args],
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, **GIT_TEST_ENV},
+        timeout=120,
+    )
+
+
+def _commit_all(work: Path, message: str) -> None:
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", message)
+
+
+def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
+    published: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, signers, scratch = published
+    assert main(["pack", "test", str(scratch / "v1")]) == 0, capsys.readouterr().out
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+
+    service = scratch / "svc"
+    signed = ["--require-signed", "--allowed-signers", str(signers)]
+    code = main(["new", "--pack", f"{url}@v1.0.0", *signed, "--defaults", "--set", "team=payments", "-o", str(service)])
+    assert code == 0, capsys.readouterr().err
+    record = read_record(service)
+    assert (record.pack_name, record.pack_version, record.pack_source) == ("acme", "1.0.0", url)
+    assert record.pack_commit is not None and len(record.pack_commit) == 40
+    assert record.answers["registry"] == "harbor" and record.answers["team"] == "payments"
+    assert record.policy is not None and record.policy["controls"]
+    assert not (service / "runtime").exists()
+    assert "Owned by `payments`" in (service / "docs/SERVICE.md").read_text()
+
+    _git(service, "init", "-q", "-b", "main")
+    _commit_all(service, "kit")
+    with (service / "docs/SERVICE.md").open("a") as notes:
+        notes.write("\nOn call: #payments-oncall\n")
+    readme = service / "deploy/deploy.sh"
+    readme.write_text(readme.read_text() + "# our own note\n")
+    _commit_all(service, "our edits")
+
+    capsys.readouterr()
+    assert main(["upgrade", str(service), "--pack", f"{url}@v2.0.0", *signed]) == 0, capsys.readouterr().out
+    text = (service / "docs/SERVICE.md").read_text()
+    assert "Run by `payments`" in text and "On call: #payments-oncall" in text
+    assert readme.read_text().endswith("# our own note\n")
+    assert read_record(service).pack_version == "2.0.0"
+    _commit_all(service, "upgrade to acme 2.0.0")
+
+    capsys.readouterr()
+    assert main(["diff", str(service)]) == 0, capsys.readouterr().out
+
+    assert main(["audit", str(service)]) == 0, capsys.readouterr().out
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    workflow = service / ".github/workflows/extra.yml"
+    workflow.write_text(
+        "name: extra\non: push\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n"
+        f"    steps:\n      - uses: evil-corp/exfiltrate@{sha}  # scaffold: ignore[policy-action-not-allowed]\n"
+    )
+    capsys.readouterr()
+    assert main(["audit", str(service)]) == 1
+    assert "policy-action-not-allowed" in capsys.readouterr().out
+
+
+def test_a_locked_answer_and_an_unsigned_pack_are_refused(
+    published: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _, scratch = published
+    out = scratch / "svc"
+    assert main(["new", "--pack", f"{url}@v1.0.0", "--defaults", "--set", "registry=ghcr", "-o", str(out)]) == 2
+    assert "registry: is locked to harbor by pack acme 1.0.0" in capsys.readouterr().err
+    other = ssh_key(scratch / "keys", "stranger")
+    strangers = allowed_signers(scratch / "strangers", {"x@example.com": other})
+    code = main(
+        [
+            "new",
+            "--pack",
+            f"{url}@v1.0.0",
+            "--require-signed",
+            "--allowed-signers",
+            str(strangers),
+            "--defaults",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 4
+    assert not out.exists()
+    capsys.readouterr()
+    assert main(["new", "--pack", url, "--defaults", "-o", str(out)]) == 0  # the newest tag: v2.0.0
+    assert read_record(out).pack_version == "2.0.0"
+    assert yaml.safe_load((out / ".scaffold.yml").read_text())["pack"]["source"] == url
