@@ -159,3 +159,36 @@ def test_interactive_adopt_asks_only_what_it_could_not_infer(tmp_path: Path) -> 
     assert not {"name", "language", "platforms", "container"} & set(asked)
     record = yaml.safe_load((repo / ".scaffold.yml").read_text(encoding="utf-8"))
     assert (record["answers"]["language"], record["answers"]["platforms"]) == ("node", ["github"])
+
+
+def test_a_team_packs_questions_are_asked_and_its_locked_answers_are_not(tmp_path: Path) -> None:
+    from tests.packs.team_packs import write_pack
+
+    pack = write_pack(tmp_path / "pack")
+    given = {key: value for key, value in validate({}).model_dump(exclude_none=True).items() if key != "block_severity"}
+    answers = tmp_path / "answers.yml"
+    answers.write_text(yaml.safe_dump(given), encoding="utf-8")
+    output = tmp_path / "kit"
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    args = ["-m", "scaffold", "new", "--pack", str(pack), "--answers", str(answers), "--output", str(output)]
+    child = pexpect.spawn(sys.executable, args, cwd=str(ROOT), env=env, encoding="utf-8", timeout=TIMEOUT)
+    try:
+        child.expect_exact("Owning team")
+        child.send(CLEAR + "payments\r")
+        child.expect_exact("tier")
+        child.send("\r")
+        child.expect_exact("wrote ")  # nothing else was asked: a locked answer's prompt would wait here
+        status = finish(child)
+    finally:
+        child.close(force=True)
+    assert status == 0, child.before
+    record = yaml.safe_load((output / ".scaffold.yml").read_text(encoding="utf-8"))
+    assert record["answers"]["team"] == "payments"
+    assert record["answers"]["tier"] == "silver"
+    assert record["answers"]["block_severity"] == "high"
