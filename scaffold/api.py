@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__
-from scaffold.errors import UnsafePackError, UsageError
+from scaffold.errors import UnsafePackError, UntrustedPackError, UsageError
 from scaffold.kit.answer_sources import load_answers_file, parse_set, stack
 from scaffold.kit.answers import Answers, default_name
 from scaffold.kit.kit_paths import KitPaths, kit_paths
@@ -202,13 +202,31 @@ def repository_pack(
     allowed_signers: Path | None = None,
 ) -> Iterator[ChosenPack]:
     """The pack ``diff`` and ``upgrade`` render with: ``spec`` (``--pack SOURCE``) when given, else the pack
-    ``.scaffold.yml`` records (its source at its commit), else the built-in kit."""
+    ``.scaffold.yml`` records, else the built-in kit. A recorded pack is fetched at its recorded commit; when signed
+    tags are required, at its version's tag instead (only a tag carries a signature), which must still name the
+    recorded commit: a tag moved since the repository was rendered is refused (exit 4)."""
+    expected = None
     if spec is None and os.path.lexists(path / RECORD_PATH):  # otherwise the command says what is missing
         record = read_record(path)
         if record.pack_source is not None:
-            spec = recorded_spec(record.pack_source, record.pack_commit, path)
+            signed = require_signed if require_signed is not None else _signed_by_default()
+            expected = record.pack_commit if signed else None
+            ref = record.pack_version if signed and record.pack_commit else record.pack_commit
+            spec = recorded_spec(record.pack_source, ref, path)
     with opened(spec, trust=trust, require_signed=require_signed, allowed_signers=allowed_signers) as pack:
+        got = pack.origin.commit if pack.origin is not None else None
+        if expected is not None and got != expected:
+            raise UntrustedPackError(
+                f"{printable(str(path / RECORD_PATH), 200)}: the pack's tag {pack.version} now names commit "
+                f"{got}, not the recorded {expected}; a moved tag is refused (pass --pack SOURCE@COMMIT to use it)"
+            )
         yield pack
+
+
+def _signed_by_default() -> bool:
+    from scaffold.packs.settings import load_settings
+
+    return load_settings().require_signed
 
 
 def diff(*, path: Path, pack: Pack | ChosenPack | None = None, strict: bool = False) -> DiffResult:
@@ -403,7 +421,10 @@ def _upgrade(
     rejects_to_write = _rejects(path, outcomes)
     merged = {o.path: o.text for o in outcomes if o.text is not None}
     weak = _weakenings(pack, theirs, merged, new_answers)
-    result = UpgradeResult(outcomes, weak, False, finished, record.pack_version, pack.version, finder.sources)
+    before, after = record.pack_version, pack.version
+    if record.pack_name != pack.name:  # moving onto another pack: name both
+        before, after = f"{record.pack_name} {before}", pack.label
+    result = UpgradeResult(outcomes, weak, False, finished, before, after, finder.sources)
     if dry_run or (weak and not accept_weaker):
         return result
     writes = {o.path: o.text for o in outcomes if o.writes and o.text is not None} | rejects_to_write

@@ -19,6 +19,8 @@ def plain(result: PackTestResult) -> str:
         lines.append(f"  removes {entry}")
     if result.locked:
         lines.append(f"  locks {', '.join(result.locked)}")
+    for exception in result.exceptions:
+        lines.append(f"  excepts {printable(exception, 300)}")
     for case in result.cases:
         lines.append(f"{'ok' if case.ok else 'FAIL':>4}  {case.name}" + (f"  ({case.files} files)" if case.ok else ""))
         lines.extend(f"      {printable(problem, 300)}" for problem in case.problems)

@@ -42,6 +42,8 @@ class PackTestResult:
     overridden: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     locked: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    """The policy's exceptions, one line each: findings every repository of the pack may have until a date."""
 
     @property
     def ok(self) -> bool:
@@ -66,7 +68,17 @@ def run(folder: Path, *, trust: bool = False) -> PackTestResult:
         overridden=_overridden(folder),
         removed=list(manifest.remove),
         locked=sorted(pack.locked),
+        exceptions=_exceptions(pack),
     )
+
+
+def _exceptions(pack: ChosenPack) -> list[str]:
+    if pack.policy is None:
+        return []
+    return [
+        f"{item.rule} in {item.path or 'every file'} until {item.expires.isoformat()}: {item.reason}"
+        for item in pack.policy.exceptions
+    ]
 
 
 def _overridden(folder: Path) -> list[str]:

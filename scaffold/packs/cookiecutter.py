@@ -46,6 +46,8 @@ MAX_DEPTH = 20
 MAX_ANSWER_CHARS = 10_000
 MAX_ANSWER_ITEMS = 10_000
 MAX_PATH_CHARS = 1000
+RECORD_FILE = ".scaffold.yml"
+"""Scaffold's record (``scaffold.kit.record.RECORD_PATH``): a template may not render a file of its own there."""
 SHARED_TEMPLATES = "templates"
 """The folder beside the project folder that cookiecutter's loader also searches (``{% include 'base.txt' %}``)."""
 
@@ -740,6 +742,8 @@ def output_path(rendered: str, source: str) -> str | None:
         problem = "climbs out with '..'"
     elif any(is_git_name(part) for part in parts):
         problem = "is inside .git"
+    elif "/".join(part for part in parts if part not in ("", ".")).casefold() == RECORD_FILE:
+        problem = "is scaffold's own record"
     elif len(rendered) > MAX_PATH_CHARS:
         problem = f"is longer than {MAX_PATH_CHARS} characters"
     if problem:

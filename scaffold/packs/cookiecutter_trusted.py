@@ -8,8 +8,9 @@ the temporary folder is removed, whatever happened. While cookiecutter runs, Pyt
 inside it too (cookiecutter leaves rendered hook scripts behind in the system's), restored afterwards.
 
 Trust covers the template, not the answers: an answer comes from the user or from a repository's record, and
-cookiecutter renders every given answer as a template, outside any sandbox. An answer holding template syntax is
-therefore refused here.
+cookiecutter renders every given answer as a template, outside any sandbox, and pastes it into the hook scripts it
+runs. An answer holding template syntax is therefore refused here, and so is one holding a character that could
+break out of a hook script's quotes (a template with hooks only).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def render_trusted(template: CookiecutterTemplate, given: Mapping[str, Any]) -> 
 
     resolved = trusted_context(template, given)
     _refuse_template_syntax(given, _delimiters(template))
+    if any(part.startswith("hooks/") for part in template.untrusted_parts):
+        _refuse_code_in_answers(given, public_answers(trusted_context(template, {})))
     _quiet_cookiecutter_logging()
     with tempfile.TemporaryDirectory(prefix="scaffold-cookiecutter-", ignore_cleanup_errors=True) as temporary:
         work = Path(temporary)
@@ -147,6 +150,42 @@ def _refuse_template_syntax(value: Any, delimiters: tuple[str, ...], key: str = 
                     f"answer {shown(key)}: holds template syntax '{shown(delimiter)}', which cookiecutter would run "
                     "as a template; remove it"
                 )
+
+
+_CODE_CHARACTERS = frozenset("'\"\\`$;|&<>(){}")
+"""What an answer pasted into a Python or shell hook script can break out of its quotes, or run, with."""
+
+
+def _refuse_code_in_answers(given: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """Cookiecutter pastes answers into hook scripts before it runs them, so an answer such as
+    ``x'; __import__('os').system('...'); '`` runs as the hook's own code. An answer may come from a repository's
+    ``.scaffold.yml``, which ``scaffold diff`` renders: trusting the template does not trust it. A given text that
+    is not the template's own default may not hold a quote, a backslash, ``$``, a backtick, ``;``, ``|``, ``&``,
+    ``<``, ``>``, parentheses, braces or a line break."""
+    for key, value in given.items():
+        if key in defaults and value == defaults[key]:
+            continue
+        for text in _texts(value):
+            bad = next((char for char in text if char in _CODE_CHARACTERS or not char.isprintable()), None)
+            if bad is not None:
+                raise UsageError(
+                    f"answer {shown(str(key))}: holds {shown(bad)!r}, which this template's hooks would run as code "
+                    "(cookiecutter pastes answers into hook scripts); an answer for a template with hooks has no "
+                    "quotes, backslashes, $, `, ;, |, &, <, >, parentheses, braces or line breaks"
+                )
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every text in an answer: itself, or the keys and values of a mapping and the items of a list, nested."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            yield str(name)
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
 
 
 def _replayed_answers(replay: Path) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scaffold.errors import UnsafePackError
 from scaffold.kit import kit_paths
 from scaffold.kit.packs import MAX_PATH_CHARS, PackFile
+from scaffold.kit.record import RECORD_PATH
 from scaffold.untrusted.text import shown
 
 BUILTIN_PACK = "scaffold-default"
@@ -140,6 +141,16 @@ class TeamManifest(BaseModel):
             reason = kit_paths.problem(entry[:-1] if entry.endswith("/") else entry)
             if reason is not None:
                 raise ValueError(f"'{shown(entry)}': a path {reason}")
+            if entry.casefold() == RECORD_PATH:
+                raise ValueError(f"'{shown(entry)}': is scaffold's own record, which every kit has")
+        return entries
+
+    @field_validator("files")
+    @classmethod
+    def _not_the_record(cls, entries: list[TeamFile]) -> list[TeamFile]:
+        for entry in entries:
+            if entry.path.strip("/").removeprefix("./").casefold() == RECORD_PATH:
+                raise ValueError(f"'{shown(entry.path)}': is scaffold's own record; a pack cannot write it")
         return entries
 
 

@@ -9,6 +9,7 @@ A ``when`` condition is an expression over the answers so far, evaluated in the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,10 @@ MAX_ANSWER_CHARS = 200
 MAX_LIST_ITEMS = 20
 PATTERN_SECONDS = 0.2
 DEFAULT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 ._:/@+-]*"
+MAX_REPETITIONS = 100_000
+_QUOTED = re.compile(r"\\[pPNx]\{[^}]*\}|\\.|\[\^?\]?(?:\\.|[^\]\\])*\]", re.DOTALL)
+"""An escape (``\\p{L}``, ``\\x{41}``, ``\\.``) or a character class: no repetition counts inside either."""
+_COUNTED = re.compile(r"\{([0-9]*)(?:,([0-9]*))?\}")
 DEFAULT_RULE = "letters, digits, spaces and . _ : / @ + -, starting with a letter or digit"
 
 
@@ -35,6 +40,11 @@ class PackPattern:
 
     def __init__(self, pattern: str | None, question: str) -> None:
         source = pattern or DEFAULT_PATTERN
+        if _repetitions(source) > MAX_REPETITIONS:
+            raise UnsafePackError(
+                f"pack.yml: questions.{question}.pattern: its counted repetitions ({{n}}, {{m,n}}) multiply to more "
+                f"than {MAX_REPETITIONS}, which would take too long to compile; simplify it"
+            )
         try:
             self.compiled = regex.compile(source, regex.ASCII | regex.VERSION0)
         except (regex.error, OverflowError, RecursionError) as error:
@@ -55,6 +65,20 @@ class PackPattern:
         if matched is None:
             raise ValueError(f"must {self.rule}")
         return value
+
+
+def _repetitions(pattern: str) -> int:
+    """The product of the largest number of every counted repetition in ``pattern`` (1 without any). The ``regex``
+    module unrolls ``{n}`` when it compiles, nested ones multiplied, with no time limit: ``(((a{1000}){1000}){1000})``
+    would hang. Escapes (``\\p{L}`` included) and character classes are skipped; the product over-counts repetitions
+    side by side, which is harmless for the short patterns answers need."""
+    product = 1
+    for match in _COUNTED.finditer(_QUOTED.sub("", pattern)):
+        numbers = [int(number.lstrip("0")[:9] or "0") for number in match.groups() if number]
+        product *= max([1, *numbers])
+        if product > MAX_REPETITIONS:
+            break
+    return product
 
 
 def _annotation(name: str, question: Question) -> Any:
@@ -96,21 +120,31 @@ def _field(name: str, question: Question) -> tuple[Any, Any]:
 
 
 def _condition(name: str, expression: str) -> Callable[[Mapping[str, Any]], bool]:
-    env = make_environment({}, Delimiters())
-    try:
-        compiled = env.compile_expression(expression)
-    except TemplateError as error:
-        raise UnsafePackError(f"pack.yml: questions.{name}.when: {shown(error.message or 'syntax error')}") from None
+    where = f"pack.yml: questions.{name}.when"
+    _compiled(expression, where)  # a syntax error is the pack's, found when it loads
 
     def applies(so_far: Mapping[str, Any]) -> bool:
+        compiled = _compiled(expression, where)  # a fresh budget each time: prompts may take longer than one render
         try:
             return bool(compiled({"answers": dict(so_far)}))
+        except UnsafePackError as error:
+            raise UnsafePackError(f"{where}: {error}") from None
         except TemplateError as error:
-            raise UnsafePackError(
-                f"pack.yml: questions.{name}.when: {shown(error.message or type(error).__name__)}"
-            ) from None
+            raise UnsafePackError(f"{where}: {shown(error.message or type(error).__name__)}") from None
+        except Exception as error:  # the pack's expression may raise anything (1/0, a range too big): its fault
+            raise UnsafePackError(f"{where}: {type(error).__name__}: {shown(str(error), 200)}") from None
 
     return applies
+
+
+def _compiled(expression: str, where: str) -> Callable[..., Any]:
+    env = make_environment({}, Delimiters())
+    try:
+        return env.compile_expression(expression)
+    except TemplateError as error:
+        raise UnsafePackError(f"{where}: {shown(error.message or 'syntax error')}") from None
+    except Exception as error:  # the parser's own limits (nesting too deep)
+        raise UnsafePackError(f"{where}: {type(error).__name__}: {shown(str(error), 200)}") from None
 
 
 def answers_model(manifest: TeamManifest) -> type[Answers]:
@@ -120,6 +154,11 @@ def answers_model(manifest: TeamManifest) -> type[Answers]:
     for name, question in manifest.questions.items():
         if name in Answers.model_fields:
             raise UnsafePackError(f"pack.yml: questions.{name}: is a built-in answer; a question needs its own name")
+        if name.startswith("model_") or hasattr(Answers, name):
+            raise UnsafePackError(
+                f"pack.yml: questions.{name}: is a name the answers model uses itself (model_*, copy, dict, json, "
+                "schema, conditions...); a question needs another name"
+            )
         fields[name] = _field(name, question)
         if question.when is not None:
             conditions[name] = _condition(name, question.when)

@@ -15,7 +15,7 @@ scheme and host lower-cased, the default port made explicit, empty path parts dr
 matches on whole path parts only, and the scheme, user, host and port must be the same, so
 ``https://git.acme.com/platform/`` trusts neither ``https://git.acme.com/platform-evil/pack`` nor
 ``http://git.acme.com/platform/pack`` nor ``https://me@git.acme.com/platform/pack``. A source with ``.`` or
-``..`` parts, a backslash or any percent-encoding is never trusted. An scp-like address (``git@host:org/pack``)
+``..`` parts, a backslash, any percent-encoding or a host name that is not plain ASCII is never trusted. An scp-like address (``git@host:org/pack``)
 is compared with scp-like entries only, since ``ssh://host/org`` names another folder than ``host:org``.
 """
 
@@ -151,9 +151,11 @@ def _prefix_problem(entry: Any) -> str | None:
     if "%" in location:
         return f"{shown(entry)} is percent-encoded; write the URL as plain text"
     try:
-        parse_remote(location)
+        remote = parse_remote(location)
     except UsageError as error:
         return f"{shown(entry)} is not a source scaffold accepts ({_reason(error)})"
+    if not remote.host.isascii():
+        return f"{shown(entry)} has a host name that is not plain ASCII; write it in its xn-- form"
     return None
 
 
@@ -194,7 +196,9 @@ def trust_key(source: str) -> tuple[str, ...] | None:
         return None
     if remote.scheme == "file":
         return ("folder", "", "", "", "", *Path("/", *remote.path).resolve().parts[1:])
-    user, host = remote.user or "", remote.host.casefold()
+    if not remote.host.isascii():  # casefold makes 'maß' 'mass', but IDNA names another host: never trusted
+        return None
+    user, host = remote.user or "", remote.host.lower()
     if remote.scheme == "scp":
         rooted = "/" if location.partition("]:" if location.startswith("[") else ":")[2].startswith("/") else ""
         return ("scp", user, host, rooted, "", *remote.path)

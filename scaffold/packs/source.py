@@ -170,7 +170,10 @@ def parse_remote(location: str) -> Remote:
         user, _at, host = authority.rpartition("@")
         remote = Remote("scp", user or None, host.strip("[]"), None, _path_parts(path))
     else:
-        parts = urlsplit(location)
+        try:
+            parts = urlsplit(location)
+        except ValueError as error:  # a bad [IPv6] host, or one that NFKC folds into a '/', '@' or ':'
+            raise UsageError(f"--pack {shown(location)}: is not a URL git can read ({shown(str(error), 80)})") from None
         try:
             port = parts.port
         except ValueError:

@@ -30,6 +30,7 @@ from tests.packs.team_packs import write_pack
 
 pytestmark = pytest.mark.usefixtures(isolated_git.__name__)
 
+_published: dict[str, tuple[PackRepo, Path]] = {}
 _USES = re.compile(r"uses:\s*([A-Za-z0-9_.-]+)/")
 
 
@@ -70,6 +71,7 @@ def published_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     repo.commit(_pack_files(tmp_path / "v2", "2.0.0", "Run by"))
     repo.tag("v2.0.0", key=key)
     with git_daemon(served) as daemon:
+        _published[str(tmp_path)] = (repo, key)
         yield daemon.url("acme.git"), signers, tmp_path
 
 
@@ -125,6 +127,17 @@ def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
 
     capsys.readouterr()
     assert main(["diff", str(service)]) == 0, capsys.readouterr().out
+    assert main(["diff", str(service), *signed]) == 0, capsys.readouterr().out  # through the signed tag
+
+    repo, key = _published[str(scratch)]  # the tag moves to other code, signed by the same key
+    moved = repo.commit(_pack_files(scratch / "v2-moved", "2.0.0", "Handed to"), message="moved")
+    subprocess.run(
+        [require_git(), f"--git-dir={repo.bare}", "tag", "-d", "v2.0.0"], check=True, capture_output=True, timeout=60
+    )
+    repo.tag("v2.0.0", moved, key=key)
+    capsys.readouterr()
+    assert main(["diff", str(service), *signed]) == 4
+    assert "a moved tag is refused" in capsys.readouterr().err
 
     assert main(["audit", str(service)]) == 0, capsys.readouterr().out
     sha = "0123456789abcdef0123456789abcdef01234567"
