@@ -244,7 +244,7 @@ def diff(*, path: Path, pack: Pack | ChosenPack | None = None, strict: bool = Fa
 
 def _diff(path: Path, record: Record, pack: ChosenPack, strict: bool) -> DiffResult:
     _check_versions(record, pack, path)
-    answers = pack.validate(_known_answers(record, pack), source=RECORD_PATH)
+    answers = pack.validate({**_known_answers(record, pack), **pack.locked}, source=RECORD_PATH)
     theirs = render_kit(answers=answers, pack=pack)
     theirs[RECORD_PATH] = _record_text(pack, answers, theirs, record.audit, record.removed)
     outcomes = Planner(
@@ -410,6 +410,7 @@ def _upgrade(
     layers = AnswerLayers(known, from_file, flags, locked=dict(pack.locked), pack=pack)
     new_answers = resolve_answers(layers)
     theirs = render_kit(answers=new_answers, pack=pack)
+    audit_render(theirs, pack, new_answers)  # the gate of new: a pack version whose kit fails it is not applied
     finder = _finder(path, record, pack)
     labels = _labels(record, pack)
     outcomes = Planner(path, record.files, theirs, finder, labels, rejects, kit.renders, record.is_removed).plan()

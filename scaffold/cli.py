@@ -23,7 +23,8 @@ exit codes:
   1  new: existing files differ and --force was not given (nothing written);
      diff: an upgrade is pending, a control is weaker than the kit's, or a kit file is missing (--strict: any
      difference); upgrade: merge conflicts were written and need resolving;
-     audit: findings; harden: changes not written, or findings that need --fix=all or a hand fix
+     audit: findings; harden: changes not written, or findings that need --fix=all or a hand fix;
+     pack test: an example or test failed
   2  bad input: an invalid answer, answers file, .scaffold.yml, pack or directory, a dirty git tree or a
      downgrade (nothing was written); or a file audit or harden could not read or parse (that file is left
      alone, the others are still checked)

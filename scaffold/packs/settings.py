@@ -15,8 +15,9 @@ scheme and host lower-cased, the default port made explicit, empty path parts dr
 matches on whole path parts only, and the scheme, user, host and port must be the same, so
 ``https://git.acme.com/platform/`` trusts neither ``https://git.acme.com/platform-evil/pack`` nor
 ``http://git.acme.com/platform/pack`` nor ``https://me@git.acme.com/platform/pack``. A source with ``.`` or
-``..`` parts, a backslash, any percent-encoding or a host name that is not plain ASCII is never trusted. An scp-like address (``git@host:org/pack``)
-is compared with scp-like entries only, since ``ssh://host/org`` names another folder than ``host:org``.
+``..`` parts, a backslash, any percent-encoding or a host name that is not plain ASCII (``maß`` casefolds to
+``mass``, but IDNA names another host by it) is never trusted. An scp-like address (``git@host:org/pack``) is
+compared with scp-like entries only, since ``ssh://host/org`` names another folder than ``host:org``.
 """
 
 from __future__ import annotations
