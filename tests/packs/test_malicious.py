@@ -12,13 +12,11 @@ Each case runs through the CLI (``scaffold new --pack DIR --defaults``) and, for
 (``load_pack`` + ``scaffold.api.new``). HOME and the XDG folders point into the test's folder, so the snapshot of that
 folder covers everything a run could write.
 
-For the lead, cases that belong to other modules and are not here:
-- a pack from a git URL: the encoded-URL trust bypass (``%2e%2e``, ``%2F``, mixed case, userinfo, ``file://``,
-  ``ext::``, ``--upload-pack=``-like refs), a tag that moves between check and fetch, symlinks in a fetched tree
-  (``scaffold/packs/source.py``, helper A);
-- ``upgrade --pack``, ``adopt --pack`` and ``pack test`` with these hostile packs (the render is the same sandbox,
-  but each command's own writes should be snapshotted the same way);
-- cookiecutter hooks and ``_extensions`` without ``--trust`` (exit 4: ``scaffold/packs/cookiecutter*.py``).
+The other classes of hostile pack have their own suites: a pack from a git URL (encoded-URL trust bypass,
+``ext::`` and option-like sources, symlinks, submodules and ``.GIT`` paths in a fetched tree) in test_source.py and
+test_tree_export.py; look-alike trusted sources in test_settings.py; signatures and moved tags in test_signature.py
+and test_end_to_end.py; cookiecutter sandbox escapes, hooks and ``_extensions`` in test_cookiecutter*.py; hostile
+team manifests, records and trusted-hook answers through every command in test_hostile_packs.py.
 """
 
 from __future__ import annotations
