@@ -1,15 +1,15 @@
 """Which files the audit reads, what kind each one is, and reading them without ever failing the whole run.
 
-A folder is searched for the files CI/CD lives in: GitHub workflows and dependabot, ``.gitlab-ci.yml``,
-Jenkinsfiles, Dockerfiles, ``.dockerignore`` and ``.pre-commit-config.yaml``. A file's kind comes from its path
-relative to its repository's root (``repository_root``), never from the folder the command runs in, so
-``.github/workflows/ci.yml`` is a workflow whether it is named from the root, as ``ci.yml`` from its own folder, or
-found by searching ``.``; ``kind`` forces the kind of every file named explicitly. A named path that holds no file
-the audit reads is a usage error (exit 2), never a clean run. Every file is untrusted: it is read through
-``scaffold.untrusted.read`` (regular files only, so a FIFO or a device is refused without blocking, and never past
-10 MB), and a file that is binary, too large, not UTF-8, unreadable, a symlink loop, not a regular file, or (in a
-folder) a symlink to somewhere outside the folder, becomes a one-line per-file error. Paths are shown printable: a
-file name that is not UTF-8 or holds control characters is escaped, never printed raw.
+A folder is searched for the files CI/CD lives in: GitHub workflows, actions (``action.yml`` in any folder) and
+dependabot, ``.gitlab-ci.yml``, Jenkinsfiles, Dockerfiles, ``.dockerignore`` and ``.pre-commit-config.yaml``. A
+file's kind comes from its path relative to its repository's root (``repository_root``), never from the folder the
+command runs in, so ``.github/workflows/ci.yml`` is a workflow whether it is named from the root, as ``ci.yml`` from
+its own folder, or found by searching ``.``; ``kind`` forces the kind of every file named explicitly. A named path
+that holds no file the audit reads is a usage error (exit 2), never a clean run. Every file is untrusted: it is read
+through ``scaffold.untrusted.read`` (regular files only, so a FIFO or a device is refused without blocking, and
+never past 10 MB), and a file that is binary, too large, not UTF-8, unreadable, a symlink loop, not a regular file,
+or (in a folder) a symlink to somewhere outside the folder, becomes a one-line per-file error. Paths are shown
+printable: a file name that is not UTF-8 or holds control characters is escaped, never printed raw.
 """
 
 from __future__ import annotations

@@ -34,9 +34,11 @@ What a file is comes from its path relative to the repository's root, not from t
 The root is the nearest folder above the path with a `.git` entry (git is never run), else the nearest holding a
 `.github` folder, `.gitlab-ci.yml`, a `Jenkinsfile`, `.pre-commit-config.yaml` or `.scaffold.yml`, else the path's
 own folder. A folder is searched; `scaffold audit ci.yml` in `.github/workflows` checks a GitHub workflow, with
-the same findings as `scaffold audit .github/workflows/ci.yml` from the root. `--kind KIND` sets the kind of every
-file named on the command line (`github-workflow`, `dependabot`, `gitlab-ci`, `jenkinsfile`, `dockerfile`,
-`dockerignore`, `pre-commit`): `scaffold audit --kind gitlab-ci ci/pipeline.yaml`. A named file or folder with
+the same findings as `scaffold audit .github/workflows/ci.yml` from the root. An `action.yml` (or `action.yaml`) in
+any folder is a GitHub action (`action`): the steps of a composite action get the workflow rules that judge steps,
+and a Docker action's `docker://` image the image rules. `--kind KIND` sets the kind of every file named on the
+command line (`github-workflow`, `action`, `dependabot`, `gitlab-ci`, `jenkinsfile`, `dockerfile`, `dockerignore`,
+`pre-commit`): `scaffold audit --kind gitlab-ci ci/pipeline.yaml`. A named file or folder with
 nothing to check is exit 2 (`notes.txt: not a file scaffold audits ...`, `docs: holds no file scaffold audits`),
 never a clean run.
 

@@ -17,6 +17,8 @@ def classify(path: str) -> Kind | None:
     parent = pure.parent.as_posix()
     if parent.endswith(".github/workflows") and name.endswith((".yml", ".yaml")):
         return Kind.WORKFLOW
+    if name in ("action.yml", "action.yaml"):
+        return Kind.ACTION
     if parent.endswith(".github") and name in ("dependabot.yml", "dependabot.yaml"):
         return Kind.DEPENDABOT
     if name == ".gitlab-ci.yml":

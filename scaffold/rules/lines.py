@@ -37,6 +37,7 @@ class Model(enum.Enum):
 
 _MODEL_OF = {
     Kind.WORKFLOW: Model.YAML,
+    Kind.ACTION: Model.YAML,
     Kind.DEPENDABOT: Model.YAML,
     Kind.GITLAB_CI: Model.YAML,
     Kind.PRE_COMMIT: Model.YAML,

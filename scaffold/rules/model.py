@@ -34,6 +34,7 @@ class Kind(enum.Enum):
     """The kinds of file the audit reads."""
 
     WORKFLOW = "github-workflow"
+    ACTION = "action"  # a GitHub action's action.yml: a composite action's steps, a Docker action's image
     DEPENDABOT = "dependabot"
     GITLAB_CI = "gitlab-ci"
     JENKINSFILE = "jenkinsfile"

@@ -26,7 +26,7 @@ from scaffold.rules.suppression import Suppression, suppressed, suppressions
 from scaffold.rules.tree import Located, Tree
 from scaffold.untrusted.text import printable
 
-YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
+YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.ACTION, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
 
 
 @dataclass

@@ -222,6 +222,30 @@ def test_a_named_path_with_nothing_to_audit_is_exit_2_with_one_line(
     assert captured.err == f"scaffold: error: {line}\n"
 
 
+COMPOSITE = "runs:\n  using: composite\n  steps:\n    - uses: org/action@v1\n"
+
+
+def test_actions_are_found_in_a_folder_and_kind_action_reads_a_file_named_oddly(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (git_repo / ".github/actions/setup").mkdir(parents=True)
+    (git_repo / ".github/actions/setup/action.yml").write_text(COMPOSITE)
+    (git_repo / "action.yaml").write_text(COMPOSITE)
+    (git_repo / "ci").mkdir()
+    (git_repo / "ci/setup.yml").write_text(COMPOSITE)
+    monkeypatch.chdir(git_repo)
+    code = cli.main(["audit", "."])
+    found = [line.split(" ", 2)[:2] for line in capsys.readouterr().out.splitlines() if "unpinned-uses" in line]
+    assert code == 1
+    assert found == [
+        [".github/actions/setup/action.yml:4:13", "unpinned-uses"],
+        [".github/workflows/ci.yml:9:15", "unpinned-uses"],
+        ["action.yaml:4:13", "unpinned-uses"],
+    ]
+    assert _audit(capsys, "--kind", "action", "ci/setup.yml") == (1, [("unpinned-uses", 4, 13)], "")
+    assert _audit(capsys, "ci/setup.yml")[0] == 2
+
+
 def test_settings_come_from_the_repository_root_when_run_from_a_subfolder(
     git_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -259,4 +283,4 @@ def test_help_describes_the_root_relative_kind_and_kind(capsys: pytest.CaptureFi
     assert "scaffold audit --kind gitlab-ci ci/pipeline.yaml" in out
     flat = " ".join(out.split())
     assert "a file is checked when its path in the repository says what it is" in flat
-    assert "--kind KIND" in flat and "github-workflow, dependabot, gitlab-ci" in flat
+    assert "--kind KIND" in flat and "github-workflow, action, dependabot, gitlab-ci" in flat

@@ -29,6 +29,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "rules" / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 PATHS = {
     Kind.WORKFLOW: ".github/workflows/ci.yml",
+    Kind.ACTION: ".github/actions/setup/action.yml",
     Kind.DEPENDABOT: ".github/dependabot.yml",
     Kind.GITLAB_CI: ".gitlab-ci.yml",
     Kind.PRE_COMMIT: ".pre-commit-config.yaml",

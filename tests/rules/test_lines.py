@@ -50,6 +50,7 @@ def test_buildkit_drops_one_cr_before_the_newline_and_at_the_end() -> None:
 def test_every_kind_has_its_consumer_model() -> None:
     assert {kind: model_for(kind) for kind in Kind} == {
         Kind.WORKFLOW: Model.YAML,
+        Kind.ACTION: Model.YAML,
         Kind.DEPENDABOT: Model.YAML,
         Kind.GITLAB_CI: Model.YAML,
         Kind.PRE_COMMIT: Model.YAML,

@@ -40,7 +40,7 @@ from scaffold.rules.model import Confidence, Hit, Kind, Severity
 ID = "yaml-duplicate-key"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT)
+KINDS = (Kind.WORKFLOW, Kind.ACTION, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT)
 
 
 def check(document: Document) -> Iterator[Hit]:

@@ -53,7 +53,7 @@ from scaffold.rules.model import Confidence, Hit, Kind, Severity
 ID = "adhoc-install"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.MEDIUM
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = ("locked-installs",)
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")

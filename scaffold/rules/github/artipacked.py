@@ -47,7 +47,7 @@ from scaffold.rules.yaml_view import YNode
 ID = "artipacked"
 SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 FIX_SAFETY = "safe; unsafe when a later step uses git with the remote or runs an action not known to leave git alone"
 # git commands that talk to the remote, and so use the credentials checkout stored.
 _REMOTE_GIT = re.compile(r"\bgit\b[^\n|;&]*\b(?:push|pull|fetch|submodule|ls-remote|clone|remote|archive)\b")

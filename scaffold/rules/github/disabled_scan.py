@@ -68,7 +68,7 @@ from scaffold.rules.yaml_view import YNode
 ID = "disabled-scan"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = (*SCANS, "dast")
 
 

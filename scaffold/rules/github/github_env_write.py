@@ -56,7 +56,7 @@ from scaffold.rules.model import Confidence, Hit, Kind, Severity
 ID = "github-env-write"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 PRIVILEGED = ("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment")
 _FILE = r"[\"']?\$(?:\{(GITHUB_ENV|GITHUB_PATH)\}|env:(GITHUB_ENV|GITHUB_PATH)\b|(GITHUB_ENV|GITHUB_PATH)\b)"

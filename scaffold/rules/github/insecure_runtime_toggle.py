@@ -46,7 +46,7 @@ from scaffold.rules.yaml_view import YNode
 ID = "insecure-runtime-toggle"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = ("no-debug-tracing",)
 
 _EFFECTS = {

@@ -38,7 +38,7 @@ from scaffold.rules.model import Confidence, Hit, Kind, Severity
 ID = "known-compromised-action"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 
 @functools.cache

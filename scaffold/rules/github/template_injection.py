@@ -41,14 +41,14 @@ from collections.abc import Iterator
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
 from scaffold.rules.github.expressions import EXPRESSION, expressions
-from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
+from scaffold.rules.github.workflow import action_name, is_action_runs, jobs, step_input, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
 
 ID = "template-injection"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 FIX_SAFETY = "safe"
 
 # Contexts nobody outside the repository's writers can set, and that cannot carry shell syntax.
@@ -393,6 +393,8 @@ def _shell(root: YNode | None, job: YNode, step: YNode) -> tuple[str, bool]:
             if family is None or "${{" in shell.text:
                 raise _CannotFixError(f"the step runs with shell {shell.text}")
             return family, words[0].lower() == "bash"
+    if is_action_runs(job):
+        raise _CannotFixError("the step names no shell, so the runner of the workflow that calls the action picks it")
     runner = " ".join(
         node.text or "" for part in ("runs-on", "strategy") if (found := job.get(part)) for node in found.walk()
     )

@@ -1,5 +1,6 @@
 """## What it does
-Finds job `container:` and `services:` images that are not pinned by an `@sha256:` digest.
+Finds job `container:` and `services:` images, and the `docker://` image of a Docker action's `action.yml`, that
+are not pinned by an `@sha256:` digest.
 
 Both spellings are read: the image as a plain string and as the `image:` of a mapping. An image built from a
 `${{ }}` expression without a literal digest is reported too. Actions run as `uses: docker://...` are checked by
@@ -47,14 +48,14 @@ from collections.abc import Iterator
 
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Proposal
-from scaffold.rules.github.workflow import jobs
+from scaffold.rules.github.workflow import ACTION_JOB, action_image, jobs
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
 
 ID = "unpinned-container-image"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe"
 
@@ -85,7 +86,8 @@ def _unpinned(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
 
 
 def images(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
-    """(job, ``container image`` or ``service <name> image``, the image's scalar, its text) per job image."""
+    """(job, ``container image``, ``service <name> image`` or ``action image``, the image's scalar, its text) per
+    job image and per Docker action's ``docker://`` image (its text without the prefix)."""
     for name, job in jobs(document):
         found = [("container image", _image(job.get("container")))]
         services = job.get("services")
@@ -95,6 +97,9 @@ def images(document: Document) -> Iterator[tuple[str, str, YNode, str]]:
             reference = (node.text or "").strip() if node is not None and not node.node.tag.endswith(":null") else ""
             if node is not None and reference:
                 yield name, what, node, reference
+    image = action_image(document)
+    if image is not None:
+        yield ACTION_JOB, "action image", *image
 
 
 def _image(node: YNode | None) -> YNode | None:

@@ -1,6 +1,8 @@
 """## What it does
 Finds `uses:` references to actions and reusable workflows that are not pinned to a full 40-character commit SHA.
 
+The steps of composite actions (`action.yml`) are read too: they run inside the job that calls the action.
+
 ## Why is this bad?
 A tag or branch can be moved to another commit at any time. In March 2025 every tag of tj-actions/changed-files was
 moved to a commit that dumped CI secrets into the logs; workflows that used a tag ran it, workflows pinned to a SHA
@@ -40,7 +42,7 @@ from scaffold.rules.yaml_view import YNode
 ID = "unpinned-uses"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe"
 

@@ -53,7 +53,7 @@ from scaffold.rules.yaml_view import YNode
 ID = "unsound-condition"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 _BOT = re.compile(
     r"\bgithub\s*\.\s*(actor|triggering_actor)\s*==\s*'[^']*\[bot\]'"

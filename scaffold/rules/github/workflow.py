@@ -1,4 +1,9 @@
-"""Shared reading of GitHub Actions workflows for the rules: jobs, steps and what they use."""
+"""Shared reading of GitHub Actions workflows and actions for the rules: jobs, steps and what they use.
+
+An action's ``action.yml`` (``Kind.ACTION``) reads as one pseudo-job named ``runs``, its ``runs:`` mapping: the
+steps of a composite action are that job's steps, so every rule that judges steps judges them with the same code.
+A Docker action's ``runs.image`` is read by ``action_image``; a JavaScript action has no steps to read.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,23 @@ import re
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
+from scaffold.rules.model import Kind
 from scaffold.rules.yaml_view import YNode
 
 # Events that run with the base repository's token and secrets on what a fork can cause (zizmor dangerous-triggers).
 DANGEROUS_TRIGGERS = ("pull_request_target", "workflow_run")
 _SHA = re.compile(r"@[0-9a-f]{40}$")
+ACTION_JOB = "runs"  # the name an action's ``runs:`` goes by as a pseudo-job, in messages and subjects
 
 
 def jobs(document: Document) -> Iterator[tuple[str, YNode]]:
+    """(name, job) for each job of a workflow; for an action, its ``runs:`` as the one job ``runs``."""
     root = document.yaml
+    if document.kind is Kind.ACTION:
+        runs = root.get("runs") if root is not None else None
+        if runs is not None and runs.is_mapping:
+            yield ACTION_JOB, runs
+        return
     section = root.get("jobs") if root is not None else None
     for name, job in section.items() if section is not None else []:
         if job.is_mapping:
@@ -26,6 +39,22 @@ def steps(job: YNode) -> Iterator[YNode]:
     for step in section.elements() if section is not None else []:
         if step.is_mapping:
             yield step
+
+
+def is_action_runs(job: YNode) -> bool:
+    """Whether a job from ``jobs`` is an action's ``runs:`` (it says which runtime it ``using:``; no job does)."""
+    return job.get("using") is not None
+
+
+def action_image(document: Document) -> tuple[YNode, str] | None:
+    """A Docker action's registry image: the ``runs.image`` scalar and its reference without ``docker://``; None for
+    an image built from the action's own Dockerfile and for anything but an action."""
+    for _, runs in jobs(document) if document.kind is Kind.ACTION else ():
+        image = runs.get("image")
+        text = (image.text or "").strip() if image is not None else ""
+        if image is not None and text.startswith("docker://") and text != "docker://":
+            return image, text.removeprefix("docker://")
+    return None
 
 
 def triggers(document: Document) -> dict[str, YNode]:

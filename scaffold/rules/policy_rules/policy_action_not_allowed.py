@@ -1,6 +1,6 @@
 """## What it does
 Finds GitHub `uses:` references, in steps and in reusable-workflow calls, to actions and workflows that the org
-policy's `allowed_actions` does not list.
+policy's `allowed_actions` does not list; the steps of composite actions (`action.yml`) are read too.
 
 It runs only when the repository is under an org policy that sets `allowed_actions` (the `policy:` section of its
 `.scaffold.yml`, or the pack given with `scaffold audit --pack`). Local actions (`./...`) are always allowed, and
@@ -18,7 +18,7 @@ in a pull request. Pinning (`unpinned-uses`) fixes which code of an action runs;
 ```yaml
 # pack.yml: policy: {allowed_actions: ["actions/*"]}
 steps:
-  - uses: someone/setup-tool@3d3c42e5aac5ba805825da76410c181273ba90b1
+  - uses: someone/setup-tool@<sha>
 ```
 
 ## Use instead
@@ -45,14 +45,14 @@ from scaffold.rules.tree import Located, Tree
 ID = "policy-action-not-allowed"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW,)
+KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 
 def check_tree(tree: Tree) -> Iterator[Located]:
     allowed = tree.required.allowed_actions
     if allowed is None:
         return
-    for document in tree.of(Kind.WORKFLOW):
+    for document in (document for document in tree.documents if document.kind in KINDS):
         for name, job in jobs(document):
             for uses in [job.get("uses")] + [step.get("uses") for step in steps(job)]:
                 value = (uses.text or "").strip() if uses is not None else ""

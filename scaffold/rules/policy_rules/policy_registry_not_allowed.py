@@ -53,7 +53,7 @@ from scaffold.rules.tree import Located, Tree
 ID = "policy-registry-not-allowed"
 SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
-KINDS = (Kind.WORKFLOW, Kind.GITLAB_CI, Kind.JENKINSFILE, Kind.DOCKERFILE)
+KINDS = (Kind.WORKFLOW, Kind.ACTION, Kind.GITLAB_CI, Kind.JENKINSFILE, Kind.DOCKERFILE)
 
 _MAX_SHOWN = 200
 
@@ -77,7 +77,7 @@ def check_tree(tree: Tree) -> Iterator[Located]:
 
 def _images(document: Document) -> Iterator[tuple[int, int, str, str]]:
     """(line, column, what names it, the reference) for every image the document names."""
-    if document.kind is Kind.WORKFLOW:
+    if document.kind in (Kind.WORKFLOW, Kind.ACTION):
         for job, what, node, reference in job_images(document):
             yield node.line, node.column, f"job {job}: {what}", reference
         for job, node in jobs(document):

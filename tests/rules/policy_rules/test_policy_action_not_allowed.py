@@ -68,3 +68,31 @@ def test_a_comment_does_not_hide_a_finding_of_an_enforced_policy_rule() -> None:
     assert audit_tree({PATH: text}, rules=[RULE], required=required).findings == []
     config = AuditConfig(enforced=frozenset({RULE.id}))
     assert len(audit_tree({PATH: text}, config, rules=[RULE], required=required).findings) == 1
+
+
+COMPOSITE = f"""\
+name: setup
+runs:
+  using: composite
+  steps:
+    - uses: actions/setup-python@{SHA}
+    - uses: ./.github/actions/other
+    - uses: evil/act@{SHA}
+"""
+
+
+def test_the_steps_of_a_composite_action_are_judged_like_a_workflows() -> None:
+    report = audit_tree(
+        {".github/actions/setup/action.yml": COMPOSITE, "action.yml": COMPOSITE},
+        rules=[RULE],
+        required=Requirements(allowed_actions=("actions/*",)),
+    )
+    assert report.errors == []
+    assert [(item.path, item.line, item.column, item.subject) for item in report.findings] == [
+        (".github/actions/setup/action.yml", 7, 13, "evil/act"),
+        ("action.yml", 7, 13, "evil/act"),
+    ]
+    assert (
+        report.findings[0].message
+        == f"job runs: evil/act@{SHA} is not an action the org policy's allowed_actions lists"
+    )

@@ -154,3 +154,16 @@ def test_dockerfile_bases_except_stages_and_scratch() -> None:
 def test_without_the_list_the_rule_does_not_run_and_an_empty_list_allows_no_image(path: str, text: str) -> None:
     assert _found(path, text, None) == []
     assert len(_found(path, text, ())) > len(_found(path, text))
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("docker://quay.io/acme/tool:1", [(4, "quay.io/acme/tool")]),
+        ("docker://alpine:3.20", []),  # docker.io/library, which the list allows
+        ("Dockerfile", []),  # built from the action's own Dockerfile, whose FROM the rule reads there
+    ],
+)
+def test_a_docker_actions_image(image: str, expected: list[tuple[int, str]]) -> None:
+    text = f"name: tool\nruns:\n  using: docker\n  image: {image}\n"
+    assert [(line, subject) for line, subject, _ in _found(".github/actions/tool/action.yml", text)] == expected
