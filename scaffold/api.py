@@ -304,8 +304,12 @@ def _record_changes(record: Record, expected: Record) -> list[str]:
     changes = []
     if record.pack_version != expected.pack_version:
         changes.append(f"pack.version {record.pack_version} -> {expected.pack_version}")
-    if (record.pack_source, record.pack_commit) != (expected.pack_source, expected.pack_commit):
-        changes.append("pack.source and pack.commit")
+    if (record.pack_source, record.pack_commit, record.pack_format) != (
+        expected.pack_source,
+        expected.pack_commit,
+        expected.pack_format,
+    ):
+        changes.append("pack.source, pack.commit and pack.format")
     for name in ("answers", "policy", "files", "audit", "removed"):
         if getattr(record, name) != getattr(expected, name):
             changes.append(name)

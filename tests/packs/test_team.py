@@ -177,3 +177,20 @@ def test_audit_with_pack_enforces_that_packs_policy(
     found = capsys.readouterr().out
     assert "policy-action-not-allowed" in found and "actions/checkout" not in found
     assert main(["audit", str(out), "--pack", str(tmp_path / "missing")]) == 2
+
+
+def test_diff_reports_a_record_whose_pack_fields_were_edited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.cli import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
+    out = tmp_path / "svc"
+    assert main(["new", "--pack", str(write_pack(tmp_path / "pack")), "--defaults", "-o", str(out)]) == 0
+    assert main(["diff", str(out)]) == 0
+    record = out / ".scaffold.yml"
+    record.write_text(record.read_text().replace("  source: ../pack\n", "  source: ../pack\n  format: cookiecutter\n"))
+    capsys.readouterr()
+    assert main(["diff", str(out)]) == 1
+    assert "pack.format" in capsys.readouterr().out
