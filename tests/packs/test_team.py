@@ -194,3 +194,25 @@ def test_diff_reports_a_record_whose_pack_fields_were_edited(
     capsys.readouterr()
     assert main(["diff", str(out)]) == 1
     assert "pack.format" in capsys.readouterr().out
+
+
+def test_adopt_with_a_team_pack_records_it_and_keeps_its_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.cli import main
+    from scaffold.kit.record import read_record
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    pack = write_pack(tmp_path / "pack")
+    assert main(["adopt", str(repo), "--pack", str(pack), "--defaults", "--set", "block_severity=medium"]) == 2
+    assert "is locked to high" in capsys.readouterr().err
+    assert not (repo / ".scaffold.yml").exists()
+    assert main(["adopt", str(repo), "--pack", str(pack), "--defaults", "--set", "team=payments"]) == 0
+    record = read_record(repo)
+    assert (record.pack_name, record.pack_source, record.answers["team"]) == ("acme", "../pack", "payments")
+    assert "Owned by `payments`" in (repo / "docs/SERVICE.md").read_text()
+    assert not (repo / "runtime").exists()
