@@ -416,13 +416,14 @@ def _prompted(layers: AnswerLayers, use_defaults: bool) -> dict[str, object]:
 
 
 def _prompted_template(layers: AnswerLayers) -> dict[str, object]:
-    """A cookiecutter template's variables not given, asked with their defaults."""
-    from scaffold.packs.cookiecutter import questions
+    """A cookiecutter template's variables not given, asked with their defaults as the template renders them."""
+    from scaffold.packs.cookiecutter import questions, resolve
 
-    template = layers.pack.cookiecutter if layers.pack is not None else None
-    if template is None:
+    pack = layers.pack
+    if pack is None or pack.cookiecutter is None:
         return {}
-    missing = [item for item in questions(template) if item.key not in layers.known]
+    template = pack.cookiecutter
+    missing = [item for item in questions(template) if item.key not in layers.known and item.kind != "dict"]
     if not missing:
         return {}
     if not _interactive():
@@ -432,7 +433,8 @@ def _prompted_template(layers: AnswerLayers) -> dict[str, object]:
         )
     from scaffold.kit.prompts import ask_template
 
-    return ask_template(missing)
+    known = layers.known
+    return ask_template(missing, lambda so_far: resolve(template, {**known, **so_far}, trust=pack.trusted))
 
 
 def _colour(args: argparse.Namespace) -> bool:

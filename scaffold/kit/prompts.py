@@ -8,7 +8,7 @@ not asked again. EOF or Ctrl-C stops with exit 2 and a hint to use --defaults.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import questionary
@@ -111,6 +111,28 @@ def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: ty
     )
 
 
+def _io(input: Input | None, output: Output | None) -> dict[str, Any]:
+    io: dict[str, Any] = {}
+    if input is not None:
+        io["input"] = input
+    if output is not None:
+        io["output"] = output
+    return io
+
+
+def _reply(question: questionary.Question) -> Any:
+    """The answer to one question; end of input or Ctrl-C stops with exit 2 and the hint to pass answers."""
+    try:
+        reply = question.unsafe_ask(patch_stdout=False)
+    except EOFError:
+        reply = None
+    except KeyboardInterrupt:
+        raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
+    if reply is None:
+        raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
+    return reply
+
+
 def ask(
     defaults: Mapping[str, Any],
     given: Mapping[str, Any],
@@ -124,24 +146,13 @@ def ask(
     Keys missing from ``defaults`` are pre-filled with the model's own default, so accepting every prompt
     gives the same answers as ``--defaults``. Returns only the answers that were asked.
     """
-    io: dict[str, Any] = {}
-    if input is not None:
-        io["input"] = input
-    if output is not None:
-        io["output"] = output
+    io = _io(input, output)
     so_far: dict[str, Any] = {**field_defaults(model), **defaults, **given}
     asked: dict[str, Any] = {}
     for key in model.model_fields:
         if key in given or not applies(key, so_far, model):
             continue
-        try:
-            reply = _question(key, so_far, io, model).unsafe_ask(patch_stdout=False)
-        except EOFError:
-            reply = None
-        except KeyboardInterrupt:
-            raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
-        if reply is None:
-            raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
+        reply = _reply(_question(key, so_far, io, model))
         value = _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
         so_far[key] = value
         asked[key] = value
@@ -149,29 +160,30 @@ def ask(
 
 
 def ask_template(
-    questions: Sequence[Any], *, input: Input | None = None, output: Output | None = None
+    questions: Sequence[Any],
+    defaults_for: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    *,
+    input: Input | None = None,  # prompt_toolkit's own name
+    output: Output | None = None,
 ) -> dict[str, Any]:
-    """Ask a template's own questions (each with ``key``, a ``default`` text and optional ``choices``): a list to
-    pick from, or text pre-filled with its default. The template's own rules check the replies afterwards."""
-    io: dict[str, Any] = {}
-    if input is not None:
-        io["input"] = input
-    if output is not None:
-        io["output"] = output
+    """Ask a template's own questions (each with ``key``, ``kind``, ``prompt`` and ``choices``), in order. Each is
+    pre-filled with the template's default as its own rules render it from the answers so far (``defaults_for``),
+    so a default derived from an earlier answer shows that answer. A dictionary variable keeps its default (an
+    answers file can give one). The template's rules check the replies afterwards."""
+    io = _io(input, output)
     asked: dict[str, Any] = {}
     for item in questions:
-        choices = list(getattr(item, "choices", None) or [])
-        default = str(getattr(item, "default", "") or "")
-        try:
-            if choices:
-                reply = questionary.select(item.key, choices=choices, **io).unsafe_ask(patch_stdout=False)
-            else:
-                reply = questionary.text(item.key, default=default, **io).unsafe_ask(patch_stdout=False)
-        except EOFError:
-            reply = None
-        except KeyboardInterrupt:
-            raise UsageError(f"prompt: interrupted; nothing was written; {_STOP_HINT}") from None
-        if reply is None:
-            raise UsageError(f"prompt: no answer (end of input); {_STOP_HINT}")
-        asked[item.key] = reply
+        if item.kind == "dict":
+            continue
+        default = defaults_for(asked).get(item.key)
+        message = item.prompt or item.key
+        question: questionary.Question
+        if item.kind == "bool":
+            question = questionary.confirm(message, default=bool(default), **io)
+        elif item.kind == "choice":
+            shown = str(default) if str(default) in item.choices else None
+            question = questionary.select(message, choices=list(item.choices), default=shown, **io)
+        else:
+            question = questionary.text(message, default="" if default is None else str(default), **io)
+        asked[item.key] = _reply(question)
     return asked

@@ -341,3 +341,25 @@ def test_a_registry_that_needs_a_cloud_preselects_it() -> None:
     assert result["cloud"] == "aws"
     assert result["aws_role_arn"] == ARN
     assert result["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo"
+
+
+def test_a_templates_questions_show_defaults_rendered_from_the_answers_so_far(tmp_path: Any) -> None:
+    from scaffold.kit.prompts import ask_template
+    from scaffold.packs.cookiecutter import load_template, questions, resolve
+    from tests.packs.cookiecutter_templates import service_template
+
+    template = load_template(service_template(tmp_path / "t"))
+    asked = [item for item in questions(template) if item.kind != "dict"]
+    with create_pipe_input() as inp:
+        inp.send_text(CLEAR + "Billing Api" + ENTER + ENTER * (len(asked) - 1))
+        inp.close()
+        replies = ask_template(
+            asked, lambda so_far: resolve(template, so_far, trust=False), input=inp, output=DummyOutput()
+        )
+    assert replies["project_name"] == "Billing Api"
+    assert replies["project_slug"] == "billing-api"  # the derived default, rendered from the typed name
+    assert replies["package_name"] == "billing_api"
+    assert "ci" not in replies  # a dictionary keeps its default
+    answers = resolve(template, replies, trust=False)
+    assert answers["license"] == "MIT"
+    assert answers["owner_email"] == "billing-api@example.com"
