@@ -65,7 +65,7 @@ def run(folder: Path, *, trust: bool = False) -> PackTestResult:
         pack=pack.label,
         cases=results,
         waivers=list(pack.pack.waivers),
-        overridden=_overridden(folder),
+        overridden=list(pack.overridden),
         removed=list(manifest.remove),
         locked=sorted(pack.locked),
         exceptions=_exceptions(pack),
@@ -79,12 +79,6 @@ def _exceptions(pack: ChosenPack) -> list[str]:
         f"{item.rule} in {item.path or 'every file'} until {item.expires.isoformat()}: {item.reason}"
         for item in pack.policy.exceptions
     ]
-
-
-def _overridden(folder: Path) -> list[str]:
-    from scaffold.packs.team import is_team_pack, load_team_pack
-
-    return list(load_team_pack(folder).overridden) if is_team_pack(folder) else []
 
 
 def _case_files(folder: Path) -> list[str]:

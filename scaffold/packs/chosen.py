@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import UnsafePackError, UntrustedPackError
 from scaffold.kit.answers import Answers, validate
-from scaffold.kit.packs import Pack, PackManifest, load_pack
+from scaffold.kit.packs import MANIFEST, Pack, PackManifest, load_pack
 from scaffold.rules.requirements import NONE, Requirements, from_answers
 from scaffold.untrusted.text import shown
 
@@ -48,6 +48,8 @@ class ChosenPack:
     """The name of the pack this one builds on (the built-in kit, for a team pack)."""
     cookiecutter: CookiecutterTemplate | None = None
     trusted: bool = False
+    overridden: tuple[str, ...] = ()
+    """The built-in templates a team pack replaces."""
 
     @property
     def name(self) -> str:
@@ -162,7 +164,9 @@ def from_folder(
 ) -> ChosenPack:
     """The pack in ``folder``: a cookiecutter template, a team pack, or a whole pack. ``version`` is the version
     its tag says, which its ``pack.yml`` must repeat."""
-    if (folder / "cookiecutter.json").is_file() and not (folder / "pack.yml").exists():
+    from scaffold.packs.cookiecutter import is_cookiecutter
+
+    if is_cookiecutter(folder) and not os.path.lexists(folder / MANIFEST):  # a pack.yml says it is a scaffold pack
         return _cookiecutter(folder, origin, version, trust)
     from scaffold.packs.team import is_team_pack, load_team_pack
 
@@ -177,6 +181,7 @@ def from_folder(
             origin,
             BUILTIN,
             trusted=trust,
+            overridden=team.overridden,
         )
     else:
         result = ChosenPack(load_pack(folder), origin=origin, trusted=trust)
