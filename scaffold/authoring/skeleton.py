@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.kit.packs import PACK_NAME
 from scaffold.kit.writer import Change, check_writable, plan, write_atomically
 from scaffold.untrusted.text import printable
 
@@ -111,7 +112,7 @@ Bump `version` in `pack.yml` and tag the commit `vX.Y.Z` with the same version f
 move to it with `scaffold upgrade --pack SOURCE@vX.Y.Z`.
 """
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_NAME = re.compile(PACK_NAME)
 
 
 def files(name: str) -> dict[str, str]:

@@ -22,6 +22,10 @@ from scaffold.untrusted.text import shown
 from scaffold.untrusted.yaml_load import load
 
 MANIFEST = "pack.yml"
+PACK_NAME = r"[a-z0-9][a-z0-9._-]{0,63}"
+"""A pack's name, as pack.yml, a team pack's pack.yml and .scaffold.yml's pack.name all require it."""
+PACK_VERSION = r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}(?:[-+][0-9A-Za-z.-]{1,64})?"
+"""A pack's version: X.Y.Z with an optional pre-release or build suffix."""
 MAX_FILE_BYTES = 1_000_000
 """Largest manifest, template or data file."""
 MAX_PACK_BYTES = 20_000_000
@@ -79,8 +83,8 @@ class Delimiters(BaseModel):
 class PackManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    version: str = Field(max_length=64, pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
+    name: str = Field(max_length=64, pattern=rf"^{PACK_NAME}$")
+    version: str = Field(max_length=64, pattern=rf"^{PACK_VERSION}$")
     description: str = Field(default="", max_length=_TEXT)
     delimiters: Delimiters = Delimiters()
     data: list[Annotated[str, Field(max_length=MAX_PATH_CHARS)]] = Field(

@@ -19,7 +19,7 @@ from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.kit import kit_paths
 from scaffold.kit.answers import Answers
-from scaffold.kit.packs import Pack
+from scaffold.kit.packs import PACK_NAME, PACK_VERSION, Pack
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.yaml_load import BoundedLoader, YAMLLimitError, load
 
@@ -105,8 +105,8 @@ class Record:
 
 
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
-_VERSION = re.compile(r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}(?:[-+][0-9A-Za-z.-]{1,64})?")
-_PACK_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # as pack.yml's name (packs.py)
+_VERSION = re.compile(PACK_VERSION)
+_PACK_NAME = re.compile(PACK_NAME)
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _SEVERITIES = ("low", "medium", "high")
 _KEYS = ("scaffold_version", "pack", "answers", "policy", "audit", "removed", "files")

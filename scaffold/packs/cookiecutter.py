@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from scaffold.errors import UnsafePackError, UntrustedPackError, UsageError
 from scaffold.kit.kit_paths import is_git_name
+from scaffold.kit.packs import PACK_NAME
 from scaffold.untrusted.read import UnreadableInput, read_bytes
 from scaffold.untrusted.text import shown
 
@@ -51,7 +52,7 @@ RECORD_FILE = ".scaffold.yml"
 SHARED_TEMPLATES = "templates"
 """The folder beside the project folder that cookiecutter's loader also searches (``{% include 'base.txt' %}``)."""
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_NAME = re.compile(PACK_NAME)
 _YES = frozenset({"1", "true", "t", "yes", "y", "on"})
 _NO = frozenset({"0", "false", "f", "no", "n", "off"})
 _NEW_LINES = frozenset({"\n", "\r\n", "\r"})

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scaffold.errors import UnsafePackError
 from scaffold.kit import kit_paths
-from scaffold.kit.packs import MAX_PATH_CHARS, PackFile
-from scaffold.kit.record import RECORD_PATH
+from scaffold.kit.packs import MAX_PATH_CHARS, PACK_NAME, PACK_VERSION, PackFile
+from scaffold.kit.record import RECORD_PATH, version_key
 from scaffold.untrusted.text import shown
 
 BUILTIN_PACK = "scaffold-default"
@@ -66,12 +66,12 @@ class Extends(BaseModel):
 
 def accepts(version_range: str, version: str) -> bool:
     """Whether ``version`` (X.Y.Z, any suffix ignored) satisfies every comparison of ``version_range``."""
-    have = _key(version)
+    have = version_key(version)
     for part in version_range.split(","):
         match = _COMPARISON.fullmatch(part.strip())
         if match is None:
             return False
-        operator, wanted = match.group(1), _key(match.group(2))
+        operator, wanted = match.group(1), version_key(match.group(2))
         ok = {
             ">=": have >= wanted,
             "<=": have <= wanted,
@@ -83,10 +83,6 @@ def accepts(version_range: str, version: str) -> bool:
         if not ok:
             return False
     return True
-
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.split(r"[-+]", version, maxsplit=1)[0].split("."))
 
 
 Scalar = str | int | bool
@@ -119,8 +115,8 @@ class TeamFile(PackFile):
 class TeamManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    version: str = Field(max_length=64, pattern=rf"^{_VERSION}(?:[-+][0-9A-Za-z.-]+)?$")
+    name: str = Field(max_length=64, pattern=rf"^{PACK_NAME}$")
+    version: str = Field(max_length=64, pattern=rf"^{PACK_VERSION}$")
     description: str = Field(default="", max_length=MAX_TEXT)
     extends: Extends
     questions: dict[Annotated[str, Field(pattern=QUESTION_NAME)], Question] = Field(
