@@ -127,6 +127,19 @@ def _opened_pack(args: argparse.Namespace, spec: str | None) -> Any:
     return opened(spec, trust=args.trust, require_signed=args.require_signed, allowed_signers=args.allowed_signers)
 
 
+def _recorded_pack(args: argparse.Namespace) -> Any:
+    """The pack diff and upgrade render with: --pack, else the one .scaffold.yml records."""
+    from scaffold import api
+
+    return api.repository_pack(
+        path=args.path,
+        spec=args.pack,
+        trust=args.trust,
+        require_signed=args.require_signed,
+        allowed_signers=args.allowed_signers,
+    )
+
+
 def _path_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "path", nargs="?", type=Path, default=Path(), metavar="PATH", help="the repository (default: .)"
@@ -470,13 +483,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.upgrade import report
 
-    with api.repository_pack(
-        path=args.path,
-        spec=args.pack,
-        trust=args.trust,
-        require_signed=args.require_signed,
-        allowed_signers=args.allowed_signers,
-    ) as pack:
+    with _recorded_pack(args) as pack:
         result = api.diff(path=args.path, strict=args.strict, pack=pack)
     text = report.diff_json(result) if args.format == "json" else report.diff_plain(result, _colour(args))
     sys.stdout.write(text)
@@ -487,13 +494,7 @@ def _run_upgrade(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.upgrade import report
 
-    with api.repository_pack(
-        path=args.path,
-        spec=args.pack,
-        trust=args.trust,
-        require_signed=args.require_signed,
-        allowed_signers=args.allowed_signers,
-    ) as pack:
+    with _recorded_pack(args) as pack:
         result = api.upgrade(
             path=args.path,
             answers_file=args.answers,

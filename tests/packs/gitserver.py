@@ -379,3 +379,18 @@ def allowed_signers(path: Path, signers: Mapping[str, Path]) -> Path:
         lines.append(f'{principal} namespaces="git" {kind} {key}\n')
     path.write_text("".join(lines))
     return path
+
+
+# work trees --------------------------------------------------------------------------------------------------------
+
+
+def git_in(work: Path, *args: str) -> None:
+    """Run git in the work tree ``work`` with the test identity; CalledProcessError when it fails."""
+    env = {**os.environ, **GIT_TEST_ENV}
+    subprocess.run([require_git(), "-C", str(work), *args], check=True, capture_output=True, env=env, timeout=120)
+
+
+def commit_all(work: Path, message: str) -> None:
+    """Commit everything in the work tree ``work``."""
+    git_in(work, "add", "-A")
+    git_in(work, "commit", "-q", "-m", message)

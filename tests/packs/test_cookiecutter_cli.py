@@ -4,8 +4,6 @@ its hooks are refused (exit 4, nothing written) without ``--trust``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,25 +11,9 @@ import pytest
 from scaffold.cli import main
 from scaffold.kit.record import read_record
 from tests.packs.cookiecutter_templates import POST_GEN_HOOK, service_template
-from tests.packs.gitserver import GIT_TEST_ENV, isolated_git, require_git
+from tests.packs.gitserver import commit_all, git_in, isolated_git
 
 pytestmark = pytest.mark.usefixtures(isolated_git.__name__)
-
-
-@pytest.fixture(autouse=True)
-def _no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-def _git(work: Path, *args: str) -> None:
-    env = {**os.environ, **GIT_TEST_ENV}
-    subprocess.run([require_git(), "-C", str(work), *args], check=True, capture_output=True, env=env, timeout=120)
-
-
-def _commit_all(work: Path, message: str) -> None:
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", message)
 
 
 def test_a_cookiecutter_template_renders_records_diffs_and_upgrades(
@@ -48,8 +30,8 @@ def test_a_cookiecutter_template_renders_records_diffs_and_upgrades(
     assert record.answers["project_slug"] == "payments-service"
     assert not any(key.startswith("_") for key in record.answers)
 
-    _git(out, "init", "-q", "-b", "main")
-    _commit_all(out, "rendered")
+    git_in(out, "init", "-q", "-b", "main")
+    commit_all(out, "rendered")
     capsys.readouterr()
     monkeypatch.chdir(out / "src")  # the recorded folder is found from anywhere
     assert main(["diff", ".."]) == 0, capsys.readouterr().out
@@ -57,13 +39,13 @@ def test_a_cookiecutter_template_renders_records_diffs_and_upgrades(
 
     readme = out / "README.md"
     readme.write_text(readme.read_text() + "\nOur own section.\n")
-    _commit_all(out, "edit")
+    commit_all(out, "edit")
     code = main(["upgrade", str(out), "--set", "project_name=Payments Core"])
     assert code == 0, capsys.readouterr().out
     assert "Our own section." in readme.read_text()
     assert read_record(out).answers["project_name"] == "Payments Core"
     assert (out / "src/payments_service/__init__.py").read_text() == '"""Payments Core."""\n'
-    _commit_all(out, "upgrade")
+    commit_all(out, "upgrade")
     capsys.readouterr()
     assert main(["diff", str(out)]) == 0, capsys.readouterr().out
 

@@ -6,8 +6,8 @@ policy; the lock and the signature refused where they must be."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +18,19 @@ from scaffold import api
 from scaffold.cli import main
 from scaffold.kit.record import read_record
 from tests.packs.gitserver import (
-    GIT_TEST_ENV,
     PackRepo,
     allowed_signers,
+    commit_all,
+    git,
     git_daemon,
+    git_in,
     isolated_git,
-    require_git,
     ssh_key,
 )
 from tests.packs.team_packs import write_pack
 
 pytestmark = pytest.mark.usefixtures(isolated_git.__name__)
 
-_published: dict[str, tuple[PackRepo, Path]] = {}
 _USES = re.compile(r"uses:\s*([A-Za-z0-9_.-]+)/")
 
 
@@ -56,12 +56,22 @@ def _pack_files(folder: Path, version: str, greeting: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Published:
+    """The pack on a running git daemon: its URL, the allowed-signers file, a scratch folder, the repository and
+    the key that signs its tags."""
+
+    url: str
+    signers: Path
+    scratch: Path
+    repo: PackRepo
+    key: Path
+
+
 @pytest.fixture(name="published")
-def published_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Path]]:
+def published_fixture(tmp_path: Path) -> Iterator[Published]:
     """The pack's URL on a running git daemon (v1.0.0 and v2.0.0, both signed), the allowed-signers file, and
     a scratch folder."""
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user settings
     served = tmp_path / "served"
     repo = PackRepo.create(served / "acme.git")
     key = ssh_key(tmp_path / "keys", "platform")
@@ -71,29 +81,13 @@ def published_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     repo.commit(_pack_files(tmp_path / "v2", "2.0.0", "Run by"))
     repo.tag("v2.0.0", key=key)
     with git_daemon(served) as daemon:
-        _published[str(tmp_path)] = (repo, key)
-        yield daemon.url("acme.git"), signers, tmp_path
-
-
-def _git(work: Path, *args: str) -> None:
-    subprocess.run(
-        [require_git(), "-C", str(work), *args],
-        check=True,
-        capture_output=True,
-        env={**__import__("os").environ, **GIT_TEST_ENV},
-        timeout=120,
-    )
-
-
-def _commit_all(work: Path, message: str) -> None:
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", message)
+        yield Published(daemon.url("acme.git"), signers, tmp_path, repo, key)
 
 
 def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
-    published: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
+    published: Published, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, signers, scratch = published
+    url, signers, scratch = published.url, published.signers, published.scratch
     assert main(["pack", "test", str(scratch / "v1")]) == 0, capsys.readouterr().out
     assert "2 passed, 0 failed" in capsys.readouterr().out
 
@@ -109,13 +103,13 @@ def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
     assert not (service / "runtime").exists()
     assert "Owned by `payments`" in (service / "docs/SERVICE.md").read_text()
 
-    _git(service, "init", "-q", "-b", "main")
-    _commit_all(service, "kit")
+    git_in(service, "init", "-q", "-b", "main")
+    commit_all(service, "kit")
     with (service / "docs/SERVICE.md").open("a") as notes:
         notes.write("\nOn call: #payments-oncall\n")
     readme = service / "deploy/deploy.sh"
     readme.write_text(readme.read_text() + "# our own note\n")
-    _commit_all(service, "our edits")
+    commit_all(service, "our edits")
 
     capsys.readouterr()
     assert main(["upgrade", str(service), "--pack", f"{url}@v2.0.0", *signed]) == 0, capsys.readouterr().out
@@ -123,17 +117,15 @@ def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
     assert "Run by `payments`" in text and "On call: #payments-oncall" in text
     assert readme.read_text().endswith("# our own note\n")
     assert read_record(service).pack_version == "2.0.0"
-    _commit_all(service, "upgrade to acme 2.0.0")
+    commit_all(service, "upgrade to acme 2.0.0")
 
     capsys.readouterr()
     assert main(["diff", str(service)]) == 0, capsys.readouterr().out
     assert main(["diff", str(service), *signed]) == 0, capsys.readouterr().out  # through the signed tag
 
-    repo, key = _published[str(scratch)]  # the tag moves to other code, signed by the same key
+    repo, key = published.repo, published.key  # the tag moves to other code, signed by the same key
     moved = repo.commit(_pack_files(scratch / "v2-moved", "2.0.0", "Handed to"), message="moved")
-    subprocess.run(
-        [require_git(), f"--git-dir={repo.bare}", "tag", "-d", "v2.0.0"], check=True, capture_output=True, timeout=60
-    )
+    git(repo.bare, "tag", "-d", "v2.0.0")
     repo.tag("v2.0.0", moved, key=key)
     capsys.readouterr()
     assert main(["diff", str(service), *signed]) == 4
@@ -152,9 +144,9 @@ def test_a_team_pack_from_pack_test_to_upgrade_diff_and_audit(
 
 
 def test_a_locked_answer_and_an_unsigned_pack_are_refused(
-    published: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
+    published: Published, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, _, scratch = published
+    url, scratch = published.url, published.scratch
     out = scratch / "svc"
     assert main(["new", "--pack", f"{url}@v1.0.0", "--defaults", "--set", "registry=ghcr", "-o", str(out)]) == 2
     assert "registry: is locked to harbor by pack acme 1.0.0" in capsys.readouterr().err

@@ -9,7 +9,6 @@ this file covers what a team pack, its policy and a repository's record can do o
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from scaffold.authoring import skeleton
 from scaffold.cli import main
 from scaffold.packs.settings import is_trusted
 from tests.packs.cookiecutter_templates import small_template, write
-from tests.packs.gitserver import GIT_TEST_ENV, isolated_git, require_git
+from tests.packs.gitserver import commit_all, git_in, isolated_git
 from tests.packs.team_packs import write_pack
 from tests.support.hang_guard import HANG_SECONDS
 
@@ -32,14 +31,6 @@ pytestmark = pytest.mark.usefixtures(isolated_git.__name__)
 _SKELETON: dict[str, Any] = yaml.safe_load(skeleton.files("acme")["pack.yml"])
 _MACROS = Path(__file__).resolve().parents[2] / "templates" / "github" / "_macros.j2"
 _CI = Path(__file__).resolve().parents[2] / "templates" / "github" / "ci.yml.j2"
-
-
-@pytest.fixture(autouse=True)
-def _own_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The user's scaffold config lives in the test's folder (empty unless a test writes it)."""
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return tmp_path / "config" / "scaffold" / "config.yml"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -57,16 +48,6 @@ def _refused(code: int, err: str, out: Path, *needles: str, exit_code: int = 2) 
     for needle in needles:
         assert needle in err, err
     assert not out.exists(), f"{out} was written"
-
-
-def _git(work: Path, *args: str) -> None:
-    env = {**os.environ, **GIT_TEST_ENV}
-    subprocess.run([require_git(), "-C", str(work), *args], check=True, capture_output=True, env=env, timeout=120)
-
-
-def _commit_all(work: Path, message: str) -> None:
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", message)
 
 
 def _policy(**change: Any) -> dict[str, Any]:
@@ -200,8 +181,8 @@ def test_upgrade_to_a_pack_version_that_fails_the_gate_is_refused(
     code, _, err = _run(capsys, "new", "--pack", str(v2), "--defaults", "-o", str(tmp_path / "refused"))
     _refused(code, err, tmp_path / "refused", "the kit fails scaffold's audit")  # what new says of v2
     assert _run(capsys, "new", "--pack", str(v1), "--defaults", "-o", str(service))[0] == 0
-    _git(service, "init", "-q", "-b", "main")
-    _commit_all(service, "kit")
+    git_in(service, "init", "-q", "-b", "main")
+    commit_all(service, "kit")
     code, _, err = _run(capsys, "upgrade", str(service), "--pack", str(v2))
     assert code == 2 and "the kit fails scaffold's audit" in err, err
     assert (service / ".github/workflows/ci.yml").is_file()
@@ -288,19 +269,19 @@ def test_a_cookiecutter_template_cannot_write_the_record(
 
 @pytest.mark.parametrize("source", ["https://git.acme.example\uff0fplatform/pack", "https://[::1/pack"])
 def test_a_url_python_cannot_split_is_one_line_wherever_it_is_written(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], _own_settings: Path, source: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], user_config: Path, source: str
 ) -> None:
     out = tmp_path / "svc"
     code, _, err = _run(capsys, "new", "--pack", source, "--defaults", "-o", str(out))
     _refused(code, err, out, "is not a URL git can read")
-    _own_settings.parent.mkdir(parents=True)
-    _own_settings.write_text(yaml.safe_dump({"trust": [source + "/"]}), encoding="utf-8")
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text(yaml.safe_dump({"trust": [source + "/"]}), encoding="utf-8")
     code, _, err = _run(capsys, "new", "--pack", str(write_pack(tmp_path / "pack")), "--defaults", "-o", str(out))
     _refused(code, err, out, "trust[0]: ", "is not a URL git can read")
 
 
 def test_a_host_that_only_casefolds_to_a_trusted_one_is_not_trusted(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], _own_settings: Path
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], user_config: Path
 ) -> None:
     """``maß`` casefolds to ``mass``, but IDNA names another host by it, one an attacker can register; a hostile
     record can name it as its pack's source. (No DNS here: ``is_trusted`` is what ``--pack`` and the record use.)"""
@@ -308,8 +289,8 @@ def test_a_host_that_only_casefolds_to_a_trusted_one_is_not_trusted(
     assert is_trusted("https://GIT.MASS.EXAMPLE:443/platform/pack", trusted)
     assert not is_trusted("https://git.ma\u00df.example/platform/pack", trusted)
     assert not is_trusted("git@git.ma\u00df.example:platform/pack", ["git@git.mass.example:platform/"])
-    _own_settings.parent.mkdir(parents=True)
-    _own_settings.write_text("trust: ['https://git.ma\u00df.example/platform/']\n", encoding="utf-8")
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text("trust: ['https://git.ma\u00df.example/platform/']\n", encoding="utf-8")
     out = tmp_path / "svc"
     code, _, err = _run(capsys, "new", "--pack", str(write_pack(tmp_path / "pack")), "--defaults", "-o", str(out))
     _refused(code, err, out, "trust[0]: ", "not plain ASCII")
@@ -319,25 +300,25 @@ _INJECTING_HOOK = "slug = '{{ cookiecutter.project_slug }}'\nprint(slug)\n"
 
 
 def test_a_repositorys_record_cannot_run_code_through_a_trusted_templates_hooks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], _own_settings: Path
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], user_config: Path
 ) -> None:
     """The user trusts their org's template (config); a pull request edits the repository's recorded answers so that
     cookiecutter pastes code into the hook; ``scaffold diff`` in CI must not run it."""
     template = small_template(tmp_path / "trusted/tpl", {"README.md": "# {{ cookiecutter.project_slug }}\n"})
     write(template, "hooks/post_gen_project.py", _INJECTING_HOOK)
-    _own_settings.parent.mkdir(parents=True)
-    _own_settings.write_text(yaml.safe_dump({"trust": [f"{tmp_path / 'trusted'}/"]}), encoding="utf-8")
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text(yaml.safe_dump({"trust": [f"{tmp_path / 'trusted'}/"]}), encoding="utf-8")
     service = tmp_path / "svc"
     assert _run(capsys, "new", "--pack", str(template), "--defaults", "-o", str(service))[0] == 0
-    _git(service, "init", "-q", "-b", "main")
-    _commit_all(service, "kit")
+    git_in(service, "init", "-q", "-b", "main")
+    commit_all(service, "kit")
     assert _run(capsys, "diff", str(service))[0] == 0
 
     mark = tmp_path / "PWNED"
     record = service / ".scaffold.yml"
     hostile = f"x'; open({str(mark)!r}, 'w').write('1'); '"
     record.write_text(record.read_text().replace("project_slug: demo", f"project_slug: {hostile!r}"))
-    _commit_all(service, "a pull request")
+    commit_all(service, "a pull request")
     code, _, err = _run(capsys, "diff", str(service))
     assert code == 2 and "answer project_slug: holds" in err, err
     assert not mark.exists(), "the recorded answer ran as the hook's code"
@@ -374,8 +355,8 @@ def test_a_hostile_recorded_pack_source_is_refused_by_diff_and_upgrade(
     assert _run(capsys, "new", "--pack", str(write_pack(tmp_path / "pack")), "--defaults", "-o", str(service))[0] == 0
     record = service / ".scaffold.yml"
     record.write_text(record.read_text().replace("source: ../pack", f"source: {source.format(mark=mark)!r}"))
-    _git(service, "init", "-q", "-b", "main")
-    _commit_all(service, "kit")
+    git_in(service, "init", "-q", "-b", "main")
+    commit_all(service, "kit")
     for command in (["diff", str(service)], ["upgrade", str(service)]):
         code, _, err = _run(capsys, *command)
         assert code == 2 and "--pack " in err and "internal error" not in err, err

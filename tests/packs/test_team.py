@@ -166,8 +166,6 @@ def test_audit_with_pack_enforces_that_packs_policy(
 ) -> None:
     from scaffold.cli import main
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
     out = tmp_path / "svc"
     assert main(["new", "--pack", str(write_pack(tmp_path / "loose")), "--defaults", "-o", str(out)]) == 0
     assert main(["audit", str(out)]) == 0
@@ -184,8 +182,6 @@ def test_diff_reports_a_record_whose_pack_fields_were_edited(
 ) -> None:
     from scaffold.cli import main
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
     out = tmp_path / "svc"
     assert main(["new", "--pack", str(write_pack(tmp_path / "pack")), "--defaults", "-o", str(out)]) == 0
     assert main(["diff", str(out)]) == 0
@@ -202,8 +198,6 @@ def test_adopt_with_a_team_pack_records_it_and_keeps_its_changes(
     from scaffold.cli import main
     from scaffold.kit.record import read_record
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "requirements.txt").write_text("flask==3.0\n")
