@@ -22,7 +22,6 @@ team manifests, records and trusted-hook answers through every command in test_h
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from scaffold.kit.answers import validate
 from scaffold.kit.packs import load_pack
 from scaffold.kit.render import budget
 from scaffold.kit.render.budget import RenderBudgetError
+from tests.fuzz.hostile import snapshot
 from tests.support.hang_guard import hang_guard
 
 WHOLE = "name: evil\nversion: 1.0.0\n"
@@ -81,24 +81,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     (outside / "secret.txt").write_text("TOKEN=s3cr3t\n")
     (outside / "secret.j2").write_text("TOKEN=s3cr3t\n")
     return World(tmp_path, tmp_path / "pack", tmp_path / "out", outside)
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under ``root``, symlinks not followed: its kind, and a file's content hash or a link's target."""
-    found: dict[str, str] = {}
-    for folder, subfolders, names in os.walk(root, followlinks=False):
-        for name in subfolders + names:
-            path = Path(folder) / name
-            relative = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                found[relative] = "link:" + str(path.readlink())
-            elif path.is_dir():
-                found[relative] = "dir"
-            elif path.is_file():
-                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                found[relative] = "special"
-    return found
 
 
 @dataclass(frozen=True)
