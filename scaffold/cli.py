@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     _kind_option(harden)
     _pack_command(commands)
+    from scaffold.fleet.command import add_parser as add_fleet_parser
+
+    add_fleet_parser(commands, _CommandParser)
     return parser
 
 
@@ -627,6 +630,12 @@ def _run_pack(args: argparse.Namespace) -> int:
     raise UsageError("pack: name an action: init or test (scaffold pack --help)")
 
 
+def _run_fleet(args: argparse.Namespace) -> int:
+    from scaffold.fleet.command import run
+
+    return run(args)
+
+
 _COMMANDS = {
     "new": _run_new,
     "diff": _run_diff,
@@ -635,6 +644,7 @@ _COMMANDS = {
     "audit": _run_audit,
     "harden": _run_harden,
     "pack": _run_pack,
+    "fleet": _run_fleet,
 }
 
 

@@ -85,11 +85,15 @@ def run_pack_git(
     stdin: Path | None = None,
     limit: int = DEFAULT_OUTPUT_LIMIT,
     timeout: float | None = None,
+    work_tree: Path | None = None,
 ) -> tuple[bytes, bytes]:
-    """Run ``git [--git-dir=git_dir] args``; return its standard output and error. Raises PackGitError when git
-    fails (with git's first error line), runs past ``timeout`` (default ``TIMEOUT_SECONDS``) or prints more than
-    ``limit`` bytes (OutputTooLarge). ``stdin`` names a file to feed git; otherwise git reads nothing."""
-    command = [git_executable(), *([f"--git-dir={os.fspath(git_dir)}"] if git_dir is not None else []), *args]
+    """Run ``git [--git-dir=git_dir] [-C work_tree] args``; return its standard output and error. Raises
+    PackGitError when git fails (with git's first error line), runs past ``timeout`` (default ``TIMEOUT_SECONDS``)
+    or prints more than ``limit`` bytes (OutputTooLarge). ``stdin`` names a file to feed git; otherwise git reads
+    nothing."""
+    place = [f"--git-dir={os.fspath(git_dir)}"] if git_dir is not None else []
+    place += ["-C", os.fspath(work_tree)] if work_tree is not None else []
+    command = [git_executable(), *place, *args]
     seconds = TIMEOUT_SECONDS if timeout is None else timeout
     with open(os.devnull if stdin is None else stdin, "rb") as source:  # noqa: PTH123 (a descriptor for Popen)
         try:
