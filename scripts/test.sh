@@ -16,13 +16,15 @@ apt_install() {
 #   - shellcheck: actionlint checks run: scripts with it; the deploy hook is checked with it;
 #   - git: upgrade merges with git merge-file and keeps its base in git; the upgrade tests use real repositories;
 #   - groovy and a JRE: Jenkinsfiles are parsed with groovy; npm-groovy-lint runs CodeNarc on Java >= 17;
-#   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one).
+#   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one);
+#   - chromium and chromium-driver: the fleet's HTML report is opened in headless chromium (through selenium).
 debs=()
 command -v shellcheck >/dev/null || debs+=(shellcheck)
 command -v git >/dev/null || debs+=(git)
 command -v ssh-keygen >/dev/null || debs+=(openssh-client)
 { command -v groovy && command -v java; } >/dev/null || debs+=(groovy default-jre-headless)
 command -v npm >/dev/null || debs+=(nodejs npm)
+{ command -v chromium && command -v chromedriver; } >/dev/null || debs+=(chromium chromium-driver)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
 
 # npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint), installed into

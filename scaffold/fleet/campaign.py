@@ -225,7 +225,7 @@ def _toplevel(path: Path) -> Path:
 
 def _remote_url(root: Path) -> str | None:
     try:
-        return _git(root, "remote", "get-url", "origin") or None
+        return _git(root, "config", "--get", "remote.origin.url") or None  # as written: the forge's own URL
     except GitError:
         return None
 
