@@ -1,5 +1,6 @@
 """The layout shows the flows: the core (the kit, the rule engine, untrusted input) never imports a flow, the API
-or the CLI; a flow never imports the API or the CLI. Checked on every import statement of the package."""
+or the CLI; a flow never imports the API or the CLI; only the CLI imports the fleet, which sits above the API.
+Checked on every import statement of the package."""
 
 from __future__ import annotations
 
@@ -52,3 +53,12 @@ def test_imports_point_down(path: Path) -> None:
         assert not {name for name in imported if _within(name, FLOWS + TOP)}, module
     elif _within(module, FLOWS):
         assert not {name for name in imported if _within(name, TOP)}, module
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: _module(path))
+def test_only_the_cli_imports_the_fleet(path: Path) -> None:
+    """The fleet is a client of the API, beside the CLI: the API, the flows and the core never import it."""
+    module = _module(path)
+    if module in ("scaffold.cli",) or _within(module, ("scaffold.fleet",)):
+        return
+    assert not {name for name in _imports(path) if _within(name, ("scaffold.fleet",))}, module

@@ -15,7 +15,7 @@ from scaffold.fleet import report
 from scaffold.fleet.history import History, Run
 from scaffold.fleet.model import RepoResult, Report
 from scaffold.fleet.pool import Pool
-from scaffold.fleet.targets import Target, parse_shard, shard
+from scaffold.fleet.targets import Target, check_spec, parse_shard, shard
 from scaffold.fleet.worker import Job
 from scaffold.untrusted.git import git_executable
 from scaffold.untrusted.text import printable
@@ -149,6 +149,8 @@ def _stored(run: Run) -> tuple[FleetOptions, list[Target]]:
     try:
         options = FleetOptions.model_validate(run.options)
         targets = [Target(str(item["spec"]), remote=bool(item["remote"])) for item in run.targets]
+        for target in targets:
+            check_spec(target.spec)  # the database is a file like any other: its targets are checked again
     except (ValidationError, KeyError, TypeError) as error:
         raise UsageError(
             f"--resume: run {run.id}'s stored options are unreadable ({str(error).splitlines()[0]})"

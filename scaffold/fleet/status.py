@@ -115,7 +115,8 @@ def _posture(path: Path) -> tuple[Counts, list[FindingItem], list[str]]:
         )
         for item in ordered[:MAX_DETAIL]
     ]
-    return Counts(**tally), detail, [f"{error.path}: {error.message}" for error in report.errors]
+    problems = [f"{error.path}: {error.message}" for error in report.errors[:MAX_DETAIL]]
+    return Counts(**tally), detail, problems
 
 
 def one_line(error: BaseException) -> str:

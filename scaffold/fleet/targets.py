@@ -60,7 +60,7 @@ def expand(specs: Iterable[str]) -> list[Target]:
     holds git repositories stands for them (a folder of clones)."""
     found: set[Target] = set()
     for spec in specs:
-        _check_spec(spec)
+        check_spec(spec)
         if source_kind(spec) != "folder":
             found.add(Target(spec, remote=True))
             continue
@@ -90,7 +90,7 @@ def shard(targets: Sequence[Target], index: int, count: int) -> list[Target]:
     return [target for position, target in enumerate(targets) if position % count == index]
 
 
-def _check_spec(spec: str) -> None:
+def check_spec(spec: str) -> None:
     if not spec or len(spec) > MAX_TARGET_CHARS or any(ord(char) < 32 or ord(char) == 127 for char in spec):
         raise UsageError(
             f"repository {printable(spec, 80)!s}: must be a path or git URL of 1 to {MAX_TARGET_CHARS} printable "

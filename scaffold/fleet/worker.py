@@ -56,6 +56,9 @@ def main() -> int:
     os.dup2(2, 1)  # whatever a library prints goes to standard error
     job = Job.model_validate_json(sys.stdin.buffer.read(1024 * 1024))
     _watchdog(job.timeout + GRACE_SECONDS)
+    from scaffold.packs.pack_git import keep_in_process_group
+
+    keep_in_process_group()
     started = time.monotonic()
     base = RepoResult(target=job.target, name=job.name, state="error")
     try:

@@ -60,6 +60,15 @@ _REPOSITORY_VARIABLES = (
 )
 
 
+_SESSION = {"own": True}
+
+
+def keep_in_process_group() -> None:
+    """Start git in the caller's process group from now on, not in a new session. For a process that is itself a
+    session without a terminal (a fleet worker): stopping its group then stops the git it started too."""
+    _SESSION["own"] = False
+
+
 class PackGitError(GitError):
     """git failed, took too long or printed too much; the message is one printable line, ``stderr`` all git said
     (at most 64 KiB, undecoded)."""
@@ -104,7 +113,7 @@ def run_pack_git(
                 stderr=subprocess.PIPE,
                 env=pack_git_environment(),
                 cwd=os.fspath(git_dir) if git_dir is not None else None,
-                start_new_session=True,
+                start_new_session=_SESSION["own"],
             )
         except OSError as error:
             raise PackGitError(f"git could not be started: {error.strerror or error}") from None
@@ -157,7 +166,10 @@ def _communicate(process: subprocess.Popen[bytes], name: str, limit: int, second
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """Stop git and everything it started (ssh, a credential helper), then reap git."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        if _SESSION["own"]:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # git shares its caller's group: stop git alone; the caller's own group ends what git started
+            process.kill()
     process.wait()
 
 
