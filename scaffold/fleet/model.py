@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA = "scaffold-fleet-report/1"
 SEVERITIES = ("high", "medium", "low")
@@ -84,7 +84,7 @@ class RepoResult(_Strict):
     target: str = Field(max_length=4000)
     name: str = Field(max_length=4000)
     path: str | None = Field(default=None, max_length=4000)
-    state: str = Field(max_length=40)
+    state: Literal["current", "behind", "drift", "not-scaffold", "error", "upgraded", "conflicts", "blocked"]
     pack: PackInfo = Field(default_factory=PackInfo)
     behind: bool = False
     drift: bool = False
@@ -143,6 +143,14 @@ class Report(_Strict):
     repositories: list[RepoResult] = Field(max_length=1_000_000)
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _states_of_the_command(self) -> Report:
+        allowed = states_for(self.command)
+        for number, result in enumerate(self.repositories):
+            if result.state not in allowed:
+                raise ValueError(f"repositories.{number}.state: {result.state!r} is not a '{self.command}' state")
+        return self
 
 
 def states_for(command: str) -> tuple[str, ...]:
