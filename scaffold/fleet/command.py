@@ -158,7 +158,14 @@ def _ci_parser(actions: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ci.add_argument("--shards", type=_bounded_int(1, 256), default=4, metavar="N", help="parallel jobs (4)")
-    ci.add_argument("--command", choices=("status", "upgrade"), default="status", help="what each shard runs")
+    ci.add_argument(
+        "--command", dest="ci_command", choices=("status", "upgrade"), default="status", help="what each shard runs"
+    )
+    ci.add_argument(
+        "--branch", default="scaffold/fleet-upgrade", metavar="NAME", help="upgrade: the branch to commit on"
+    )
+    ci.add_argument("--pack", metavar="SOURCE", help="upgrade: the pack to upgrade to (default: each one's own)")
+    ci.add_argument("--cron", default="17 4 * * 1", metavar="'M H D M W'", help="status: when it runs (weekly)")
     ci.add_argument("--output", type=Path, default=Path(), metavar="DIR", help="the fleet repository (.)")
     ci.add_argument("--force", action="store_true", help="overwrite files that differ")
     ci.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
@@ -249,8 +256,15 @@ def _run_merge(args: argparse.Namespace) -> int:
 def _run_ci(args: argparse.Namespace) -> int:
     from scaffold.fleet import ci
 
-    return int(
-        ci.run(shards=args.shards, command=args.command, output=args.output, force=args.force, dry_run=args.dry_run)
+    return ci.run(
+        shards=args.shards,
+        command=args.ci_command,
+        output=args.output,
+        force=args.force,
+        dry_run=args.dry_run,
+        branch=args.branch,
+        pack=args.pack,
+        cron=args.cron,
     )
 
 
