@@ -14,6 +14,7 @@ from scaffold.audit.sources import NOTHING_AUDITED
 from scaffold.errors import ScaffoldError
 from scaffold.fleet.model import MAX_DETAIL, Counts, FileNote, FindingItem, PackInfo, RepoResult, Weaker
 from scaffold.kit.record import RECORD_PATH, Record, read_record, version_key
+from scaffold.packs.chosen import recorded_spec
 from scaffold.packs.source import version_key as semver_key
 from scaffold.rules.config import AuditConfig
 from scaffold.untrusted.text import printable
@@ -33,7 +34,7 @@ def repository_status(path: Path, base: RepoResult, options: PackOptions) -> Rep
         result = result.model_copy(update={"pack": pack_info})
         with api.repository_pack(
             path=path,
-            spec=options.pack,
+            spec=_newest(record, path, options.pack),
             trust=options.trust,
             require_signed=options.require_signed,
             allowed_signers=options.allowed_signers,
@@ -60,6 +61,14 @@ class PackOptions:
         self.trust = trust
         self.require_signed = require_signed
         self.allowed_signers = allowed_signers
+
+
+def _newest(record: Record, path: Path, spec: str | None) -> str | None:
+    """The pack a repository is compared with: ``--pack``; else the newest version of the pack it records (a git
+    pack without ``@REF`` opens at its newest release tag); else the built-in kit (None)."""
+    if spec is not None or record.pack_source is None:
+        return spec
+    return recorded_spec(record.pack_source, None, path)
 
 
 def _judged(result: RepoResult, record: Record, diff: DiffResult, latest_name: str) -> RepoResult:

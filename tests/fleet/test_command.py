@@ -318,3 +318,29 @@ def test_a_file_that_is_not_a_fleet_database_is_refused(tmp_path: Path) -> None:
         assert done.returncode == 2 and "not a scaffold fleet database" in done.stderr, done.stderr
     with sqlite3.connect(other) as db:
         assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("notes",)]
+
+
+def test_without_pack_a_repository_is_compared_with_its_packs_newest_tag(tmp_path: Path) -> None:
+    pack = tmp_path / "acme"
+    assert scaffold("pack", "init", str(pack)).returncode == 0
+    git(pack, "init", "-q", "-b", "main")
+    git(pack, "add", "-A")
+    git(pack, "commit", "-qm", "0.1.0")
+    git(pack, "tag", "v0.1.0")
+    repo = tmp_path / "clones" / "svc"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    made = scaffold("new", "--defaults", "--pack", f"{pack.as_uri()}@v0.1.0", "--output", str(repo))
+    assert made.returncode == 0, made.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "kit")
+    code, report = fleet_json("status", str(repo), *_options(tmp_path))
+    assert code == 0 and report["repositories"][0]["pack"]["latest"] == "0.1.0"
+    text = (pack / "pack.yml").read_text(encoding="utf-8")
+    (pack / "pack.yml").write_text(text.replace("version: 0.1.0", "version: 0.2.0"), encoding="utf-8")
+    git(pack, "commit", "-qam", "0.2.0")
+    git(pack, "tag", "v0.2.0")
+    code, report = fleet_json("status", str(repo), *_options(tmp_path))
+    item = report["repositories"][0]
+    assert code == 1 and item["state"] == "behind", item
+    assert item["pack"] == {"name": "acme", "version": "0.1.0", "latest": "0.2.0", "source": pack.as_uri()}
