@@ -193,7 +193,8 @@ def _work_tree(root: Path, tree: Path, head: str) -> Iterator[None]:
 
 def _remove_tree(root: Path, tree: Path) -> None:
     with contextlib.suppress(GitError):
-        _git(root, "worktree", "remove", "--force", str(tree))
+        # twice: a work tree that a killed run left locked ("initializing") is removed too
+        _git(root, "worktree", "remove", "--force", "--force", str(tree))
     shutil.rmtree(tree, ignore_errors=True)
     with contextlib.suppress(GitError):
         _git(root, "worktree", "prune")

@@ -1,0 +1,99 @@
+"""A ``fleet upgrade`` killed in the middle and resumed: nothing is lost, nothing is half-upgraded, and what had
+finished is not done again.
+
+The command runs in its own process group, which gets SIGKILL while an upgrade is under way in one of the
+repositories (it has a git work tree), after some repositories have a result in the history database. Then
+``fleet upgrade --resume`` finishes the run. Three kills: the command's group only (its workers, in groups of their
+own, are orphaned and finish by themselves); the command with every worker (a crash of the whole machine); and the
+same crash while git is adding a work tree, which leaves that work tree locked ("initializing").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.fleet import run_fleet
+from benchmarks.fleet.make_fleet import build_fleet
+from tests.packs.gitserver import require_git
+
+KILL_AFTER = 3
+SECONDS = 600
+"""A hang guard for the resumed command, far above a normal run (the killed one is killed)."""
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> run_fleet.FleetFiles:
+    """Ten repositories that upgrade (untouched or customised), with one whose upgrade conflicts."""
+    require_git()
+    built = build_fleet(10, tmp_path / "fleet", seed=3, kinds=["behind", "customised", "conflicting"])
+    outcomes = [item.upgrade for item in built.expected.values()]
+    assert outcomes.count("conflicts") == 1
+    return run_fleet.FleetFiles.load(built.folder)
+
+
+@pytest.mark.parametrize(
+    ("workers", "moment"),
+    [(False, "upgrading"), (True, "upgrading"), (True, "adding-work-tree")],
+    ids=["command-group", "command-and-workers", "command-and-workers-during-worktree-add"],
+)
+def test_a_killed_upgrade_resumes_without_losing_or_redoing_a_repository(
+    fleet: run_fleet.FleetFiles, workers: bool, moment: str
+) -> None:
+    env = run_fleet.scaffold_environment(fleet)
+    report = fleet.folder / "upgrade.json"
+    before = run_fleet.snapshot_fleet(fleet)
+    repos = [Path(target) for target in fleet.expected]
+
+    command = run_fleet.fleet_command(fleet, "upgrade", 2, "--output", str(report))
+    if moment == "upgrading":  # some repository has its work tree: an upgrade is under way
+        killed = run_fleet.run_and_kill(
+            command,
+            env,
+            fleet.db,
+            KILL_AFTER,
+            workers=workers,
+            busy=lambda: run_fleet.mid_upgrade(repos),
+            timeout=SECONDS,
+        )
+    else:  # git is creating a work tree, which it keeps locked until the checkout is done
+        killed = run_fleet.run_and_kill(
+            command,
+            env,
+            fleet.db,
+            KILL_AFTER,
+            workers=workers,
+            busy=lambda: run_fleet.adding_work_tree(repos),
+            timeout=SECONDS,
+            poll=0.002,
+        )
+        assert run_fleet.adding_work_tree(repos), "the kill came after git had finished adding the work tree"
+    assert killed.code is None, "the upgrade finished before it could be killed"
+    assert killed.workers >= 1, "no upgrade was under way at the kill"
+    assert not report.exists(), "a killed run wrote a report"
+    at_kill = run_fleet.result_rows(fleet.db, "upgrade")
+    assert KILL_AFTER <= len(at_kill) < len(fleet.expected)
+    branches_at_kill = run_fleet.branches(fleet)
+    finished_upgraded = {target for target, row in at_kill.items() if row[0] == "upgraded"}
+    assert finished_upgraded, "no repository had finished its upgrade at the kill"
+    assert finished_upgraded <= branches_at_kill.keys()
+
+    resumed = run_fleet.run_command(
+        run_fleet.resume_command(fleet, "upgrade", 2, "--output", str(report)), env, SECONDS
+    )
+    assert resumed.code == 1, resumed.stderr  # the conflicting repository: reported, no branch
+
+    problems: list[str] = []
+    found = run_fleet.read_report(report, problems, "upgrade")
+    assert sorted(found) == sorted(fleet.expected)
+    run_fleet.check_upgrade(fleet, found, before, branches_at_kill, problems)
+    run_fleet.check_not_redone(at_kill, run_fleet.result_rows(fleet.db, "upgrade"), problems)
+    assert problems == []
+    for target in finished_upgraded:
+        assert found[target]["upgrade"]["commit"] == json.loads(at_kill[target][2])["upgrade"]["commit"]
+
+    again = run_fleet.run_command(run_fleet.resume_command(fleet, "upgrade", 2), env, SECONDS)
+    assert again.code == 2, "the resumed run was not marked finished"
+    assert "--resume: no interrupted 'fleet upgrade' run" in again.stderr
