@@ -23,7 +23,7 @@ from scaffold.fleet.model import PackInfo, RepoResult, UpgradedFile, UpgradeInfo
 from scaffold.fleet.status import PackOptions, one_line
 from scaffold.kit.record import RECORD_PATH, read_record
 from scaffold.packs.pack_git import PackGitError, run_pack_git
-from scaffold.untrusted.git import GitError, run_git
+from scaffold.untrusted.git import GitError, check_configuration, run_git
 from scaffold.untrusted.text import printable
 from scaffold.upgrade.plan import Status
 from scaffold.upgrade.results import UpgradeResult
@@ -35,10 +35,11 @@ _FALLBACK_IDENTITY = {
     "GIT_COMMITTER_NAME": "scaffold fleet",
     "GIT_COMMITTER_EMAIL": "scaffold@localhost",
 }
-# Keys of a repository's own configuration that name a program git would run while pushing.
+# Keys of a repository's own configuration (local, work tree, and the files they include) that name a program git
+# would run while pushing, or send the push elsewhere. Hooks and fsmonitor are switched off on the command line.
 _PUSH_PROGRAMS = re.compile(
-    r"^(?:credential\..*helper|core\.(?:sshcommand|gitproxy|askpass)|remote\..+\.(?:receivepack|uploadpack|proxy|vcs)"
-    r"|url\..+\.(?:insteadof|pushinsteadof))$"
+    r"^(?:credential\..*helper|core\.(?:sshcommand|gitproxy|askpass)"
+    r"|remote\..+\.(?:receivepack|uploadpack|proxy|vcs)|url\..+\.(?:insteadof|pushinsteadof)|gpg\..*program)$"
 )
 
 
@@ -78,7 +79,8 @@ def _upgrade(path: Path, base: RepoResult, options: UpgradeOptions, key: str) ->
     base = base.model_copy(
         update={"pack": PackInfo(name=record.pack_name, version=record.pack_version, source=record.pack_source)}
     )
-    done = _finished_earlier(root, options)
+    _require_own_repository(root)
+    done = _finished_earlier(root, options, key)
     if done is not None:
         return done(base)
     head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
@@ -107,7 +109,7 @@ def _upgrade(path: Path, base: RepoResult, options: UpgradeOptions, key: str) ->
             return base.model_copy(
                 update={"state": "current", "upgrade": info.model_copy(update={"outcome": "current"})}
             )
-        commit = _commit(tree, description.commit_message(result, body, options.run))
+        commit = _commit(tree, description.commit_message(result, body, options.run, key))
     _git(root, "branch", "--no-track", "--", options.branch, commit)
     info = info.model_copy(update={"outcome": "upgraded", "branch": options.branch, "commit": commit})
     return _published(base.model_copy(update={"state": "upgraded", "upgrade": info}), root, options, key, result)
@@ -123,7 +125,12 @@ def _published(result: RepoResult, root: Path, options: UpgradeOptions, key: str
     remote = _remote_url(root)
     base_branch = _current_branch(root)
     request = forge.pull_request(
-        root, remote, branch=options.branch, base=base_branch, title=description.title(done), body_file=body_file
+        options.work,
+        remote,
+        branch=options.branch,
+        base=base_branch,
+        title=description.title(done),
+        body_file=body_file,
     )
     info = info.model_copy(update={"pr_command": request.shown})
     if not options.push:
@@ -162,13 +169,13 @@ def _info(result: UpgradeResult, options: UpgradeOptions, body: str) -> UpgradeI
     )
 
 
-def _finished_earlier(root: Path, options: UpgradeOptions) -> Callable[[RepoResult], RepoResult] | None:
+def _finished_earlier(root: Path, options: UpgradeOptions, key: str) -> Callable[[RepoResult], RepoResult] | None:
     """When the branch exists: this run made it before an interruption (its commit carries the run's trailer), or
     it is someone else's branch, which is never touched."""
     if not _ref_exists(root, f"refs/heads/{options.branch}"):
         return None
     message = _git(root, "log", "-1", "--format=%B", f"refs/heads/{options.branch}", "--")
-    if f"{description.TRAILER}: {options.run}" not in message.splitlines():
+    if description.run_trailer(options.run, key) not in message.splitlines():
         raise UsageError(f"branch {printable(options.branch, 100)} already exists; choose another --branch")
     commit = _git(root, "rev-parse", f"refs/heads/{options.branch}^{{commit}}")
     body = message.split("\n", 1)[1].rsplit(f"{description.TRAILER}:", 1)[0].strip() + "\n"
@@ -208,13 +215,37 @@ def _commit(tree: Path, message: str) -> str:
 
 
 def _push(root: Path, branch: str) -> None:
-    names = _git(root, "config", "--local", "--includes", "--name-only", "--list").lower().split()
-    programs = [name for name in names if _PUSH_PROGRAMS.match(name)]
+    check_configuration(root)  # a configuration file that is a FIFO or a device is refused, never read
+    listing, _ = run_pack_git("config", "--list", "--includes", "--show-scope", "--name-only", work_tree=root)
+    programs = [
+        name
+        for scope, _tab, name in (
+            line.partition("\t") for line in listing.decode("utf-8", "replace").lower().splitlines()
+        )
+        if scope in ("local", "worktree") and _PUSH_PROGRAMS.match(name)
+    ]
     if programs:
         raise UsageError(f"the repository's own git configuration sets {printable(programs[0], 100)}; not pushed")
     refspec = f"refs/heads/{branch}:refs/heads/{branch}"
     safe = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
     run_pack_git(*safe, "push", "--quiet", "--", "origin", refspec, work_tree=root, timeout=PUSH_TIMEOUT_SECONDS)
+
+
+def _require_own_repository(root: Path) -> None:
+    """The repository's git folder is its own: a ``.git`` file may point only at the main repository of a linked
+    work tree that points back. A ``.git`` file that names another repository would put the branch there."""
+    git_dir = Path(_git(root, "rev-parse", "--absolute-git-dir"))
+    if git_dir.resolve().is_relative_to(root.resolve()):
+        return
+    back = git_dir / "gitdir"  # a linked work tree's own record of where its .git file is
+    try:
+        points_back = Path(back.read_text(encoding="utf-8").strip()).resolve() == (root / ".git").resolve()
+    except OSError:
+        points_back = False
+    if not points_back:
+        raise UsageError(
+            f"its .git names another repository ({printable(str(git_dir), 200)}); run the fleet on that one itself"
+        )
 
 
 def _toplevel(path: Path) -> Path:

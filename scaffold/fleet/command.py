@@ -208,6 +208,7 @@ def _run_repositories(args: argparse.Namespace) -> int:
         raise UsageError("--resume: continues the interrupted run with its own repositories; name none")
     if args.no_history and (args.db or args.resume):
         raise UsageError("--no-history: cannot be combined with --db or --resume")
+    _check_outputs(args)
     specs = list(args.repos) + (targets.read_list(args.from_file) if args.from_file else [])
     found = [] if args.resume else targets.expand(specs)
     options = runner.FleetOptions(
@@ -250,6 +251,7 @@ def _run_repositories(args: argparse.Namespace) -> int:
 def _run_merge(args: argparse.Namespace) -> int:
     from scaffold.fleet import history, report
 
+    _check_outputs(args)
     return _emit(report.merge(args.shards, history.now()), args)
 
 
@@ -272,21 +274,37 @@ def _emit(made: Any, args: argparse.Namespace) -> int:
     from scaffold.fleet import report
 
     text = report.as_json(made)
-    if args.output:
-        _write(args.output, text)
+    page = None
     if args.html:
         from scaffold.fleet.html import render_html
 
-        _write(args.html, render_html(made.model_dump(by_alias=True)))
+        page = render_html(made.model_dump(by_alias=True))  # every output is made before the first is written
+    if args.output:
+        _write(args.output, text)
+    if page is not None:
+        _write(args.html, page)
     sys.stdout.write(text if args.format == "json" else report.table(made))
     return 1 if report.needs_attention(made) and not args.exit_zero else 0
 
 
 def _write(path: Path, text: str) -> None:
-    """Write a report atomically: a reader never sees half of one."""
+    """Write a report atomically: a reader never sees half of one, and a failed write leaves nothing behind."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """A report path that cannot be written is refused before the run, not after an hour of it."""
+    from scaffold.errors import UsageError
+    from scaffold.untrusted.text import printable
+
+    for option, path in (("--output", args.output), ("--html", args.html)):
+        if path is not None and (path.is_dir() or not path.absolute().parent.is_dir()):
+            raise UsageError(f"{option} {printable(str(path), 200)}: must be a file in an existing folder")
 
 
 def _absolute(path: Path | None) -> str | None:

@@ -71,8 +71,15 @@ def describe(result: UpgradeResult, *, settings: Sequence[str] = (), command: st
     return "\n".join(parts) + "\n"
 
 
-def commit_message(result: UpgradeResult, body: str, run: int) -> str:
-    return f"{title(result)}\n\n{body.rstrip()}\n\n{TRAILER}: {run}\n"
+def commit_message(result: UpgradeResult, body: str, run: int, target: str) -> str:
+    """The commit's message; its trailer names the run and the target (``run_trailer``)."""
+    return f"{title(result)}\n\n{body.rstrip()}\n\n{run_trailer(run, target)}\n"
+
+
+def run_trailer(run: int, target: str) -> str:
+    """``Scaffold-Fleet-Run: 3 a1b2...``: the run and the target's key, so that neither another run nor another kit
+    of the same repository mistakes the branch for its own."""
+    return f"{TRAILER}: {run} {target}"
 
 
 def plain(text: str, limit: int = 500) -> str:

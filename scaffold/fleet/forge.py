@@ -5,6 +5,7 @@ token: the CLI uses its own login."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -24,13 +25,19 @@ class PullRequest:
 
     command: list[str] | None
     folder: Path
+    body_file: Path | None = None
+    """For glab, which takes the description as text: the file the shown line reads it from."""
 
     @property
     def shown(self) -> str | None:
-        """The command as one shell line to copy, run in the repository's folder."""
+        """The command as one shell line to copy; it names the repository, so it runs from anywhere."""
         if self.command is None:
             return None
-        return f"cd {shlex.quote(str(self.folder))} && {shlex.join(self.command)}"
+        if self.body_file is None:
+            return shlex.join(self.command)
+        words = self.command[: self.command.index("--description") + 1]
+        rest = self.command[len(words) + 1 :]
+        return f'{shlex.join(words)} "$(cat {shlex.quote(str(self.body_file))})" {shlex.join(rest)}'
 
 
 def forge_of(remote_url: str) -> str | None:
@@ -53,15 +60,41 @@ def forge_of(remote_url: str) -> str | None:
 def pull_request(
     folder: Path, remote_url: str | None, *, branch: str, base: str, title: str, body_file: Path
 ) -> PullRequest:
+    """The command that opens the pull request, run in ``folder`` (scaffold's own, never the repository: gh and
+    glab run git where they start, and a hostile repository's configuration would run with it), naming the
+    repository by its remote (``--repo``)."""
     forge = forge_of(remote_url) if remote_url else None
-    if forge == "github":
-        command = ["gh", "pr", "create", "--head", branch, "--base", base, "--title", title]
-        return PullRequest([*command, "--body-file", str(body_file)], folder)
-    if forge == "gitlab":
-        command = ["glab", "mr", "create", "--source-branch", branch, "--target-branch", base, "--title", title]
-        description = _read_small(body_file)
-        return PullRequest([*command, "--description", description, "--yes"], folder)
+    where = _repository(remote_url) if remote_url else None
+    if forge == "github" and where is not None:
+        host, path = where
+        command = ["gh", "pr", "create", "--repo", f"{host}/{path}", "--head", branch, "--base", base]
+        return PullRequest([*command, "--title", title, "--body-file", str(body_file)], folder)
+    if forge == "gitlab" and where is not None:
+        host, path = where
+        command = ["glab", "mr", "create", "--repo", f"https://{host}/{path}", "--source-branch", branch]
+        command += ["--target-branch", base, "--title", title]
+        return PullRequest([*command, "--description", _read_small(body_file), "--yes"], folder, body_file)
     return PullRequest(None, folder)
+
+
+def _repository(remote_url: str) -> tuple[str, str] | None:
+    """The host and the repository's path on it (``acme/payments``), from an https, ssh or scp-like remote."""
+    if source_kind(remote_url) == "scp":
+        authority, _colon, path = remote_url.partition(":")
+        host = authority.rpartition("@")[2]
+    else:
+        try:
+            parts = urlsplit(remote_url)
+            host, path = parts.hostname or "", parts.path
+        except ValueError:
+            return None
+    path = path.strip("/").removesuffix(".git")
+    if not host or not path or not all(_SAFE_PART.match(part) for part in [host, *path.split("/")]):
+        return None
+    return host.lower(), path
+
+
+_SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def open_pull_request(request: PullRequest) -> tuple[str | None, str | None]:

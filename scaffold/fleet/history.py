@@ -127,13 +127,18 @@ class History:
         )
 
     def results(self, run: Run) -> dict[str, RepoResult]:
-        """The results a run has so far, by target."""
+        """The results a run has so far, by target: only for the run's own targets, each the result of the target of
+        its row. The database is a file like any other: a row that breaks either rule, or does not read, is run
+        again rather than trusted."""
+        wanted = {str(item.get("spec")) for item in run.targets if isinstance(item, dict)}
         found = {}
         for target, data in self.db.execute("SELECT target, data FROM results WHERE run = ?", (run.id,)):
             try:
-                found[str(target)] = RepoResult.model_validate_json(data)
+                result = RepoResult.model_validate_json(data)
             except ValidationError:
-                continue  # an unreadable row is run again
+                continue
+            if str(target) in wanted and result.target == target:
+                found[str(target)] = result
         return found
 
     def finish(self, run: Run, summary: RunSummary) -> str:

@@ -97,7 +97,7 @@ class RepoResult(_Strict):
     findings_detail: list[FindingItem] = Field(default_factory=list, max_length=MAX_DETAIL)
     audit_errors: list[str] = Field(default_factory=list, max_length=5000)
     error: str | None = Field(default=None, max_length=2000)
-    seconds: float = Field(default=0.0, ge=0)
+    seconds: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     upgrade: UpgradeInfo | None = None
 
     @property

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from scaffold.fleet.model import RepoResult, Report
 from scaffold.fleet.pool import Pool
 from scaffold.fleet.targets import Target, check_spec, parse_shard, shard
 from scaffold.fleet.worker import Job
-from scaffold.untrusted.git import git_executable
+from scaffold.untrusted.git import environment, git_executable
 from scaffold.untrusted.text import printable
 
 MAX_JOBS = 64
@@ -57,6 +59,10 @@ def check_options(options: FleetOptions) -> None:
         check_branch(options.branch)
         if options.open_prs and not options.push:
             raise UsageError("--open-prs: needs --push (a pull request is opened for a pushed branch)")
+    if options.trust and options.pack is None:
+        raise UsageError(
+            "--trust: needs --pack; a fleet trusts only the pack you name, never one a repository's record names"
+        )
     for setting in options.settings:
         if not _SETTING.match(setting):
             raise UsageError(f"--set {printable(setting, 100)}: must be KEY=VALUE")
@@ -65,15 +71,21 @@ def check_options(options: FleetOptions) -> None:
 
 
 def check_branch(name: str) -> None:
-    done = subprocess.run(
-        [git_executable(), "check-ref-format", "--branch", name],
-        capture_output=True,
-        check=False,
-        timeout=30,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0 or name.startswith("-") or len(name) > 200:
-        raise UsageError(f"--branch {printable(name, 100)}: is not a valid git branch name")
+    """A plain branch name: what git accepts, outside any repository (where ``@{-1}`` would name another branch),
+    and exactly as written (``@`` is HEAD to git)."""
+    with tempfile.TemporaryDirectory() as neutral:
+        done = subprocess.run(
+            [git_executable(), "check-ref-format", "--branch", name],
+            capture_output=True,
+            check=False,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+            cwd=neutral,
+            env={**environment(), "GIT_CEILING_DIRECTORIES": neutral, "GIT_DIR": os.devnull},
+        )
+    plain = done.returncode == 0 and done.stdout.decode("utf-8", "replace").strip() == name
+    if not plain or name.startswith("-") or name == "@" or "@{" in name or len(name) > 200:
+        raise UsageError(f"--branch {printable(name, 100)}: is not a plain git branch name")
 
 
 def run_fleet(
@@ -150,7 +162,10 @@ def _stored(run: Run) -> tuple[FleetOptions, list[Target]]:
         options = FleetOptions.model_validate(run.options)
         targets = [Target(str(item["spec"]), remote=bool(item["remote"])) for item in run.targets]
         for target in targets:
-            check_spec(target.spec)  # the database is a file like any other: its targets are checked again
+            check_spec(target.spec, typed=False)  # the database is a file like any other: checked again
+        check_options(options)
+    except UsageError as error:
+        raise UsageError(f"--resume: run {run.id} as stored: {error}") from None
     except (ValidationError, KeyError, TypeError) as error:
         raise UsageError(
             f"--resume: run {run.id}'s stored options are unreadable ({str(error).splitlines()[0]})"

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scaffold.errors import UsageError
 from scaffold.packs.source import source_kind
@@ -58,20 +59,21 @@ def read_list(path: Path) -> list[str]:
 def expand(specs: Iterable[str]) -> list[Target]:
     """Every repository the specs name, sorted, each once. A folder that is neither a repository nor a kit but
     holds git repositories stands for them (a folder of clones)."""
-    found: set[Target] = set()
+    found: dict[str, Target] = {}
     for spec in specs:
+        if "://" in spec:
+            _check_url(spec)  # before anything could print it
         check_spec(spec)
         if source_kind(spec) != "folder":
-            found.add(Target(spec, remote=True))
+            found.setdefault(spec, Target(spec, remote=True))
             continue
         folder = Path(spec).expanduser()
         absolute = Path.cwd() / folder  # not resolved: a symlinked folder keeps the name it was given
-        clones = _clones_in(absolute)
-        if clones:
-            found.update(Target(str(path)) for path in clones)
-        else:
-            found.add(Target(str(absolute)))
-    targets = sorted(found)
+        for path in _clones_in(absolute) or [absolute]:
+            check_spec(str(path), typed=False)
+            # one repository once, however it was named (a path, a symlink to it, a path with '..')
+            found.setdefault(os.path.realpath(path), Target(str(path)))
+    targets = sorted(set(found.values()))
     if len(targets) > MAX_TARGETS:
         raise UsageError(f"more than {MAX_TARGETS} repositories in one run; shard the list (--shard K/N)")
     return targets
@@ -90,14 +92,31 @@ def shard(targets: Sequence[Target], index: int, count: int) -> list[Target]:
     return [target for position, target in enumerate(targets) if position % count == index]
 
 
-def check_spec(spec: str) -> None:
-    if not spec or len(spec) > MAX_TARGET_CHARS or any(ord(char) < 32 or ord(char) == 127 for char in spec):
-        raise UsageError(
-            f"repository {printable(spec, 80)!s}: must be a path or git URL of 1 to {MAX_TARGET_CHARS} printable "
-            "characters"
-        )
+def check_spec(spec: str, *, typed: bool = True) -> None:
+    """A target. One the user typed (an argument or a line of ``--from``) must be printable; one found on disk (a
+    clone in a folder of clones, and so one read back from the history) may hold any character its file system
+    allows, since it is escaped wherever it is shown; a URL, which git parses, is always printable."""
+    strict = typed or source_kind(spec) != "folder"
+    control = any(ord(char) < 32 or ord(char) == 127 for char in spec) if strict else "\0" in spec
+    if not spec or len(spec) > MAX_TARGET_CHARS or control:
+        what = "a path or git URL of printable characters" if strict else "a path"
+        raise UsageError(f"repository {printable(spec, 80)}: must be {what}, 1 to {MAX_TARGET_CHARS} characters long")
     if spec.startswith("-"):
         raise UsageError(f"repository {printable(spec, 80)}: must not start with '-'")
+
+
+def _check_url(spec: str) -> None:
+    """A URL with a password would be stored in the history and printed in every report: refused, unshown."""
+    try:
+        password = urlsplit(spec).password if "://" in spec else None
+    except ValueError:
+        return  # the worker names what is wrong with it, as that repository's error
+    if password is not None:
+        shown = printable(spec.split("://", 1)[0], 20)
+        raise UsageError(
+            f"repository {shown}://...: a password in the URL would be kept in the history and the reports; "
+            "give git the credential another way (a credential helper, or http.extraheader in GIT_CONFIG_*)"
+        )
 
 
 def _clones_in(folder: Path) -> list[Path]:

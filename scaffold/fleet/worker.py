@@ -78,18 +78,18 @@ def _run(job: Job, base: RepoResult) -> RepoResult:
     from scaffold.fleet.status import PackOptions, one_line
 
     cache = Path(job.cache)
-    try:
-        folder = _folder(job, cache)
-    except (ScaffoldError, OSError) as error:
-        return base.model_copy(update={"error": one_line(error)})
-    base = base.model_copy(update={"path": str(folder)})
     options = PackOptions(
         job.pack,
         trust=job.trust,
         require_signed=job.require_signed,
         allowed_signers=Path(job.allowed_signers) if job.allowed_signers else None,
     )
-    with _locked(cache / "locks" / f"{job.key}.lock"):
+    with _locked(cache / "locks" / f"{job.key}.lock"):  # the clone too is this repository's: one run at a time
+        try:
+            folder = _folder(job, cache)
+        except (ScaffoldError, OSError) as error:
+            return base.model_copy(update={"error": one_line(error)})
+        base = base.model_copy(update={"path": str(folder)})
         if job.command == "status":
             from scaffold.fleet.status import repository_status
 

@@ -40,6 +40,6 @@ def test_the_description_lists_changes_merges_conflicts_and_blocked_weakenings()
     assert "- `Dockerfile`: 2 conflict(s)" in body
     assert "``x`y.yml:4``" in body and "](" not in body
     assert "README.md" not in body
-    message = commit_message(result, body, 7)
+    message = commit_message(result, body, 7, "0123456789abcdef0123")
     assert message.startswith("scaffold: upgrade the kit from 1.0.0 to 1.1.0\n\n")
-    assert message.endswith(f"\n\n{TRAILER}: 7\n")
+    assert message.endswith(f"\n\n{TRAILER}: 7 0123456789abcdef0123\n")

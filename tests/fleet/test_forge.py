@@ -34,11 +34,14 @@ def test_each_forge_gets_its_cli_and_the_line_is_quoted(tmp_path: Path) -> None:
     github = pull_request(tmp_path, "https://github.com/a/b", branch="up", base="main", title=title, body_file=body)
     assert github.command is not None and github.command[:3] == ["gh", "pr", "create"]
     shown = github.shown
-    assert shown is not None and shlex.split(shown.split(" && ", 1)[1]) == github.command
+    assert shown is not None and shlex.split(shown) == github.command
+    assert github.command[github.command.index("--repo") + 1] == "github.com/a/b"
     gitlab = pull_request(tmp_path, "git@gitlab.com:a/b.git", branch="up", base="trunk", title=title, body_file=body)
     assert gitlab.command is not None and gitlab.command[:3] == ["glab", "mr", "create"]
     assert gitlab.command[gitlab.command.index("--description") + 1] == "## changes\n"
     assert gitlab.command[gitlab.command.index("--target-branch") + 1] == "trunk"
+    assert gitlab.command[gitlab.command.index("--repo") + 1] == "https://gitlab.com/a/b"
+    assert gitlab.shown is not None and f'"$(cat {body})"' in gitlab.shown and "## changes" not in gitlab.shown
     unknown = pull_request(
         tmp_path, "https://git.example.com/a/b", branch="up", base="main", title=title, body_file=body
     )

@@ -1,6 +1,5 @@
 """The fleet against hostile repositories, lists, shard files, history databases, branch names and URLs, and
-against a careless user. Each test asserts the safe behaviour; the ones scaffold does not meet yet are marked
-``xfail(strict=True)`` with the reason, so they turn into failures the day they are fixed (and the mark goes).
+against a careless user. Each test asserts the safe behaviour.
 
 Everything runs through the real command line, on real git repositories (copies of one real kit), real FIFOs,
 real signals and a real SQLite file."""
@@ -212,11 +211,6 @@ def test_a_target_with_a_line_break_is_refused(tmp_path: Path) -> None:
     _one_line_exit_2(_cli("status", f"{tmp_path}/a\nb", *_history(tmp_path)), "printable")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner.check_branch runs 'git check-ref-format --branch' in the caller's folder and ignores that it "
-    "expanded '@{-1}' to another name",
-)
 def test_a_branch_name_git_would_expand_is_refused(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
     git(repo, "checkout", "-q", "-b", "previous")
@@ -225,10 +219,6 @@ def test_a_branch_name_git_would_expand_is_refused(tmp_path: Path, template_root
     _one_line_exit_2(done, "--branch")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a URL target's password is kept as given: it reaches the JSON report and the history database",
-)
 def test_a_password_in_a_url_target_reaches_no_report_and_no_database(tmp_path: Path) -> None:
     done = _cli("status", f"https://ci:{SECRET}@127.0.0.1:9/acme/svc.git", "--format", "json", *_history(tmp_path))
     assert done.returncode in (1, 2) and "Traceback" not in done.stderr
@@ -309,10 +299,6 @@ def test_a_repositorys_git_programs_never_run_in_status_or_upgrade(tmp_path: Pat
     assert upgrade["repositories"][0]["state"] == "upgraded", upgrade["repositories"][0]["error"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="campaign._push checks only 'git config --local': a core.sshCommand in .git/config.worktree runs",
-)
 def test_a_program_in_the_worktree_config_does_not_run_on_push(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
     marker = tmp_path / "ran"
@@ -350,11 +336,6 @@ def _forge_setup(tmp_path: Path, repo: Path) -> tuple[dict[str, str], Path]:
     return env, calls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forge.open_pull_request runs gh in the repository with its own git configuration: gh's git status "
-    "starts the repository's core.fsmonitor",
-)
 def test_opening_the_pull_request_runs_no_program_of_the_repository(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
     env, calls = _forge_setup(tmp_path, repo)
@@ -394,11 +375,6 @@ def test_the_printed_pull_request_command_is_safe_to_paste(tmp_path: Path, templ
     assert not list(tmp_path.rglob("pwned"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet --trust without --pack trusts each repository's recorded pack: a template the repository ships "
-    "itself runs its hooks during a read-only status",
-)
 def test_trust_never_extends_to_a_template_a_repository_chose(tmp_path: Path) -> None:
     from tests.packs.cookiecutter_templates import small_template, write
 
@@ -518,15 +494,7 @@ def test_a_shard_with_hostile_text_is_escaped_and_links_nothing(tmp_path: Path, 
     "seconds",
     [
         pytest.param(float("nan"), id="nan"),
-        pytest.param(
-            float("inf"),
-            id="infinity",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="model.RepoResult.seconds accepts Infinity: merge writes it as null, then the HTML page "
-                "crashes (internal error) and the merged JSON cannot be merged again",
-            ),
-        ),
+        pytest.param(float("inf"), id="infinity"),
     ],
 )
 def test_a_shard_with_a_number_json_cannot_hold_is_refused(tmp_path: Path, template_root: Path, seconds: float) -> None:
@@ -542,11 +510,6 @@ def test_a_shard_with_a_number_json_cannot_hold_is_refused(tmp_path: Path, templ
 # --- a hostile or odd history database ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="History.results trusts each row: a row of another target, or one whose data names another repository, "
-    "enters the resumed report",
-)
 def test_a_resumed_report_holds_exactly_the_runs_own_repositories(tmp_path: Path, template_root: Path) -> None:
     one = kit_repo(tmp_path / "clones" / "one", template_root=template_root)
     two = kit_repo(tmp_path / "clones" / "two", template_root=template_root)
@@ -564,7 +527,6 @@ def test_a_resumed_report_holds_exactly_the_runs_own_repositories(tmp_path: Path
     assert [item["target"] for item in report["repositories"]] == [str(one), str(two)]
 
 
-@pytest.mark.xfail(strict=True, reason="runner._stored does not run check_options on what --resume reads back")
 def test_a_resumed_run_checks_its_stored_options_again(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
     _report(_cli("upgrade", str(tmp_path / "nothing"), "--branch", "kit/ok", "--format", "json", *_history(tmp_path)))
@@ -582,11 +544,6 @@ def test_a_resumed_run_checks_its_stored_options_again(tmp_path: Path, template_
     _one_line_exit_2(_cli("upgrade", "--resume", *_history(tmp_path)), "--branch")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="targets.expand takes a clone folder's child named with a line break that runner._stored then refuses: "
-    "the interrupted run can never be resumed",
-)
 def test_a_run_over_a_clone_with_a_line_break_in_its_name_resumes(tmp_path: Path, template_root: Path) -> None:
     kit_repo(tmp_path / "clones" / "ok", template_root=template_root)
     kit_repo(tmp_path / "clones" / "bad\nname", template_root=template_root)
@@ -602,11 +559,6 @@ def test_a_run_over_a_clone_with_a_line_break_in_its_name_resumes(tmp_path: Path
 # --- a careless user -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="targets.expand de-duplicates by the path as given: a repository and a symlink to it are two targets, "
-    "upgraded at once (one fails 'git branch failed')",
-)
 def test_a_repository_named_twice_through_a_symlink_is_run_once(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
     (tmp_path / "link").symlink_to(repo)
@@ -628,11 +580,6 @@ def test_a_repository_named_twice_through_a_symlink_is_run_once(tmp_path: Path, 
     assert report["repositories"][0]["state"] == "upgraded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="campaign._finished_earlier takes any branch with this run's trailer as this target's: a second kit in "
-    "the same git repository is reported upgraded with the first kit's commit, its own upgrade lost",
-)
 def test_two_kits_in_one_repository_never_lose_an_upgrade(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "mono", template_root=template_root)
     _kit_files_into(repo, repo / "sub", template_root)
@@ -656,11 +603,6 @@ def test_two_kits_in_one_repository_never_lose_an_upgrade(tmp_path: Path, templa
     assert sub["state"] != "upgraded" or "sub/.scaffold.yml" in changed, (sub["state"], changed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="campaign._upgrade follows a '.git' file to another repository's git directory and makes the branch and "
-    "work tree there",
-)
 def test_a_git_file_pointing_at_another_repository_leaves_that_one_alone(tmp_path: Path, template_root: Path) -> None:
     victim = kit_repo(tmp_path / "victim", template_root=template_root)
     hostile = kit_repo(tmp_path / "hostile", template_root=template_root)
@@ -818,11 +760,6 @@ def test_two_runs_at_once_on_one_database_each_finish_and_never_share_a_branch(
     assert _db_rows(tmp_path / "fleet.sqlite3", "SELECT count(*) FROM runs WHERE finished IS NOT NULL") == [(4,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="worker._run clones or refreshes a URL's cached copy before it takes the repository's lock: two runs "
-    "on one cache race (seen: 'index.lock: File exists', 'untracked file would be overwritten')",
-)
 def test_a_cached_clone_is_only_touched_under_its_lock(tmp_path: Path, template_root: Path) -> None:
     import fcntl
 
@@ -839,10 +776,6 @@ def test_a_cached_clone_is_only_touched_under_its_lock(tmp_path: Path, template_
     assert not (cache / "clones").exists() or not any((cache / "clones").iterdir())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="command._write leaves its temporary file beside --html/--output when the final rename fails",
-)
 def test_a_report_that_cannot_be_written_leaves_no_file_behind(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "out" / "svc", template_root=template_root)
     before = sorted((tmp_path / "out").iterdir())
