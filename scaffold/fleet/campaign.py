@@ -83,7 +83,10 @@ def _upgrade(path: Path, base: RepoResult, options: UpgradeOptions, key: str) ->
     done = _finished_earlier(root, options, key)
     if done is not None:
         return done(base)
-    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    try:
+        head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        raise UsageError("the repository has no commit yet: there is nothing to branch from") from None
     tree = options.work / "trees" / key
     with _work_tree(root, tree, head):
         kit = tree / os.path.relpath(path.resolve(), root.resolve())
@@ -252,7 +255,14 @@ def _toplevel(path: Path) -> Path:
     try:
         return Path(_git(path, "rev-parse", "--show-toplevel"))
     except GitError:
-        raise UsageError("not a git repository: fleet upgrade commits on a branch") from None
+        pass
+    try:
+        bare = _git(path, "rev-parse", "--is-bare-repository") == "true"
+    except GitError:
+        bare = False
+    if bare:
+        raise UsageError("a bare repository has no files to upgrade: run the fleet on a clone of it, or on its URL")
+    raise UsageError("not a git repository: fleet upgrade commits on a branch")
 
 
 def _remote_url(root: Path) -> str | None:

@@ -648,6 +648,8 @@ def test_odd_repositories_are_upgraded_or_reported_and_nothing_else_changes(
         str(spaced): "upgraded",
     }
     assert "already exists" in by_name(report)["same-branch"]["error"]
+    assert "no commit yet" in by_name(report)["empty"]["error"]
+    assert "a bare repository has no files to upgrade" in by_name(report)["bare"]["error"]
     for repo in repos:
         assert (
             git(repo, "rev-parse", "HEAD") == heads[repo]
