@@ -91,3 +91,28 @@ def fleet_json(*args: str, cwd: Path | None = None, expect: Sequence[int] = (0, 
 
 def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {item["name"]: item for item in report["repositories"]}
+
+
+def github_forge(tmp_path: Path, repo: Path) -> tuple[dict[str, str], Path, Path]:
+    """A github.com origin for ``repo`` that the user's own git configuration sends to a local bare repository, and
+    a ``gh`` on PATH that does what the real one does in ``pr create``: ``git status --porcelain`` in its folder
+    (to warn about uncommitted changes), then print the pull request's URL. Returns the environment to run
+    scaffold with, the file where ``gh`` writes its arguments, and the bare repository."""
+    remote = tmp_path / "remote" / "svc.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(repo, "remote", "add", "origin", "https://github.com/acme/svc.git")
+    user_config = tmp_path / "user.gitconfig"
+    user_config.write_text(f'[url "{remote.as_uri()}"]\n\tinsteadOf = https://github.com/acme/svc.git\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-argv.json"
+    (bin_dir / "gh").write_text(
+        "#!/usr/bin/env python3\nimport json, pathlib, subprocess, sys\n"
+        "subprocess.run(['git', 'status', '--porcelain'], check=False, capture_output=True)\n"
+        f"pathlib.Path({str(calls)!r}).write_text(json.dumps(sys.argv[1:]))\n"
+        "print('https://github.com/acme/svc/pull/7')\n",
+        encoding="utf-8",
+    )
+    (bin_dir / "gh").chmod(0o755)
+    env = {"GIT_CONFIG_GLOBAL": str(user_config), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    return env, calls, remote

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fleet.repos import by_name, commit_edit, fleet_json, git, kit_repo, plain_repo, scaffold
+from tests.fleet.repos import by_name, commit_edit, fleet_json, git, github_forge, kit_repo, plain_repo, scaffold
 from tests.packs.gitserver import git_daemon, require_git_daemon, silent_server
 from tests.support.hang_guard import hang_guard
 
@@ -127,22 +127,7 @@ def test_upgrade_commits_on_a_branch_and_leaves_the_checkout_alone(tmp_path: Pat
 
 def test_upgrade_pushes_and_opens_the_pull_request_with_the_forge_cli(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "clones" / "svc", template_root=template_root)
-    remote = tmp_path / "remote" / "svc.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    git(repo, "remote", "add", "origin", "https://github.com/acme/svc.git")
-    # the user's own git configuration sends github.com to the local bare repository
-    global_config = tmp_path / "gitconfig"
-    global_config.write_text(f'[url "{remote.as_uri()}"]\n\tinsteadOf = https://github.com/acme/svc.git\n')
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "gh-calls.json"
-    (bin_dir / "gh").write_text(
-        "#!/usr/bin/env python3\nimport json, sys, pathlib\n"
-        f"pathlib.Path({str(calls)!r}).write_text(json.dumps(sys.argv[1:]))\n"
-        "print('https://github.com/acme/svc/pull/7')\n"
-    )
-    (bin_dir / "gh").chmod(0o755)
-    env = {"GIT_CONFIG_GLOBAL": str(global_config), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env, calls, remote = github_forge(tmp_path, repo)
     done = subprocess.run(
         [
             "python",

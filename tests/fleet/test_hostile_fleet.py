@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from scaffold.fleet.targets import Target
-from tests.fleet.repos import by_name, git, kit_repo
+from tests.fleet.repos import by_name, git, github_forge, kit_repo
 from tests.packs.gitserver import silent_server
 from tests.support.hang_guard import hang_guard
 
@@ -312,33 +312,9 @@ def test_a_program_in_the_worktree_config_does_not_run_on_push(tmp_path: Path, t
     assert not report["repositories"][0]["upgrade"]["pushed"]
 
 
-def _forge_setup(tmp_path: Path, repo: Path) -> tuple[dict[str, str], Path]:
-    """A github.com origin that the user's own git configuration sends to a local bare repository, and a ``gh``
-    that does what the real one does in ``pr create``: ``git status --porcelain`` in its folder (to warn about
-    uncommitted changes), then print the pull request's URL."""
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    git(repo, "remote", "add", "origin", "https://github.com/acme/svc.git")
-    user_config = tmp_path / "user.gitconfig"
-    user_config.write_text(f'[url "{remote.as_uri()}"]\n\tinsteadOf = https://github.com/acme/svc.git\n')
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "gh-argv.json"
-    (bin_dir / "gh").write_text(
-        "#!/usr/bin/env python3\nimport json, pathlib, subprocess, sys\n"
-        "subprocess.run(['git', 'status', '--porcelain'], check=False, capture_output=True)\n"
-        f"pathlib.Path({str(calls)!r}).write_text(json.dumps(sys.argv[1:]))\n"
-        "print('https://github.com/acme/svc/pull/1')\n",
-        encoding="utf-8",
-    )
-    (bin_dir / "gh").chmod(0o755)
-    env = {"GIT_CONFIG_GLOBAL": str(user_config), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    return env, calls
-
-
 def test_opening_the_pull_request_runs_no_program_of_the_repository(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
-    env, calls = _forge_setup(tmp_path, repo)
+    env, calls, _remote = github_forge(tmp_path, repo)
     marker = tmp_path / "ran"
     git(repo, "config", "core.fsmonitor", f"touch {marker} #")
     done = _cli(
@@ -361,7 +337,7 @@ def test_opening_the_pull_request_runs_no_program_of_the_repository(tmp_path: Pa
 
 def test_the_printed_pull_request_command_is_safe_to_paste(tmp_path: Path, template_root: Path) -> None:
     repo = kit_repo(tmp_path / "svc", template_root=template_root)
-    env, calls = _forge_setup(tmp_path, repo)
+    env, calls, _remote = github_forge(tmp_path, repo)
     base = "main$(touch${IFS}pwned)`touch${IFS}pwned`"
     git(repo, "checkout", "-q", "-b", base)
     report = _report(

@@ -48,27 +48,20 @@ def test_a_killed_upgrade_resumes_without_losing_or_redoing_a_repository(
     repos = [Path(target) for target in fleet.expected]
 
     command = run_fleet.fleet_command(fleet, "upgrade", 2, "--output", str(report))
-    if moment == "upgrading":  # some repository has its work tree: an upgrade is under way
-        killed = run_fleet.run_and_kill(
-            command,
-            env,
-            fleet.db,
-            KILL_AFTER,
-            workers=workers,
-            busy=lambda: run_fleet.mid_upgrade(repos),
-            timeout=SECONDS,
-        )
-    else:  # git is creating a work tree, which it keeps locked until the checkout is done
-        killed = run_fleet.run_and_kill(
-            command,
-            env,
-            fleet.db,
-            KILL_AFTER,
-            workers=workers,
-            busy=lambda: run_fleet.adding_work_tree(repos),
-            timeout=SECONDS,
-            poll=0.002,
-        )
+    # "upgrading": some repository has its work tree, an upgrade is under way; otherwise git is creating a work
+    # tree, which it keeps locked until the checkout is done
+    adding = moment != "upgrading"
+    killed = run_fleet.run_and_kill(
+        command,
+        env,
+        fleet.db,
+        KILL_AFTER,
+        workers=workers,
+        busy=lambda: (run_fleet.adding_work_tree if adding else run_fleet.mid_upgrade)(repos),
+        timeout=SECONDS,
+        **({"poll": 0.002} if adding else {}),
+    )
+    if adding:
         assert run_fleet.adding_work_tree(repos), "the kill came after git had finished adding the work tree"
     assert killed.code is None, "the upgrade finished before it could be killed"
     assert killed.workers >= 1, "no upgrade was under way at the kill"
