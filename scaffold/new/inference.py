@@ -22,8 +22,9 @@ How each answer is decided:
   metadata-action, kaniko, skopeo, Jenkins ``docker.build().push()``), never from base or job images. A reference
   whose repository path is fully literal beats one where only the host is known, which beats a registry login;
   ties go to the first file in reading order. An image is given only when it passes answers validation.
-- default_branch: ``origin/HEAD`` of a git checkout, else main/master/trunk named in CI branch filters, else the
-  checked-out branch.
+- default_branch: ``origin/HEAD`` of a git checkout, else the checked-out branch when it is main, master or trunk,
+  else the one of those that CI branch filters name most (a filter copied from another repository is weaker
+  evidence than git's own HEAD), else the checked-out branch.
 - name: the folder's name when it is a valid DNS label (``answers.default_name``).
 """
 
@@ -326,9 +327,11 @@ def _default_branch(root: Path, ci_branches: list[str]) -> tuple[str, str] | Non
     remote = _git_ref(root, ".git/refs/remotes/origin/HEAD", "refs/remotes/origin/")
     if remote:
         return remote, "git: origin/HEAD"
+    local = _git_ref(root, ".git/HEAD", "refs/heads/")
+    if local in _CONVENTIONAL_BRANCHES:
+        return local, "git: the checked-out branch (HEAD)"
     counts = Counter(branch for branch in ci_branches if branch in _CONVENTIONAL_BRANCHES)
     if counts:
         branch = counts.most_common(1)[0][0]
         return branch, f"CI branch filters name {branch!r}"
-    local = _git_ref(root, ".git/HEAD", "refs/heads/")
     return (local, "git: the checked-out branch (HEAD)") if local else None

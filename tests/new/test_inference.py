@@ -311,6 +311,13 @@ def test_default_branch(tmp_path: Path) -> None:
     assert infer(repo(tmp_path / "b", remote)).answers["default_branch"] == "trunk"
     ci = {".git/HEAD": "ref: refs/heads/feature/x\n", ".github/workflows/a.yml": "on:\n  push:\n    branches: [main]\n"}
     assert infer(repo(tmp_path / "c", ci)).answers["default_branch"] == "main"
+    # git's own HEAD on a conventional branch beats a branch filter copied from another repository's workflow
+    copied = {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        ".github/workflows/a.yml": "on:\n  push:\n    branches: [master]\n",
+    }
+    chosen = infer(repo(tmp_path / "e", copied))
+    assert chosen.answers["default_branch"] == "main" and chosen.evidence["default_branch"].startswith("git:")
     detached = infer(repo(tmp_path / "d", {".git/HEAD": "0123456789abcdef0123456789abcdef01234567\n"}))
     assert "default_branch" not in detached.answers
 
