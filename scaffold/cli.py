@@ -479,6 +479,11 @@ def _run_new(args: argparse.Namespace) -> int:
             return 1
         return 0
     out.write(f"wrote {len(result.written)} file(s) to {result.output}\n")
+    from scaffold.new.next_steps import next_steps
+
+    steps = next_steps({item.path: item.text for item in result.planned})
+    if steps:
+        out.write("next steps:\n" + "".join(f"  {number}. {step}\n" for number, step in enumerate(steps, 1)))
     return 0
 
 
