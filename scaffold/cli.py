@@ -453,6 +453,50 @@ def _prompted_template(layers: AnswerLayers) -> dict[str, object]:
     return ask_template(missing, lambda so_far: resolve(template, {**known, **so_far}, trust=pack.trusted))
 
 
+_MAX_ASKED_AGAIN = 10
+
+
+def _resolved(layers: AnswerLayers, prompted: dict[str, object]) -> Any:
+    """The answers, after the prompts. A rule across answers that refuses one the user typed here asks that one
+    again, naming the rule, instead of throwing every answer away; one given by --set or a file stays an error."""
+    from scaffold import api
+
+    for _attempt in range(_MAX_ASKED_AGAIN):
+        try:
+            return api.resolve_answers(layers, prompted)
+        except UsageError as error:
+            key = str(error).split(":", 1)[0]
+            if key not in prompted or (layers.pack is not None and layers.pack.cookiecutter is not None):
+                raise
+            from scaffold.kit.prompts import ask_again
+
+            problem = " ".join(str(error).split(":", 1)[1].split())
+            prompted[key] = ask_again(key, problem, layers.merged(prompted), model=layers.model)
+    return api.resolve_answers(layers, prompted)
+
+
+def _confirm_summary(answers: Any, output: Path) -> None:
+    """Every answer, then one question before anything is written."""
+    from scaffold.kit.prompts import confirm
+    from scaffold.untrusted.text import printable
+
+    values = answers.model_dump(exclude_none=True)
+    width = max(map(len, values), default=0)
+    sys.stdout.write("summary:\n")
+    for key, value in values.items():
+        shown = (
+            ",".join(map(str, value))
+            if isinstance(value, list)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+        sys.stdout.write(f"  {key:<{width}}  {printable(shown, 200)}\n")
+    sys.stdout.flush()
+    if not confirm(f"Write the kit to {printable(str(output), 200)}?"):
+        raise UsageError("stopped at the summary; nothing was written")
+
+
 def _colour(args: argparse.Namespace) -> bool:
     return args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
 
@@ -463,7 +507,10 @@ def _run_new(args: argparse.Namespace) -> int:
 
     with _opened_pack(args, args.pack) as pack:
         layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings, pack=pack)
-        answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
+        prompted = _prompted(layers, args.defaults)
+        answers = _resolved(layers, prompted) if prompted else api.resolve_answers(layers, prompted)
+        if prompted and not args.dry_run:
+            _confirm_summary(answers, args.output)
         result = api.new(output=args.output, answers=answers, pack=pack, dry_run=args.dry_run, force=args.force)
     out = sys.stdout
     for item in result.planned:

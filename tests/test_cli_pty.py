@@ -63,6 +63,9 @@ def test_interactive_new_in_a_terminal_writes_the_kit_with_the_typed_name(tmp_pa
         for key in DEFAULT_QUESTIONS[1:]:  # every other question shows up in turn; Enter takes its default
             child.expect_exact(prompt_text(key))
             child.send("\r")
+        child.expect_exact("summary:")
+        child.expect_exact("Write the kit to")
+        child.send("\r")
         child.expect_exact("wrote ")
         status = finish(child)
     finally:
@@ -183,7 +186,9 @@ def test_a_team_packs_questions_are_asked_and_its_locked_answers_are_not(tmp_pat
         child.send(CLEAR + "payments\r")
         child.expect_exact("tier")
         child.send("\r")
-        child.expect_exact("wrote ")  # nothing else was asked: a locked answer's prompt would wait here
+        child.expect_exact("Write the kit to")  # nothing else was asked: a locked answer's prompt would wait here
+        child.send("\r")
+        child.expect_exact("wrote ")
         status = finish(child)
     finally:
         child.close(force=True)
@@ -192,3 +197,45 @@ def test_a_team_packs_questions_are_asked_and_its_locked_answers_are_not(tmp_pat
     assert record["answers"]["team"] == "payments"
     assert record["answers"]["tier"] == "silver"
     assert record["answers"]["block_severity"] == "high"
+
+
+def test_an_answer_a_rule_across_answers_refuses_is_asked_again_then_the_summary(tmp_path: Path) -> None:
+    output = tmp_path / "kit"
+    child = spawn_new(output)
+    try:
+        child.expect_exact(prompt_text("name"))
+        child.send(CLEAR + "shop\r")
+        for key in DEFAULT_QUESTIONS[1:]:
+            child.expect_exact(prompt_text(key))
+            # a valid image path on its own, but not a ghcr one: only the rule across answers refuses it
+            child.send(CLEAR + "docker.io/acme/shop\r" if key == "image" else "\r")
+        child.expect_exact(f"{prompt_text('image')} [refused: must be a ghcr repository path like")
+        child.send(CLEAR + "ghcr.io/acme/shop\r")
+        child.expect_exact("summary:")
+        child.expect_exact("ghcr.io/acme/shop")
+        child.expect_exact("Write the kit to")
+        child.send("\r")
+        child.expect_exact("wrote ")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+    assert status == 0, child.before
+    record = yaml.safe_load((output / ".scaffold.yml").read_text(encoding="utf-8"))
+    assert record["answers"]["image"] == "ghcr.io/acme/shop" and record["answers"]["name"] == "shop"
+
+
+def test_declining_at_the_summary_writes_nothing(tmp_path: Path) -> None:
+    output = tmp_path / "kit"
+    child = spawn_new(output)
+    try:
+        for key in DEFAULT_QUESTIONS:
+            child.expect_exact(prompt_text(key))
+            child.send("\r")
+        child.expect_exact("Write the kit to")
+        child.send("n")
+        child.expect_exact("stopped at the summary; nothing was written")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+    assert status == 2
+    assert not output.exists()

@@ -8,7 +8,7 @@ template ever sees it; the quoting filters in ``scaffold.kit.render.quoting`` ar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -402,6 +402,20 @@ def default_registry(platforms: list[str]) -> str:
     return "gitlab" if "gitlab" in platforms else "harbor"
 
 
+def registry_fits(registry: str, platforms: Sequence[str]) -> bool:
+    """Whether every chosen platform can push to the registry without a long-lived token: ghcr only from GitHub."""
+    return registry != "ghcr" or list(platforms) == ["github"]
+
+
+def fitting_choices(key: str, choices: Sequence[str], so_far: Mapping[str, Any]) -> list[str]:
+    """The choices for ``key`` that the rules across answers allow after the answers so far (a prompt offers no
+    choice that ``finish`` would refuse at the end)."""
+    if key == "registry":
+        platforms = list(so_far.get("platforms") or ["github"])
+        return [choice for choice in choices if registry_fits(choice, platforms)]
+    return list(choices)
+
+
 def suggested_default(key: str, so_far: Mapping[str, Any]) -> Any:
     """The value a prompt should pre-fill when the answers so far leave ``key`` unset: the example image for the
     chosen registry, a registry the chosen platforms can push to, the cloud that registry needs, the example
@@ -446,7 +460,7 @@ def finish(answers: Answers) -> Answers:
                 f"registry: '{data['registry']}' needs cloud '{needs_cloud}' so CI can push with OIDC "
                 f"(set cloud={needs_cloud})"
             )
-        if data["registry"] == "ghcr" and data["platforms"] != ["github"]:
+        if not registry_fits(data["registry"], data["platforms"]):
             raise UsageError(
                 "registry: 'ghcr' works only with platforms [github]: GitLab CI and Jenkins would need a "
                 "long-lived personal access token to push there (choose another registry)"

@@ -21,6 +21,7 @@ from scaffold.kit.answers import (
     applies,
     check_one,
     field_defaults,
+    fitting_choices,
     required_when_asked,
     suggested_default,
 )
@@ -78,11 +79,17 @@ def _validator(key: str, model: type[Answers]) -> Any:
     return validate
 
 
-def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: type[Answers]) -> questionary.Question:
+def _question(
+    key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: type[Answers], problem: str = ""
+) -> questionary.Question:
     field = model.model_fields[key]
     message = str((field.json_schema_extra or {}).get("prompt", key))  # type: ignore[union-attr]
     instruction = field.description or ""
+    if problem:  # asked again: the rule that refused the last reply comes first
+        message = f"{message} [refused: {problem}]"
     choices = _choices(key, model)
+    if choices is not None:
+        choices = fitting_choices(key, choices, so_far)
     annotation = field.annotation
     if annotation is bool:
         # A custom instruction replaces questionary's own (Y/n) hint, so keep it: it shows what Enter picks.
@@ -99,10 +106,11 @@ def _question(key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: ty
             **io,
         )
     if choices is not None:
+        preset = _default_text(key, so_far)
         return questionary.select(
             message,
             choices=choices,
-            default=_default_text(key, so_far) or None,
+            default=preset if preset in choices else None,
             instruction=instruction,
             **io,
         )
@@ -157,6 +165,25 @@ def ask(
         so_far[key] = value
         asked[key] = value
     return asked
+
+
+def ask_again(
+    key: str,
+    problem: str,
+    so_far: Mapping[str, Any],
+    *,
+    input: Input | None = None,  # prompt_toolkit's own name
+    output: Output | None = None,
+    model: type[Answers] = Answers,
+) -> Any:
+    """Ask ``key`` again after a rule across answers refused the reply; the prompt shows the rule."""
+    reply = _reply(_question(key, so_far, _io(input, output), model, problem))
+    return _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
+
+
+def confirm(message: str, *, input: Input | None = None, output: Output | None = None) -> bool:
+    """A yes/no question, yes by default; end of input or Ctrl-C stops with exit 2."""
+    return bool(_reply(questionary.confirm(message, default=True, **_io(input, output))))
 
 
 def ask_template(

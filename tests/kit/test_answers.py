@@ -264,3 +264,16 @@ def test_key_in_a_message_is_escaped_and_short() -> None:
     message = str(caught.value)
     assert "\x1b" not in message and "\u2028" not in message and len(message) < 200
     assert message.startswith("\\x1b[2J")
+
+
+def test_a_prompt_offers_only_the_registries_the_platforms_can_push_to() -> None:
+    from scaffold.kit.answers import fitting_choices, registry_fits
+
+    registries = ["ghcr", "ecr", "gitlab"]
+    assert fitting_choices("registry", registries, {"platforms": ["github"]}) == registries
+    assert fitting_choices("registry", registries, {"platforms": ["github", "gitlab"]}) == ["ecr", "gitlab"]
+    assert fitting_choices("language", ["python", "go"], {"platforms": ["gitlab"]}) == ["python", "go"]
+    for platforms in (["gitlab"], ["jenkins"], ["github", "jenkins"]):  # the same judge as finish()
+        assert not registry_fits("ghcr", platforms)
+        with pytest.raises(UsageError, match="registry: 'ghcr' works only with platforms"):
+            validate({"platforms": platforms, "registry": "ghcr"})
