@@ -11,12 +11,15 @@ same crash while git is adding a work tree, which leaves that work tree locked (
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from benchmarks.fleet import run_fleet
 from benchmarks.fleet.make_fleet import build_fleet
+from scaffold.fleet.targets import Target
 from tests.packs.gitserver import require_git
 
 KILL_AFTER = 3
@@ -48,21 +51,19 @@ def test_a_killed_upgrade_resumes_without_losing_or_redoing_a_repository(
     repos = [Path(target) for target in fleet.expected]
 
     command = run_fleet.fleet_command(fleet, "upgrade", 2, "--output", str(report))
-    # "upgrading": some repository has its work tree, an upgrade is under way; otherwise git is creating a work
-    # tree, which it keeps locked until the checkout is done
-    adding = moment != "upgrading"
     killed = run_fleet.run_and_kill(
-        command,
-        env,
-        fleet.db,
-        KILL_AFTER,
-        workers=workers,
-        busy=lambda: (run_fleet.adding_work_tree if adding else run_fleet.mid_upgrade)(repos),
-        timeout=SECONDS,
-        **({"poll": 0.002} if adding else {}),
+        command, env, fleet.db, KILL_AFTER, workers=workers, busy=lambda: run_fleet.mid_upgrade(repos), timeout=SECONDS
     )
-    if adding:
-        assert run_fleet.adding_work_tree(repos), "the kill came after git had finished adding the work tree"
+    if moment == "adding-work-tree":
+        # A crash while git adds a work tree leaves it locked ("initializing"), which `git worktree remove --force`
+        # alone refuses. Catching that moment with a kill is a race a loaded machine loses, so git itself puts an
+        # unfinished repository's work tree, at the path its worker uses, in exactly that state.
+        unfinished = _unfinished(fleet, run_fleet.result_rows(fleet.db, "upgrade"))
+        tree = fleet.folder / "cache" / "scaffold" / "fleet" / "work" / "trees" / Target(str(unfinished)).key
+        if not tree.exists():
+            _git(unfinished, "worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
+        _git(unfinished, "worktree", "lock", "--reason", "initializing", str(tree))
+        assert run_fleet.adding_work_tree(repos)
     assert killed.code is None, "the upgrade finished before it could be killed"
     assert killed.workers >= 1, "no upgrade was under way at the kill"
     assert not report.exists(), "a killed run wrote a report"
@@ -90,3 +91,16 @@ def test_a_killed_upgrade_resumes_without_losing_or_redoing_a_repository(
     again = run_fleet.run_command(run_fleet.resume_command(fleet, "upgrade", 2), env, SECONDS)
     assert again.code == 2, "the resumed run was not marked finished"
     assert "--resume: no interrupted 'fleet upgrade' run" in again.stderr
+
+
+def _unfinished(fleet: run_fleet.FleetFiles, rows: Mapping[str, object]) -> Path:
+    """A repository the killed run had not finished (it will be upgraded on resume)."""
+    waiting = [
+        target for target, outcome in fleet.expected.items() if target not in rows and outcome["upgrade"] == "upgraded"
+    ]
+    assert waiting, "every repository that upgrades had finished at the kill"
+    return Path(sorted(waiting)[0])
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
