@@ -295,4 +295,8 @@ def test_any_answer_reaching_a_registry_or_policy_document_is_rejected_or_inert(
     policy_paths = ("registry/", "policy/", "runtime/")
     pick = {path: text for path, text in candidate.items() if path.startswith(policy_paths)}
     base = {path: text for path, text in baseline.items() if path.startswith(policy_paths)}
-    assert normalise_value(payload, shape(pick)) == normalise_value(valid, shape(base))
+    # Both sides are normalised with both values: a payload that equals a name the document already has as
+    # structure (an environment called "properties", a key of the CRD schema) is then that name on both sides,
+    # while one that adds or removes structure still shows as a difference.
+    both = lambda node: normalise_value(valid, normalise_value(payload, node))  # noqa: E731
+    assert both(shape(pick)) == both(shape(base))
