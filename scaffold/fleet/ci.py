@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.fleet import targets
+from scaffold.fleet.runner import check_branch
 from scaffold.kit import writer
 from scaffold.kit.pins import load_pins
 from scaffold.untrusted.text import printable
@@ -150,15 +151,15 @@ def _has_password(source: str) -> bool:
 
 
 def _is_branch(branch: object) -> bool:
+    """A branch name in the narrow alphabet a generated file may embed, and one git itself takes as written (the
+    same judge as ``fleet upgrade --branch``)."""
     if not isinstance(branch, str) or not _BRANCH.fullmatch(branch):
         return False
-    parts = branch.split("/")
-    return not (
-        ".." in branch
-        or "" in parts
-        or branch.endswith((".", ".lock"))
-        or any(part.startswith(".") or part.endswith(".lock") for part in parts)
-    )
+    try:
+        check_branch(branch)
+    except UsageError:
+        return False
+    return True
 
 
 def plan_fleet_ci(folder: Path, files: Mapping[str, str]) -> list[writer.PlannedFile]:
