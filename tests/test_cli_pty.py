@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,13 @@ def spawn_new(output: Path) -> Any:
     )
 
 
+def answer_in_turn(child: Any, keys: Sequence[str], replies: Mapping[str, str] | None = None) -> None:
+    """Wait for each key's prompt in order and answer it: Enter (its default) unless ``replies`` says otherwise."""
+    for key in keys:
+        child.expect_exact(prompt_text(key))
+        child.send((replies or {}).get(key, "\r"))
+
+
 def finish(child: Any) -> int:
     """Wait for the child to exit and return its exit status."""
     child.expect(pexpect.EOF, timeout=TIMEOUT)
@@ -60,9 +68,7 @@ def test_interactive_new_in_a_terminal_writes_the_kit_with_the_typed_name(tmp_pa
     try:
         child.expect_exact(prompt_text("name"))
         child.send(CLEAR + "pty-demo\r")
-        for key in DEFAULT_QUESTIONS[1:]:  # every other question shows up in turn; Enter takes its default
-            child.expect_exact(prompt_text(key))
-            child.send("\r")
+        answer_in_turn(child, DEFAULT_QUESTIONS[1:])  # every other question shows up in turn; Enter takes its default
         child.expect_exact("summary:")
         child.expect_exact("Write the kit to")
         child.send("\r")
@@ -205,10 +211,8 @@ def test_an_answer_a_rule_across_answers_refuses_is_asked_again_then_the_summary
     try:
         child.expect_exact(prompt_text("name"))
         child.send(CLEAR + "shop\r")
-        for key in DEFAULT_QUESTIONS[1:]:
-            child.expect_exact(prompt_text(key))
-            # a valid image path on its own, but not a ghcr one: only the rule across answers refuses it
-            child.send(CLEAR + "docker.io/acme/shop\r" if key == "image" else "\r")
+        # a valid image path on its own, but not a ghcr one: only the rule across answers refuses it
+        answer_in_turn(child, DEFAULT_QUESTIONS[1:], {"image": CLEAR + "docker.io/acme/shop\r"})
         child.expect_exact(f"{prompt_text('image')} [refused: must be a ghcr repository path like")
         child.send(CLEAR + "ghcr.io/acme/shop\r")
         child.expect_exact("summary:")
@@ -228,9 +232,7 @@ def test_declining_at_the_summary_writes_nothing(tmp_path: Path) -> None:
     output = tmp_path / "kit"
     child = spawn_new(output)
     try:
-        for key in DEFAULT_QUESTIONS:
-            child.expect_exact(prompt_text(key))
-            child.send("\r")
+        answer_in_turn(child, DEFAULT_QUESTIONS)
         child.expect_exact("Write the kit to")
         child.send("n")
         child.expect_exact("stopped at the summary; nothing was written")
