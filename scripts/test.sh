@@ -27,10 +27,12 @@ command -v npm >/dev/null || debs+=(nodejs npm)
 { command -v chromium && command -v chromedriver; } >/dev/null || debs+=(chromium chromium-driver)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
 
-# npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint), installed into
+# npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint, markdownlint-cli2),
+# installed into
 # tools/npm/node_modules; installed again when the lockfile is newer than the last install.
 npm_tools=tools/npm/node_modules
 if [ ! -x "$npm_tools/.bin/gitlab-ci-local" ] || [ ! -x "$npm_tools/.bin/npm-groovy-lint" ] \
+  || [ ! -x "$npm_tools/.bin/markdownlint-cli2" ] \
   || [ tools/npm/package-lock.json -nt "$npm_tools/.package-lock.json" ]; then
   npm ci --engine-strict --no-audit --no-fund --prefix tools/npm
 fi

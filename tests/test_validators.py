@@ -2,7 +2,8 @@
 
 Checkers: zizmor (offline, pedantic), actionlint (with shellcheck), jactionlint, check-jsonschema
 (github-workflows, dependabot), yamllint (strict), hadolint (all levels, trustedRegistries, DL3057 raised),
-checkov (github_actions, dockerfile, gitlab_ci), pre-commit validate-config, shellcheck on the deploy hook;
+checkov (github_actions, dockerfile, gitlab_ci), pre-commit validate-config, shellcheck on the deploy hook,
+markdownlint-cli2 on every Markdown file (rules in tools/markdownlint.yaml);
 for GitLab: check-jsonschema (gitlab-ci) and gitlab-ci-local --list-json; for Jenkins: a Groovy parse, the
 declarative-structure check and npm-groovy-lint.
 """
@@ -78,6 +79,11 @@ def test_checkov_fails_no_check(kit_dir: KitDir, answer_set: str) -> None:
 @pytest.mark.parametrize("answer_set", SETS)
 def test_pre_commit_config_is_valid(kit_dir: KitDir, answer_set: str) -> None:
     assert checkers.pre_commit(kit_dir(answer_set)) == []
+
+
+@pytest.mark.parametrize("answer_set", SETS)
+def test_generated_markdown_passes_markdownlint(kit_dir: KitDir, answer_set: str) -> None:
+    assert checkers.markdownlint(kit_dir(answer_set)) == []
 
 
 @pytest.mark.parametrize("answer_set", SETS)

@@ -153,6 +153,21 @@ def pre_commit(kit: Path) -> list[str]:
     return [] if result.returncode == 0 else [(result.stdout + result.stderr).strip()]
 
 
+MARKDOWNLINT_CONFIG = REPO / "tools" / "markdownlint.yaml"
+
+
+def markdownlint(kit: Path) -> list[str]:
+    """markdownlint-cli2 with the committed rules (tools/markdownlint.yaml) over every Markdown file of a kit."""
+    documents = sorted(str(path.relative_to(kit)) for path in kit.rglob("*.md") if ".git" not in path.parts)
+    if not documents:
+        return ["no Markdown file in the kit"]
+    result = _run([tool("markdownlint-cli2"), "--config", str(MARKDOWNLINT_CONFIG), *documents], kit)
+    if result.returncode == 0:
+        return []
+    findings = [line for line in (result.stdout + result.stderr).splitlines() if " MD0" in line or "error" in line]
+    return [line for line in findings if not line.startswith("Summary:")] or [result.stderr.strip()]
+
+
 def shellcheck(kit: Path, script: str) -> list[str]:
     result = _run([tool("shellcheck"), "-f", "gcc", script], kit)
     return [line for line in result.stdout.splitlines() if line.strip()]
