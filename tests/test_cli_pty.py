@@ -207,14 +207,17 @@ def test_a_team_packs_questions_are_asked_and_its_locked_answers_are_not(tmp_pat
 
 def test_an_answer_a_rule_across_answers_refuses_is_asked_again_then_the_summary(tmp_path: Path) -> None:
     output = tmp_path / "kit"
+    image = DEFAULT_QUESTIONS.index("image")
     child = spawn_new(output)
     try:
         child.expect_exact(prompt_text("name"))
         child.send(CLEAR + "shop\r")
         # a valid image path on its own, but not a ghcr one: only the rule across answers refuses it
-        answer_in_turn(child, DEFAULT_QUESTIONS[1:], {"image": CLEAR + "docker.io/acme/shop\r"})
+        answer_in_turn(child, DEFAULT_QUESTIONS[1 : image + 1], {"image": CLEAR + "docker.io/acme/shop\r"})
         child.expect_exact(f"{prompt_text('image')} [refused: must be a ghcr repository path like")
+        assert prompt_text("environments") not in child.before  # asked again at once, not after the others
         child.send(CLEAR + "ghcr.io/acme/shop\r")
+        answer_in_turn(child, DEFAULT_QUESTIONS[image + 1 :])
         child.expect_exact("summary:")
         child.expect_exact("ghcr.io/acme/shop")
         child.expect_exact("Write the kit to")
@@ -226,6 +229,44 @@ def test_an_answer_a_rule_across_answers_refuses_is_asked_again_then_the_summary
     assert status == 0, child.before
     record = yaml.safe_load((output / ".scaffold.yml").read_text(encoding="utf-8"))
     assert record["answers"]["image"] == "ghcr.io/acme/shop" and record["answers"]["name"] == "shop"
+
+
+def test_new_in_a_repository_shows_what_it_read_and_proposes_it(tmp_path: Path) -> None:
+    from tests.upgrade.support import git
+
+    output = tmp_path / "x"
+    output.mkdir()
+    (output / "package.json").write_text('{"name": "x", "main": "index.js"}\n', encoding="utf-8")
+    git(output, "init", "-q", "-b", "trunk")
+    git(output, "config", "remote.origin.url", "git@github.com:acme/x.git")
+    child = spawn_new(output)
+    try:
+        for line in (
+            "inferred language: node (package.json)",
+            "inferred default_branch: trunk (git: the checked-out branch (HEAD))",
+            "inferred image: ghcr.io/acme/x (git remote origin github.com/acme/x",
+            "inferred source_repo: acme/x (git remote origin github.com/acme/x)",
+        ):
+            child.expect_exact(line)
+            assert prompt_text("name") not in child.before  # the evidence comes before the first question
+        proposed = {"default_branch": "trunk", "starter": "(y/N)", "image": "ghcr.io/acme/x", "source_repo": "acme/x"}
+        for key in DEFAULT_QUESTIONS:
+            child.expect_exact(prompt_text(key))
+            if key in proposed:
+                child.expect_exact(proposed[key])  # pre-filled with what the repository says; Enter takes it
+            child.send("\r")
+        child.expect_exact("summary:")
+        child.expect_exact("Write the kit to")
+        child.send("\r")
+        child.expect_exact("wrote ")
+        status = finish(child)
+    finally:
+        child.close(force=True)
+    assert status == 0, child.before
+    answers = yaml.safe_load((output / ".scaffold.yml").read_text(encoding="utf-8"))["answers"]
+    assert (answers["language"], answers["default_branch"]) == ("node", "trunk")
+    assert (answers["source_repo"], answers["image"]) == ("acme/x", "ghcr.io/acme/x")
+    assert answers["starter"] is False
 
 
 def test_declining_at_the_summary_writes_nothing(tmp_path: Path) -> None:

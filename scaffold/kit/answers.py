@@ -8,7 +8,8 @@ template ever sees it; the quoting filters in ``scaffold.kit.render.quoting`` ar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +23,7 @@ Platform = Literal["github", "gitlab", "jenkins"]
 Registry = Literal["ghcr", "ecr", "gar", "acr", "harbor", "artifactory", "dockerhub", "gitlab"]
 Cloud = Literal["none", "aws", "gcp", "azure"]
 Severity = Literal["critical", "high", "medium"]
+Visibility = Literal["private", "internal", "public"]
 
 
 class PatternRule:
@@ -218,6 +220,13 @@ class Answers(BaseModel):
         description="CI platforms to generate a kit for: github, gitlab and/or jenkins (comma-separated).",
         json_schema_extra={"prompt": "CI platforms"},
     )
+    starter: bool = Field(
+        default=True,
+        description="(new only) Write a minimal runnable service for the language (an HTTP endpoint, the health "
+        "check, one test, a lint config and locked dependencies) so the first pipeline run is green. Never written "
+        "over existing code, and never touched by diff or upgrade.",
+        json_schema_extra={"prompt": "Write a starter service?"},
+    )
     container: bool = Field(
         default=True,
         description="Build, scan, sign and push a container image (adds Dockerfile and .dockerignore).",
@@ -330,6 +339,12 @@ class Answers(BaseModel):
         "CI identity that signs images, which the admission policies trust. Defaults to my-org/<name>.",
         json_schema_extra={"prompt": "Repository path on GitHub or GitLab (owner/repo)"},
     )
+    visibility: Visibility = Field(
+        default="private",
+        description="Who can see the repository on its forge: private, internal or public. Chooses what the "
+        "forge's plan allows: build attestations and code-scanning uploads need a public repository or a paid plan.",
+        json_schema_extra={"prompt": "Repository visibility"},
+    )
     gitlab_url: HttpsUrl = Field(
         default="https://gitlab.com",
         description="(platforms include gitlab) Base URL of the GitLab instance: the OIDC issuer of its signatures.",
@@ -439,33 +454,176 @@ def image_host(image: str) -> str:
     return image.split("/", 1)[0]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A rule across answers: the keys it reads, and its one judge.
+
+    ``judge`` takes answers whose derived defaults are filled (``with_derived``) and returns the one-line refusal,
+    ``"key: rule"``, or None. ``finish()`` runs every rule at the end; a prompt runs a rule at the question of the
+    last of its keys to be answered (``refusal``), so a refused answer is asked again there.
+    """
+
+    keys: tuple[str, ...]
+    judge: Callable[[Mapping[str, Any]], str | None]
+
+
+def _unique(key: str) -> Rule:
+    def judge(data: Mapping[str, Any]) -> str | None:
+        values = data.get(key)
+        if isinstance(values, list) and len({str(value) for value in values}) != len(values):
+            return f"{key}: must not repeat a value"
+        return None
+
+    return Rule((key,), judge)
+
+
+def _registry_entry(data: Mapping[str, Any]) -> tuple[re.Pattern[str], str, str | None] | None:
+    """The registry's host rule when the answers build an image with a registry scaffold knows."""
+    registry = data.get("registry")
+    if not data.get("container") or not isinstance(registry, str):
+        return None
+    return _REGISTRY_HOSTS.get(registry)
+
+
+def _image_fits_registry(data: Mapping[str, Any]) -> str | None:
+    entry = _registry_entry(data)
+    image = data.get("image")
+    if entry is None or not isinstance(image, str) or entry[0].fullmatch(image):
+        return None
+    example = default_image(str(data["registry"]), str(data.get("name") or "service"))
+    return f"image: must be a {data['registry']} repository path like {example}"
+
+
+def _cloud_for_registry(data: Mapping[str, Any]) -> str | None:
+    entry = _registry_entry(data)
+    needs = entry[2] if entry is not None else None
+    if needs is None or data.get("cloud") == needs:
+        return None
+    return f"registry: '{data['registry']}' needs cloud '{needs}' so CI can push with OIDC (set cloud={needs})"
+
+
+def _registry_fits_platforms(data: Mapping[str, Any]) -> str | None:
+    if _registry_entry(data) is None or registry_fits(str(data["registry"]), list(data.get("platforms") or [])):
+        return None
+    return (
+        "registry: 'ghcr' works only with platforms [github]: GitLab CI and Jenkins would need a "
+        "long-lived personal access token to push there (choose another registry)"
+    )
+
+
+def _cloud_field_required(cloud: str, key: str) -> Rule:
+    def judge(data: Mapping[str, Any]) -> str | None:
+        if data.get("cloud") == cloud and data.get(key) is None:
+            return f"{key}: is required when cloud is '{cloud}'"
+        return None
+
+    return Rule(("cloud", key), judge)
+
+
+def _dast_target(data: Mapping[str, Any]) -> str | None:
+    if data.get("dast") and data.get("dast_target_url") is None:
+        return "dast_target_url: is required when dast is true"
+    return None
+
+
+# Stand-ins for the cloud identities a stage's pusher name is derived from, while a prompt has not asked them yet.
+_IDENTITY_STAND_INS = {
+    "aws_role_arn": "arn:aws:iam::000000000000:role/stand-in",
+    "gcp_service_account": "stand-in@stand-in.iam.gserviceaccount.com",
+}
+
+
+def _registry_stages(data: Mapping[str, Any]) -> str | None:
+    if _registry_entry(data) is None or not isinstance(data.get("image"), str):
+        return None
+    stand_ins = {key: value for key, value in _IDENTITY_STAND_INS.items() if data.get(key) is None}
+    try:
+        registry_layout.check({**data, **stand_ins})
+    except UsageError as error:
+        return str(error)
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    *(_unique(key) for key in ("environments", "trusted_registries", "platforms", "code_owners")),
+    Rule(("container", "registry", "image", "name"), _image_fits_registry),
+    Rule(("container", "registry", "cloud"), _cloud_for_registry),
+    Rule(("container", "registry", "platforms"), _registry_fits_platforms),
+    *(
+        _cloud_field_required(cloud, key)
+        for cloud, keys in _CLOUD_FIELDS.items()
+        for key in keys
+        if key not in _CLOUD_DEFAULTS
+    ),
+    Rule(("dast", "dast_target_url"), _dast_target),
+    Rule(("container", "registry", "image", "name", "environments"), _registry_stages),
+)
+"""Every rule across answers, in the order ``finish()`` checks them."""
+
+
+def with_derived(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers with the defaults that depend on other answers filled: the registry the platforms can push to,
+    and the example image for that registry (when a container is built)."""
+    filled = dict(data)
+    if filled.get("registry") is None:
+        filled["registry"] = default_registry(list(filled.get("platforms") or ["github"]))
+    if filled.get("container") and filled.get("image") is None and filled["registry"] in _REGISTRY_HOSTS:
+        filled["image"] = default_image(str(filled["registry"]), str(filled.get("name") or "service"))
+    return filled
+
+
+def refusal(
+    key: str, answers: Mapping[str, Any], settled: Collection[str], model: type[Answers] = Answers
+) -> str | None:
+    """The first rule reading ``key`` that refuses ``answers``, judged only when every key it reads is settled
+    (answered or given): what a prompt checks right after the answer to ``key``. None when no rule refuses."""
+    data = with_derived({**field_defaults(model), **answers})
+    for rule in RULES:
+        if key in rule.keys and all(name in settled for name in rule.keys):
+            problem = rule.judge(data)
+            if problem is not None:
+                return problem
+    return None
+
+
+def compatible(
+    proposed: Mapping[str, Any],
+    given: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None = None,
+    model: type[Answers] = Answers,
+) -> dict[str, Any]:
+    """The proposed answers (inferred from a repository) that the given ones leave standing: none for a key that
+    was given, and none that a rule across answers refuses together with a given answer. For each rule that
+    refuses, the proposed answer dropped is the latest question whose removal satisfies it (the image before the
+    registry before the platforms); when no single removal does, the conflict is the given answers' own.
+    ``defaults`` (a team pack's) lie below the proposed answers."""
+    kept = {key: value for key, value in proposed.items() if key not in given}
+    base = {**field_defaults(model), **(defaults or {})}
+    moved = set(given)  # the given keys, and the proposals dropped for them (their defaults now stand)
+    dropped = True
+    while dropped:  # each pass drops at most one proposal per rule: bounded by the number of proposals
+        dropped = False
+        for rule in RULES:
+            if moved.isdisjoint(rule.keys) or rule.judge(with_derived({**base, **kept, **given})) is None:
+                continue
+            for key in reversed([name for name in model.model_fields if name in rule.keys and name in kept]):
+                trial = {name: value for name, value in kept.items() if name != key}
+                if rule.judge(with_derived({**base, **trial, **given})) is None:
+                    kept, dropped = trial, True
+                    moved.add(key)
+                    break
+    return kept
+
+
 def finish(answers: Answers) -> Answers:
-    """Fill the defaults that depend on other answers, drop answers that do not apply, and check the
-    rules that span several keys. Raises UsageError naming the key and the rule."""
-    data = answers.model_dump()
-    for key in ("environments", "trusted_registries", "platforms", "code_owners"):
-        if len(set(data[key])) != len(data[key]):
-            raise UsageError(f"{key}: must not repeat a value")
-    if data["registry"] is None:
-        data["registry"] = default_registry(data["platforms"])
-    if data["container"]:
-        pattern, _, needs_cloud = _REGISTRY_HOSTS[data["registry"]]
-        if data["image"] is None:
-            data["image"] = default_image(data["registry"], data["name"])
-        if not pattern.fullmatch(data["image"]):
-            example = default_image(data["registry"], data["name"])
-            raise UsageError(f"image: must be a {data['registry']} repository path like {example}")
-        if needs_cloud and data["cloud"] != needs_cloud:
-            raise UsageError(
-                f"registry: '{data['registry']}' needs cloud '{needs_cloud}' so CI can push with OIDC "
-                f"(set cloud={needs_cloud})"
-            )
-        if not registry_fits(data["registry"], data["platforms"]):
-            raise UsageError(
-                "registry: 'ghcr' works only with platforms [github]: GitLab CI and Jenkins would need a "
-                "long-lived personal access token to push there (choose another registry)"
-            )
-    else:
+    """Fill the defaults that depend on other answers, check every rule across answers (``RULES``), and drop
+    answers that do not apply. Raises UsageError naming the key and the rule."""
+    data = with_derived(answers.model_dump())
+    for rule in RULES:
+        problem = rule.judge(data)
+        if problem is not None:
+            raise UsageError(problem)
+    if not data["container"]:
         data["image"] = None
     for key, applies_now in type(answers).conditions.items():
         if not applies_now(data):  # a team pack's question that does not apply keeps no answer
@@ -475,14 +633,8 @@ def finish(answers: Answers) -> Answers:
             if cloud != data["cloud"]:
                 data[field] = None
             elif data[field] is None:
-                if field in _CLOUD_DEFAULTS:
-                    data[field] = _CLOUD_DEFAULTS[field]
-                else:
-                    raise UsageError(f"{field}: is required when cloud is '{cloud}'")
-    if data["dast"]:
-        if data["dast_target_url"] is None:
-            raise UsageError("dast_target_url: is required when dast is true")
-    else:
+                data[field] = _CLOUD_DEFAULTS[field]  # a required one is a rule above
+    if not data["dast"]:
         data["dast_target_url"] = None
         data["openapi_path"] = None
     if data["source_repo"] is None:
@@ -492,8 +644,6 @@ def finish(answers: Answers) -> Answers:
     if "gitlab" not in data["platforms"]:
         data["gitlab_url"] = "https://gitlab.com"
     data["gitlab_url"] = data["gitlab_url"].rstrip("/")
-    if data["container"]:
-        registry_layout.check(data)
     if not data["trusted_registries"]:
         hosts = ["docker.io"]
         if data["image"] is not None and image_host(data["image"]) not in hosts:

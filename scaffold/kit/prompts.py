@@ -22,6 +22,7 @@ from scaffold.kit.answers import (
     check_one,
     field_defaults,
     fitting_choices,
+    refusal,
     required_when_asked,
     suggested_default,
 )
@@ -152,19 +153,57 @@ def ask(
     """Ask every applicable question not answered in ``given``; ``defaults`` pre-fill the prompts.
 
     Keys missing from ``defaults`` are pre-filled with the model's own default, so accepting every prompt
-    gives the same answers as ``--defaults``. Returns only the answers that were asked.
+    gives the same answers as ``--defaults``. A pre-filled value that a rule across answers refuses after the
+    answers so far (an inferred ghcr image once GitLab is a platform) is not offered: the prompt shows the
+    suggestion for the answers so far instead. Each rule across answers is checked at the question of the last of
+    its keys to be answered, and a refused reply is asked again there, naming the rule. Returns only the answers
+    that were asked.
     """
     io = _io(input, output)
     so_far: dict[str, Any] = {**field_defaults(model), **defaults, **given}
+    settled = set(given)
     asked: dict[str, Any] = {}
     for key in model.model_fields:
         if key in given or not applies(key, so_far, model):
             continue
-        reply = _reply(_question(key, so_far, io, model))
-        value = _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
-        so_far[key] = value
-        asked[key] = value
+        if refusal(key, so_far, {*settled, key}, model) is not None:
+            so_far[key] = field_defaults(model)[key]
+        so_far[key] = asked[key] = _answer(key, so_far, io, model)
+        settled.add(key)
+        _until_no_rule_refuses(key, so_far, settled, asked, io, model)
     return asked
+
+
+def _answer(key: str, so_far: Mapping[str, Any], io: dict[str, Any], model: type[Answers], problem: str = "") -> Any:
+    reply = _reply(_question(key, so_far, io, model, problem))
+    return _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
+
+
+def _until_no_rule_refuses(
+    key: str, so_far: dict[str, Any], settled: set[str], asked: dict[str, Any], io: dict[str, Any], model: type[Answers]
+) -> None:
+    """Ask again, at the question just answered, while a rule across answers refuses it. When the same rule
+    refuses twice and names another question asked in this run (the service name behind a derived registry
+    name), that question is asked again instead: an answer that cannot satisfy the rule here never traps the
+    user in a loop."""
+    changed = [key]
+    last = ""
+    while True:
+        found = next(
+            ((name, problem) for name in changed if (problem := refusal(name, so_far, settled, model)) is not None),
+            None,
+        )
+        if found is None:
+            return
+        target, problem = found
+        named = problem.split(":", 1)[0]
+        if problem == last and named != target and named in asked:
+            target = named
+        last = problem
+        shown_problem = problem.split(": ", 1)[1] if named == target else problem
+        so_far[target] = asked[target] = _answer(target, so_far, io, model, " ".join(shown_problem.split()))
+        if target not in changed:
+            changed.append(target)
 
 
 def ask_again(
@@ -177,8 +216,7 @@ def ask_again(
     model: type[Answers] = Answers,
 ) -> Any:
     """Ask ``key`` again after a rule across answers refused the reply; the prompt shows the rule."""
-    reply = _reply(_question(key, so_far, _io(input, output), model, problem))
-    return _convert(key, reply, model) if isinstance(reply, str) and _choices(key, model) is None else reply
+    return _answer(key, so_far, _io(input, output), model, problem)
 
 
 def confirm(message: str, *, input: Input | None = None, output: Output | None = None) -> bool:

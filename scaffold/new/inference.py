@@ -1,8 +1,10 @@
-"""Infer answers from a repository that scaffold never generated, for ``scaffold adopt``.
+"""Infer answers from the repository a kit is written into: one inference for ``scaffold new`` (which proposes the
+answers at its prompts) and ``scaffold adopt`` (which takes them).
 
 ``infer_answers(root)`` reads a bounded set of files (root manifests and lockfiles, ``.github/workflows/*``,
-``.gitlab-ci.yml``, Jenkinsfiles and Dockerfiles at the root and one folder down, ``.git/HEAD``) and returns only
-the answers it found evidence for, each with a short reason. It never writes and never raises on a bad file.
+``.gitlab-ci.yml``, Jenkinsfiles and Dockerfiles at the root and one folder down, a few source files for the port,
+``.scaffold.yml``) and the folder's own git directory (``scaffold.new.git_facts``), and returns only the answers it
+found evidence for, each with a short reason. It never writes and never raises on a bad file.
 
 Every file is untrusted: a file that is a FIFO, a device, a symlink leaving the repository, binary, too large or
 a YAML bomb is skipped and named in ``Inference.skipped``. The whole run is bounded: at most ``MAX_FILES`` CI files
@@ -15,30 +17,50 @@ How each answer is decided:
   the priority is go > java > python > node: a Go or Java toolchain is rarely just tooling, while Python and
   Node often are (a Node stage building a frontend, ``pip install`` of a deploy CLI). The other languages seen are
   named in the evidence.
-- platforms: github, gitlab, jenkins for each kind of CI file present (readable text).
-- container: true with a Dockerfile at the root or one folder down, or an image pushed in CI; false when the
-  repository shows a language or platform but neither; otherwise not inferred.
+- platforms: github, gitlab, jenkins for each kind of CI file present (readable text); without one, the forge the
+  ``origin`` remote is on (unless an answer or a team pack's default names the platforms).
+- container: true with a Dockerfile at the root or one folder down, or an image pushed in CI; for ``adopt`` false
+  when the repository shows a language or platform but neither; otherwise not inferred.
 - registry and image: from images pushed in CI (``docker push``/``tag``, ``buildx --push``, build-push-action,
   metadata-action, kaniko, skopeo, Jenkins ``docker.build().push()``), never from base or job images. A reference
   whose repository path is fully literal beats one where only the host is known, which beats a registry login;
-  ties go to the first file in reading order. An image is given only when it passes answers validation.
+  ties go to the first file in reading order. An image is given only when it passes answers validation. Without
+  one from CI, the image follows from ``origin`` where the registry does: ``ghcr.io/OWNER/REPO`` for a GitHub-only
+  kit, ``registry.gitlab.com/GROUP/PROJECT`` for a gitlab.com project that GitLab CI builds.
+- source_repo: the path of ``origin`` on github.com, gitlab.com or the answered ``gitlab_url``'s host
+  (``scaffold.new.origin``), when that forge is one of the platforms.
 - default_branch: ``origin/HEAD`` of a git checkout, else the checked-out branch when it is main, master or trunk,
   else the one of those that CI branch filters name most (a filter copied from another repository is weaker
   evidence than git's own HEAD), else the checked-out branch.
-- name: the folder's name when it is a valid DNS label (``answers.default_name``).
+- port: the last ``EXPOSE`` the final Dockerfile stage inherits, else a literal port the code listens on
+  (``scaffold.new.ports``); only ports the answers accept (1024-65535).
+- visibility: only from a ``.scaffold.yml`` already in the folder. Whether a repository is public is known to its
+  forge alone, and inference never uses the network.
+- starter: as a ``.scaffold.yml`` in the folder records it, else false when the folder already holds code
+  (``scaffold.new.starter.code_evidence``).
+- name: the folder's name when it is a valid DNS label (``answers.default_name``); ``new`` has it as its default.
+
+Answers given (answers file, ``--set``, a team pack's locks) win: a given key is not inferred, and an inferred
+answer that a rule across answers refuses together with a given one is dropped (``answers.compatible``).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
-from scaffold.kit.answers import check_one, default_name, suggested_default, validate
+from scaffold.kit.answers import ANSWER_KEYS, check_one, compatible, default_name, suggested_default, validate
+from scaffold.kit.record import RECORD_PATH
 from scaffold.new import inference_sources as sources
+from scaffold.new import ports as ports_in_code
+from scaffold.new.git_facts import GitFacts, read_git
+from scaffold.new.origin import parse_origin
+from scaffold.new.starter import code_evidence
 from scaffold.untrusted.text import shown
 
 __all__ = ["Inference", "infer_answers"]
@@ -80,8 +102,29 @@ class _Budget:
             self.skipped.append(f"{shown(path, 200)}: {reason}")
 
 
-def infer_answers(root: Path) -> Inference:
-    root = root.resolve()
+def infer_answers(
+    root: Path,
+    given: Mapping[str, Any] | None = None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    new: bool = False,
+) -> Inference:
+    """What ``root``'s files and git directory say about the answers.
+
+    ``given`` holds the answers the user gave (answers file, ``--set``, a team pack's locks): they win over
+    inference, so no given key is inferred and an inferred answer a rule across answers refuses together with a
+    given one is dropped. ``defaults`` (a team pack's) lie below inference, and with the given answers say which
+    origin hosts are GitLab (``gitlab_url``) and which image the origin implies (``platforms``, ``registry``).
+    With ``new`` the kit is written anew: the folder's name is already the default name, and a missing Dockerfile
+    is no evidence against building an image (the kit writes one)."""
+    given = dict(given or {})
+    defaults = dict(defaults or {})
+    try:
+        root = root.resolve()
+        if not root.is_dir():
+            return Inference({}, {})
+    except (OSError, RuntimeError):
+        return Inference({}, {})
     answers: dict[str, Any] = {}
     evidence: dict[str, str] = {}
     budget = _Budget()
@@ -109,17 +152,119 @@ def infer_answers(root: Path) -> Inference:
         answers["container"] = True
         evidence["container"] = dockerfiles[0].path if dockerfiles else f"image pushed: {pushed[0][1]}"
         _registry(ci, answers, evidence)
-    elif answers:
+    elif answers and not new:
         answers["container"] = False
         evidence["container"] = "no Dockerfile at the root or one folder down, and no image pushed in CI"
 
-    branch = _default_branch(root, [branch for found in ci for branch in found.branches])
+    git = read_git(root)
+    budget.skipped += git.skipped
+    branch = _default_branch(git, [branch for found in ci for branch in found.branches])
     if branch:
         answers["default_branch"], evidence["default_branch"] = branch
+    _from_origin(git, (defaults, given), answers, evidence, budget)
+    _port(root, top, dockerfiles, answers, evidence)
+    _recorded(root, answers, evidence)
+    code = code_evidence(root) if "starter" not in answers else None
+    if code is not None:
+        answers["starter"], evidence["starter"] = False, f"{code}: the folder holds code"
     name = default_name(root.name)
-    if name:
+    if name and not new:
         answers["name"], evidence["name"] = name, f"folder name {root.name!r}"
-    return Inference(answers, evidence, tuple(budget.skipped))
+    kept = compatible(answers, given, defaults)
+    order = [key for key in ANSWER_KEYS if key in kept]
+    return Inference({key: kept[key] for key in order}, {key: evidence[key] for key in order}, tuple(budget.skipped))
+
+
+# --- the origin remote, the port, the visibility -------------------------------------------------------------------
+
+
+def _gitlab_hosts(given: Mapping[str, Any]) -> list[str]:
+    url = given.get("gitlab_url")
+    if not isinstance(url, str) or check_one("gitlab_url", url) is not None:
+        return []
+    return [url.removeprefix("https://").split("/", 1)[0].split(":", 1)[0].lower()]
+
+
+def _from_origin(
+    git: GitFacts,
+    layers: tuple[Mapping[str, Any], Mapping[str, Any]],
+    answers: dict[str, Any],
+    evidence: dict[str, str],
+    budget: _Budget,
+) -> None:
+    """platforms (when neither a CI file nor an answer says), source_repo and image from where ``origin`` points.
+    ``layers`` are the defaults and the given answers, which the inferred answers lie between."""
+    if git.origin_url is None:
+        return
+    defaults, given = layers
+    remote = parse_origin(git.origin_url, _gitlab_hosts({**defaults, **given}))
+    if remote is None:
+        budget.skipped.append(
+            "git remote origin: not a repository URL on github.com, gitlab.com or the answered gitlab_url's host; "
+            "source_repo and image were not inferred from it"
+        )
+        return
+    where = f"git remote origin {remote}"
+    if "platforms" not in answers and "platforms" not in defaults and "platforms" not in given:
+        answers["platforms"], evidence["platforms"] = [remote.forge], f"{where}; no CI file"
+    view = {**defaults, **answers, **given}
+    platforms = list(view.get("platforms") or ["github"])
+    if remote.forge not in platforms:
+        return  # the repository lives on a forge the kit does not run on: its path names no CI identity here
+    answers["source_repo"], evidence["source_repo"] = remote.path, where
+    if "image" in view or view.get("container", True) is False:
+        return
+    registry = view.get("registry")
+    kind, image = None, None
+    if remote.forge == "github" and platforms == ["github"] and registry in (None, "ghcr"):
+        kind, image = "ghcr", f"ghcr.io/{remote.path.lower()}"
+    elif remote.host == "gitlab.com" and "gitlab" in platforms and registry in (None, "gitlab"):
+        kind, image = "gitlab", f"registry.gitlab.com/{remote.path.lower()}"
+    if kind and image and check_one("image", image) is None and _valid_image(kind, image):
+        answers["image"], evidence["image"] = image, f"{where}: the {kind} registry of the repository"
+
+
+_MAX_CODE_FILES = 40
+_MAX_CODE_BYTES = 64_000
+_SPRING_CONFIG = tuple(f"src/main/resources/application.{suffix}" for suffix in ("properties", "yml", "yaml"))
+
+
+def _port(
+    root: Path,
+    top: list[tuple[str, bool]],
+    dockerfiles: list[sources.Found],
+    answers: dict[str, Any],
+    evidence: dict[str, str],
+) -> None:
+    """The port a Dockerfile exposes, else the one the code listens on (a few files, read with small caps)."""
+    ports = [(port, reason) for found in dockerfiles for port, reason in found.ports if check_one("port", port) is None]
+    if not ports:
+        code = _one_level(root, top, ports_in_code.is_code_file, _Budget())[:_MAX_CODE_FILES]
+        for path in [*code, *_SPRING_CONFIG]:
+            text = sources.read_text(root, path, limit=_MAX_CODE_BYTES)
+            if text is not None:
+                ports += ports_in_code.scan(path, text).ports
+    if not ports:
+        return
+    port, reason = ports[0]
+    others = sorted({other for other, _ in ports} - {port})
+    answers["port"] = port
+    evidence["port"] = reason + (f"; also saw {', '.join(map(str, others))}" if others else "")
+
+
+_RECORDED = ("starter", "visibility")
+
+
+def _recorded(root: Path, answers: dict[str, Any], evidence: dict[str, str]) -> None:
+    """What a kit record already in the folder says of the answers nothing else tells: the visibility (only the
+    forge knows it, and inference never uses the network), and whether the kit was written with its starter
+    (whose files would otherwise read as the team's code on a second ``new``)."""
+    record = sources.load_yaml(sources.read_text(root, RECORD_PATH) or "")
+    recorded = record.get("answers") if isinstance(record, dict) else None
+    for key in _RECORDED:
+        value = recorded.get(key) if isinstance(recorded, dict) else None
+        if value is not None and check_one(key, value) is None:
+            answers[key], evidence[key] = value, f"{RECORD_PATH} records it"
 
 
 # --- which files ---------------------------------------------------------------------------------------------------
@@ -315,19 +460,10 @@ def _registry(ci: list[sources.Found], answers: dict[str, Any], evidence: dict[s
 # --- default branch ------------------------------------------------------------------------------------------------
 
 
-def _git_ref(root: Path, path: str, prefix: str) -> str | None:
-    text = sources.read_text(root, path)
-    if text is None or not text.startswith(f"ref: {prefix}"):
-        return None
-    branch = text.strip()[len(f"ref: {prefix}") :]
-    return branch if check_one("default_branch", branch) is None else None
-
-
-def _default_branch(root: Path, ci_branches: list[str]) -> tuple[str, str] | None:
-    remote = _git_ref(root, ".git/refs/remotes/origin/HEAD", "refs/remotes/origin/")
-    if remote:
-        return remote, "git: origin/HEAD"
-    local = _git_ref(root, ".git/HEAD", "refs/heads/")
+def _default_branch(git: GitFacts, ci_branches: list[str]) -> tuple[str, str] | None:
+    if git.origin_head:
+        return git.origin_head, "git: origin/HEAD"
+    local = git.head
     if local in _CONVENTIONAL_BRANCHES:
         return local, "git: the checked-out branch (HEAD)"
     counts = Counter(branch for branch in ci_branches if branch in _CONVENTIONAL_BRANCHES)

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from scaffold.rules.docker.instructions import instructions, stages, value
+from scaffold.rules.docker.instructions import final_setting, instructions, stages, value
 from scaffold.rules.document import Document
 from scaffold.rules.model import Kind
 from scaffold.untrusted import read as untrusted
@@ -50,6 +50,7 @@ class Found:
     pushes: list[tuple[str, str]] = field(default_factory=list)  # image references written to a registry
     logins: list[tuple[str, str]] = field(default_factory=list)  # registry hosts logged in to (or "$CI_REGISTRY")
     branches: list[str] = field(default_factory=list)
+    ports: list[tuple[int, str]] = field(default_factory=list)  # ports a Dockerfile exposes or code listens on
     budget: int = field(default=WORK_LIMIT, repr=False, compare=False)
 
     def spend(self, amount: int) -> bool:
@@ -63,7 +64,7 @@ class Found:
     def trim(self) -> Found:
         """Keep at most ``MAX_SIGNALS`` entries of each kind."""
         del self.languages[MAX_SIGNALS:], self.pushes[MAX_SIGNALS:], self.logins[MAX_SIGNALS:]
-        del self.branches[MAX_SIGNALS:]
+        del self.branches[MAX_SIGNALS:], self.ports[MAX_SIGNALS:]
         return self
 
 
@@ -483,11 +484,17 @@ def jenkins(path: str, text: str) -> Found:
 
 def dockerfile(path: str, text: str) -> Found:
     """Languages from a Dockerfile's base images (ARG defaults expanded) and RUN commands (heredoc bodies included),
-    read by the audit rules' Dockerfile reader; a file without FROM is no Dockerfile and shows nothing."""
+    and the ports the built image exposes (the last EXPOSE it inherits, literal ports only), read by the audit
+    rules' Dockerfile reader; a file without FROM is no Dockerfile and shows nothing."""
     found = Found(path)
     document = Document(path, Kind.DOCKERFILE, text)
     if not stages(document):
         return found
+    _, _, expose = final_setting(document, "EXPOSE")
+    for word in expose.words()[:MAX_SIGNALS] if expose is not None else []:
+        port = re.fullmatch(r"([0-9]{1,5})(?:/tcp)?", word.text)
+        if port:
+            found.ports.append((int(port[1]), f"{path}: EXPOSE {word.text}"))
     for step in instructions(document):
         words = step.words()
         if step.keyword == "FROM" and words:

@@ -277,3 +277,62 @@ def test_a_prompt_offers_only_the_registries_the_platforms_can_push_to() -> None
         assert not registry_fits("ghcr", platforms)
         with pytest.raises(UsageError, match="registry: 'ghcr' works only with platforms"):
             validate({"platforms": platforms, "registry": "ghcr"})
+
+
+CROSS_FIELD_CASES = [
+    {"image": "docker.io/acme/api"},
+    {"registry": "ecr", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api"},
+    {"platforms": ["gitlab"], "registry": "ghcr"},
+    {"cloud": "gcp"},
+    {"dast": True},
+    {"environments": ["prod", "prod"]},
+    {"name": "a" * 50, "registry": "ecr", "cloud": "aws", "aws_role_arn": AWS["aws_role_arn"]},
+]
+
+
+@pytest.mark.parametrize("data", CROSS_FIELD_CASES)
+def test_a_prompt_and_finish_refuse_with_the_same_judge(data: dict[str, object]) -> None:
+    from scaffold.kit.answers import ANSWER_KEYS, refusal
+
+    with pytest.raises(UsageError) as raised:
+        validate(data)
+    everything = set(ANSWER_KEYS)
+    at_some_question = {refusal(key, data, everything) for key in ANSWER_KEYS} - {None}
+    assert str(raised.value) in at_some_question
+
+
+def test_a_rule_is_judged_only_once_every_key_it_reads_is_settled() -> None:
+    from scaffold.kit.answers import refusal
+
+    so_far = {"name": "api", "container": True, "registry": "ghcr", "image": "docker.io/acme/api"}
+    assert refusal("image", so_far, {"name", "container", "image"}) is None  # the registry is still to come
+    assert refusal("image", so_far, {"name", "container", "image", "registry"}) == (
+        "image: must be a ghcr repository path like ghcr.io/my-org/api"
+    )
+    assert refusal("language", so_far, set(so_far) | {"language"}) is None  # no rule reads language
+    # A default that depends on other answers is derived before judging: no registry answered means ghcr.
+    assert refusal("image", {**so_far, "registry": None}, set(so_far)) is not None
+
+
+def test_finish_checks_every_rule_in_one_list() -> None:
+    from scaffold.kit.answers import RULES
+
+    keys = {key for rule in RULES for key in rule.keys}
+    assert {"image", "registry", "platforms", "cloud", "aws_role_arn", "dast_target_url", "environments"} <= keys
+    assert set(keys) <= set(Answers.model_fields)
+
+
+def test_given_answers_leave_only_compatible_proposals() -> None:
+    from scaffold.kit.answers import compatible
+
+    proposed = {"language": "node", "registry": "ghcr", "image": "ghcr.io/acme/x", "source_repo": "acme/x"}
+    assert compatible(proposed, {}) == proposed
+    assert compatible(proposed, {"language": "go"}) == {key: v for key, v in proposed.items() if key != "language"}
+    # platforms given: ghcr no longer fits, and the ghcr image with it
+    assert compatible(proposed, {"platforms": ["gitlab"]}) == {"language": "node", "source_repo": "acme/x"}
+    # an image given: the registry proposed for another one goes, the given image's registry is derived
+    assert compatible({"registry": "ghcr"}, {"image": "registry.gitlab.com/acme/x", "platforms": ["gitlab"]}) == {}
+    # the cloud a registry needs, set otherwise: the registry goes, the image stays when the default registry fits it
+    assert compatible({"registry": "ecr"}, {"cloud": "none"}) == {}
+    # a conflict no proposal causes is left to the given answers' own check
+    assert compatible({"language": "go"}, {"platforms": ["gitlab"], "registry": "ghcr"}) == {"language": "go"}

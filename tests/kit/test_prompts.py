@@ -41,15 +41,19 @@ BEFORE_CLOUD = DEFAULT_QUESTIONS.index("cloud")
 AFTER_CLOUD = len(DEFAULT_QUESTIONS) - BEFORE_CLOUD - 1
 
 
-def run_ask(keys: str, *, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def run_ask(
+    keys: str, *, given: Mapping[str, Any] | None = None, defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """ask() with every keystroke sent up front, then end of input."""
     with create_pipe_input() as inp:
         inp.send_text(keys)
         inp.close()  # closes the writing end only: the keys sent are still read, then EOF
-        return ask(DEFAULTS, given or {}, input=inp, output=DummyOutput())
+        return ask({**DEFAULTS, **(defaults or {})}, given or {}, input=inp, output=DummyOutput())
 
 
-def run_ask_showing(steps: list[tuple[str, str]], rest: str) -> dict[str, Any]:
+def run_ask_showing(
+    steps: list[tuple[str, str]], rest: str, *, given: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """ask() on a real VT100 output in memory: each step's keys, then wait until the screen shows its text.
 
     ask() runs in a daemon thread. Closing the pipe's writing end in ``finally`` ends it with EOF when a step's
@@ -63,7 +67,7 @@ def run_ask_showing(steps: list[tuple[str, str]], rest: str) -> dict[str, Any]:
 
         def run() -> None:
             try:
-                outcome["result"] = ask(DEFAULTS, {}, input=inp, output=output)
+                outcome["result"] = ask(DEFAULTS, given or {}, input=inp, output=output)
             except BaseException as error:  # handed to the test below
                 outcome["error"] = error
 
@@ -96,6 +100,7 @@ def test_accepting_every_default_returns_the_defaults() -> None:
         "language": "python",
         "default_branch": "main",
         "platforms": ["github"],
+        "starter": True,
         "container": True,
         "registry": "ghcr",
         "image": "ghcr.io/my-org/demo",
@@ -107,6 +112,7 @@ def test_accepting_every_default_returns_the_defaults() -> None:
         "dast": False,
         "code_owners": ["@my-org/platform-security"],
         "source_repo": "my-org/demo",
+        "visibility": "private",
         "keep_images": 30,
         "block_severity": "high",
         "trusted_registries": [],
@@ -270,17 +276,19 @@ def test_invalid_typed_values_are_refused(key: str, bad: str, good: str, expecte
 
 def test_keys_already_given_are_not_asked() -> None:
     given = {"name": "given-name", "language": "go", "container": False}
-    result = run_ask(ENTER * 9, given=given)
+    result = run_ask(ENTER * 11, given=given)
 
     assert list(result) == [
         "default_branch",
         "platforms",
+        "starter",
         "environments",
         "cloud",
         "coverage_min",
         "dast",
         "code_owners",
         "source_repo",
+        "visibility",
         "trusted_registries",
     ]
     no_container = ("registry", "image", "port", "health_path", "keep_images", "block_severity")
@@ -363,3 +371,93 @@ def test_a_templates_questions_show_defaults_rendered_from_the_answers_so_far(tm
     answers = resolve(template, replies, trust=False)
     assert answers["license"] == "MIT"
     assert answers["owner_email"] == "billing-api@example.com"
+
+
+UP = "\x1b[A"
+SPACE = " "
+ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo"
+
+
+def test_an_image_the_registry_refuses_is_asked_again_at_once() -> None:
+    image = DEFAULT_QUESTIONS.index("image")
+    screen_steps = [
+        (ENTER * image + CLEAR + "docker.io/acme/demo" + ENTER, "[refused: must be a ghcr repository path like"),
+    ]
+    result = run_ask_showing(
+        screen_steps, CLEAR + "ghcr.io/acme/demo" + ENTER + ENTER * (len(DEFAULT_QUESTIONS) - image - 1)
+    )
+
+    # Asked again before the next question: the corrected image answered the image question, not environments.
+    assert result["image"] == "ghcr.io/acme/demo"
+    assert result["environments"] == ["staging", "production"]
+    assert tuple(result) == DEFAULT_QUESTIONS
+    assert validate({**DEFAULTS, **result}).image == "ghcr.io/acme/demo"
+
+
+def test_a_cloud_the_given_registry_refuses_is_asked_again_at_the_cloud_question() -> None:
+    keys = "".join(
+        [
+            ENTER * (BEFORE_CLOUD - 1),  # registry is given: one question fewer before cloud
+            UP + ENTER,  # cloud: aws (pre-selected for ecr) -> none, which ecr refuses
+            ENTER,  # asked again, aws pre-selected
+            ARN + ENTER,
+            ENTER,
+            ENTER * AFTER_CLOUD,
+        ]
+    )
+    result = run_ask(keys, given={"registry": "ecr"})
+
+    assert result["cloud"] == "aws"
+    assert result["aws_role_arn"] == ARN
+    assert validate({**DEFAULTS, **result, "registry": "ecr"}).image == ECR_IMAGE
+
+
+def test_a_refused_cloud_shows_the_rule_of_the_registry() -> None:
+    result = run_ask_showing(
+        [(ENTER * (BEFORE_CLOUD - 1) + UP + ENTER, "[refused: registry: 'ecr' needs cloud 'aws'")],
+        ENTER + ARN + ENTER + ENTER + ENTER * AFTER_CLOUD,
+        given={"registry": "ecr"},
+    )
+    assert (result["cloud"], result["aws_role_arn"]) == ("aws", ARN)
+
+
+def test_a_rule_the_question_cannot_satisfy_asks_the_answer_it_names() -> None:
+    # An ECR promotion role is named <name>-promote-<environment>, at most 64 characters: with a 50-character name
+    # no environment list fits, so after the same refusal twice the name question is asked again.
+    given = {"registry": "ecr", "cloud": "aws", "aws_role_arn": ARN, "image": ECR_IMAGE}
+    before = [key for key in DEFAULT_QUESTIONS if key not in given]
+    environments = before.index("environments")
+    keys = "".join(
+        [
+            CLEAR + "a" * 50 + ENTER,
+            ENTER * (environments - 1),
+            ENTER,  # staging,production: refused, the role name derived from the name is too long
+            ENTER,  # the same again: refused again, so the name is asked next
+            CLEAR + "demo" + ENTER,
+            ENTER * (len(before) - environments),  # the rest, and aws_region, which the given cloud brings
+        ]
+    )
+    result = run_ask(keys, given=given)
+
+    assert result["name"] == "demo"
+    assert result["environments"] == ["staging", "production"]
+    assert result["aws_region"] == "us-east-1"
+    assert validate({**result, **given}).name == "demo"
+
+
+def test_a_pre_filled_value_the_answers_so_far_refuse_is_not_offered() -> None:
+    # An image inferred for a GitHub-only kit is not offered once GitLab is a platform: the prompt shows the
+    # example path of the registry chosen instead.
+    platforms = DEFAULT_QUESTIONS.index("platforms")
+    keys = "".join(
+        [
+            ENTER * platforms,
+            DOWN + SPACE + ENTER,  # platforms: github and gitlab
+            ENTER * (len(DEFAULT_QUESTIONS) - platforms - 1 + 1),  # one more: gitlab brings the GitLab URL
+        ]
+    )
+    result = run_ask(keys, defaults={"image": "ghcr.io/acme/demo"})
+
+    assert result["platforms"] == ["github", "gitlab"]
+    assert result["registry"] == "gitlab"
+    assert result["image"] == "registry.gitlab.com/my-group/demo"

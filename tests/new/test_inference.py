@@ -660,3 +660,171 @@ def test_corpus_registries(corpus: Path, tmp_path: Path, path: str, expected: tu
     kind, name = path.split("/", 1)
     _, result = adopt_corpus_file(corpus, tmp_path, kind, name)
     assert (result.answers.get("registry"), result.answers.get("image")) == expected
+
+
+# --- the repository new stands in: git, the origin remote, the port, the record, code ---------------------------
+
+
+def git_repo(root: Path, files: dict[str, str | bytes], origin: str | None, branch: str = "trunk") -> Path:
+    from tests.upgrade.support import git
+
+    repo(root, files)
+    git(root, "init", "-q", "-b", branch)
+    if origin is not None:
+        git(root, "config", "remote.origin.url", origin)
+    return root
+
+
+def test_new_reads_language_branch_and_origin_of_the_repository_it_stands_in(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "x", {"package.json": "{}\n"}, "git@github.com:acme/x.git")
+
+    result = infer_answers(root, new=True)
+
+    assert result.answers == {
+        "language": "node",
+        "default_branch": "trunk",
+        "platforms": ["github"],
+        "starter": False,
+        "image": "ghcr.io/acme/x",
+        "source_repo": "acme/x",
+    }
+    assert result.evidence["default_branch"] == "git: the checked-out branch (HEAD)"
+    assert result.evidence["source_repo"] == "git remote origin github.com/acme/x"
+    assert result.evidence["platforms"] == "git remote origin github.com/acme/x; no CI file"
+    assert result.evidence["starter"] == "found package.json: the folder holds code"
+    assert infer(root).answers["container"] is False  # adopt: no Dockerfile means no image; new writes one
+
+
+def test_an_empty_folder_or_none_at_all_infers_nothing_for_new(tmp_path: Path) -> None:
+    assert infer_answers(tmp_path / "missing", new=True) == Inference({}, {})
+    assert infer_answers(repo(tmp_path / "empty", {"README.md": "# x\n"}), new=True).answers == {}
+    (tmp_path / "file").write_text("x")
+    assert infer_answers(tmp_path / "file", new=True) == Inference({}, {})
+
+
+def test_the_origin_image_is_lowercase_and_only_where_the_registry_follows(tmp_path: Path) -> None:
+    github = infer(git_repo(tmp_path / "a", {}, "https://github.com/Acme/Shop.git"))
+    assert (github.answers["source_repo"], github.answers["image"]) == ("Acme/Shop", "ghcr.io/acme/shop")
+
+    gitlab = infer(git_repo(tmp_path / "b", {}, "git@gitlab.com:Acme/Team/Shop.git"))
+    assert gitlab.answers["platforms"] == ["gitlab"]
+    assert gitlab.answers["image"] == "registry.gitlab.com/acme/team/shop"
+    assert gitlab.answers["source_repo"] == "Acme/Team/Shop"
+
+    jenkins = infer(git_repo(tmp_path / "c", {"Jenkinsfile": "pipeline {}\n"}, "git@github.com:acme/x.git"))
+    assert jenkins.answers["platforms"] == ["jenkins"]  # a CI file beats the origin's forge
+    assert "source_repo" not in jenkins.answers and "image" not in jenkins.answers
+
+    both = infer_answers(git_repo(tmp_path / "d", {}, "git@github.com:acme/x.git"), {"platforms": ["github", "gitlab"]})
+    assert both.answers["source_repo"] == "acme/x"
+    assert "image" not in both.answers and "platforms" not in both.answers  # ghcr would not fit GitLab CI
+
+
+def test_a_gitlab_instance_named_by_the_answers_is_a_forge(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "x", {}, "ssh://git@git.example.com:2222/platform/api.git")
+    assert "source_repo" not in infer(root).answers
+    result = infer_answers(root, {"gitlab_url": "https://git.example.com"})
+    assert result.answers["platforms"] == ["gitlab"]
+    assert result.answers["source_repo"] == "platform/api"
+    assert "image" not in result.answers  # a self-managed instance's registry host is not known
+    assert "gitlab_url" not in result.answers
+
+
+def test_given_answers_win_and_drop_what_conflicts_with_them(tmp_path: Path) -> None:
+    from tests.answer_sets import AWS
+
+    pushes = workflow("      - run: docker push ghcr.io/acme/x:1\n")
+    root = git_repo(tmp_path / "x", {"go.mod": "module x\n", ".github/workflows/ci.yml": pushes}, None)
+    assert infer(root).answers["registry"] == "ghcr"
+
+    given = {"language": "python", "platforms": ["gitlab"], "registry": "ecr", **AWS}
+    result = infer_answers(root, given)
+    assert not {"language", "platforms", "registry"} & set(result.answers)
+    assert "image" not in result.answers  # ghcr.io/acme/x does not fit the given ecr registry
+    assert set(result.evidence) == set(result.answers)
+
+    cloud = infer_answers(root, {"cloud": "none", "registry": "ghcr"})
+    assert cloud.answers["image"] == "ghcr.io/acme/x"  # no conflict: kept
+
+
+def test_a_team_packs_defaults_shape_the_origin_image(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "x", {}, "git@github.com:acme/x.git")
+    result = infer_answers(root, {}, defaults={"registry": "harbor"}, new=True)
+    assert result.answers["source_repo"] == "acme/x"
+    assert "image" not in result.answers
+    jenkins = infer_answers(root, {}, defaults={"platforms": ["jenkins"]}, new=True)
+    assert "platforms" not in jenkins.answers and "source_repo" not in jenkins.answers
+
+
+def test_an_origin_that_is_no_forge_url_is_named_without_its_credential(tmp_path: Path) -> None:
+    for name, url in {
+        "a": "https://user:ghp_secret123@bitbucket.org/acme/x.git",
+        "b": "https://github.com/acme/x\x1b]0;pwned\x07",
+        "c": "ext::sh -c touch% /tmp/pwned",
+        "d": "file:///srv/acme/x.git",
+    }.items():
+        result = infer(git_repo(tmp_path / name, {}, url))
+        assert not {"source_repo", "image", "platforms"} & set(result.answers), url
+        text = repr(result)
+        assert "secret" not in text and "\x1b" not in text and "pwned" not in text
+        assert any(note.startswith("git remote origin: not a repository URL") for note in result.skipped)
+
+
+def test_the_port_comes_from_the_dockerfile_then_the_code(tmp_path: Path) -> None:
+    docker = "FROM python:3.12 AS build\nEXPOSE 9999\nFROM python:3.12-slim\nEXPOSE 8000/tcp 8001\n"
+    code = {"app.py": "uvicorn.run(app, port=5000)\n"}
+    both = infer(repo(tmp_path / "a", {"Dockerfile": docker, **code}))
+    assert both.answers["port"] == 8000
+    assert both.evidence["port"] == "Dockerfile: EXPOSE 8000/tcp; also saw 8001"
+
+    low = infer(repo(tmp_path / "b", {"Dockerfile": "FROM node:22\nEXPOSE 80\n", **code}))
+    assert (low.answers["port"], low.evidence["port"]) == (5000, "app.py: 'port=5000'")
+
+    nested = infer(repo(tmp_path / "c", {"cmd/api/main.go": 'http.ListenAndServe(":8081", nil)\n'}))
+    assert "port" not in nested.answers  # two folders down: not read
+    spring = {"src/main/resources/application.properties": "server.port=8443\n", "build.gradle": ""}
+    assert infer(repo(tmp_path / "d", spring)).answers["port"] == 8443
+
+
+def test_the_port_reader_skips_fifos_and_huge_files(tmp_path: Path) -> None:
+    root = repo(tmp_path / "svc", {"big.py": "port=1234\n" + "#" * 200_000, "server.js": "app.listen(3000)\n"})
+    os.mkfifo(root / "app.py")
+    result = _quick(root)
+    assert result.answers["port"] == 3000
+
+
+def test_a_kit_record_says_the_visibility_and_the_starter(tmp_path: Path) -> None:
+    record = "answers:\n  starter: true\n  visibility: internal\n"
+    rerun = infer(repo(tmp_path / "r", {".scaffold.yml": record, "pyproject.toml": "", "src/app.py": ""}))
+    assert (rerun.answers["starter"], rerun.answers["visibility"]) == (True, "internal")  # its own starter: no code
+    assert rerun.evidence["starter"] == ".scaffold.yml records it"
+    loose = infer(repo(tmp_path / "s", {".scaffold.yml": "answers:\n  starter: 'yes'\n", "main.go": ""}))
+    assert (loose.answers["starter"], loose.evidence["starter"]) == (False, "found main.go: the folder holds code")
+
+
+def test_visibility_only_from_a_kit_record(tmp_path: Path) -> None:
+    recorded = infer(repo(tmp_path / "a", {".scaffold.yml": "answers:\n  visibility: public\n"}))
+    assert (recorded.answers["visibility"], recorded.evidence["visibility"]) == ("public", ".scaffold.yml records it")
+    for name, text in {"b": "answers:\n  visibility: secret\n", "c": "answers: [1]\n", "d": "&a [*a]\n"}.items():
+        assert "visibility" not in infer(repo(tmp_path / name, {".scaffold.yml": text})).answers
+    assert "visibility" not in infer(git_repo(tmp_path / "e", {}, "git@github.com:acme/x.git")).answers
+
+
+def test_a_worktree_gives_its_own_branch(tmp_path: Path) -> None:
+    from tests.upgrade.support import commit_all, git
+
+    main = git_repo(tmp_path / "main", {}, "git@github.com:acme/x.git", branch="main")
+    commit_all(main, "first")
+    git(main, "worktree", "add", "-q", "-b", "trunk", str(tmp_path / "wt"))
+    result = infer(tmp_path / "wt")
+    assert result.answers["default_branch"] == "trunk"
+    assert result.answers["source_repo"] == "acme/x"
+
+
+def test_a_symlinked_git_directory_is_named_and_not_read(tmp_path: Path) -> None:
+    elsewhere = git_repo(tmp_path / "elsewhere", {}, "git@github.com:acme/x.git")
+    root = repo(tmp_path / "svc", {})
+    (root / ".git").symlink_to(elsewhere / ".git")
+    result = infer(root)
+    assert "default_branch" not in result.answers and "source_repo" not in result.answers
+    assert ".git: is a symbolic link; the repository's git directory was not read" in result.skipped
