@@ -17,7 +17,8 @@ apt_install() {
 #   - git: upgrade merges with git merge-file and keeps its base in git; the upgrade tests use real repositories;
 #   - groovy and a JRE: Jenkinsfiles are parsed with groovy; npm-groovy-lint runs CodeNarc on Java >= 17;
 #   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one);
-#   - chromium and chromium-driver: the fleet's HTML report is opened in headless chromium (through selenium).
+#   - chromium and chromium-driver: the fleet's HTML report is opened in headless chromium (through selenium);
+#   - gcc and libc6-dev: the first-run test runs the Go starter's `go test -race`, which needs cgo.
 debs=()
 command -v shellcheck >/dev/null || debs+=(shellcheck)
 command -v git >/dev/null || debs+=(git)
@@ -25,6 +26,7 @@ command -v ssh-keygen >/dev/null || debs+=(openssh-client)
 { command -v groovy && command -v java; } >/dev/null || debs+=(groovy default-jre-headless)
 command -v npm >/dev/null || debs+=(nodejs npm)
 { command -v chromium && command -v chromedriver; } >/dev/null || debs+=(chromium chromium-driver)
+command -v gcc >/dev/null || debs+=(gcc libc6-dev)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
 
 # npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint, markdownlint-cli2),
