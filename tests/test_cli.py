@@ -67,9 +67,24 @@ def test_defaults_write_the_kit_and_the_record(tmp_path: Path, capsys: pytest.Ca
     assert ".github/workflows/ci.yml" in record["files"]
     for policy in ("registry/README.md", "policy/kubernetes/README.md", "runtime/README.md"):
         assert policy in record["files"]
-    written = [path for path in out.rglob("*") if path.is_file()]
-    assert len(written) == len(record["files"]) + 1  # the record itself
+    written = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
+    starter = written - set(record["files"]) - {".scaffold.yml"}
+    assert any(path.startswith("src/") for path in starter), starter
+    assert "pyproject.toml" in starter and "requirements-dev.txt" in starter  # never recorded: the team's own code
+    assert set(record["files"]) <= written
+    for path in sorted(starter):
+        assert f"starter  {path}" in stdout, path
     assert f"wrote {len(written)} file(s)" in stdout
+
+
+def test_starter_false_writes_the_kit_and_the_record_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "orders"
+    code, stdout, _ = run(capsys, "new", "--defaults", "--set", "starter=false", "--output", str(out))
+    assert code == 0
+    record = yaml.safe_load((out / ".scaffold.yml").read_text())
+    written = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
+    assert written == set(record["files"]) | {".scaffold.yml"}
+    assert "starter  " not in stdout
 
 
 @pytest.mark.parametrize("key", TEXT_KEYS + LIST_KEYS)
@@ -370,3 +385,69 @@ def test_an_os_error_from_any_command_is_one_line_naming_the_file(
     assert main([command]) == 2
     err = capsys.readouterr().err
     assert err == "scaffold: error: x\\x1b[2Jy: File name too long; nothing more was written\n"
+
+
+def _acme_repository(root: Path) -> Path:
+    from tests.upgrade.support import git
+
+    root.mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "x", "main": "index.js"}\n')
+    git(root, "init", "-q", "-b", "trunk")
+    git(root, "config", "remote.origin.url", "git@github.com:acme/x.git")
+    return root
+
+
+def test_new_with_defaults_takes_what_the_repository_says_and_names_its_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _acme_repository(tmp_path / "x")
+    code, _, err = run(capsys, "new", "--defaults", "--output", str(out))
+    assert code == 0, err
+    assert err.splitlines()[:4] == [
+        "inferred language: node (package.json)",
+        "inferred default_branch: trunk (git: the checked-out branch (HEAD))",
+        "inferred platforms: github (git remote origin github.com/acme/x; no CI file)",
+        "inferred starter: false (found package.json: the folder holds code)",
+    ]
+    assert "inferred source_repo: acme/x (git remote origin github.com/acme/x)" in err
+    answers = yaml.safe_load((out / ".scaffold.yml").read_text())["answers"]
+    expected = {
+        "language": "node",
+        "default_branch": "trunk",
+        "source_repo": "acme/x",
+        "image": "ghcr.io/acme/x",
+        "starter": False,
+    }
+    assert {key: answers[key] for key in expected} == expected
+
+
+def test_new_answers_given_win_over_what_the_repository_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _acme_repository(tmp_path / "x")
+    settings = ["language=go", "platforms=github,gitlab", "source_repo=platform/y"]
+    code, _, err = run(capsys, "new", "--defaults", "--dry-run", "-o", str(out), *(f"--set={s}" for s in settings))
+    assert code == 0, err
+    inferred = [line.split(":", 1)[0] for line in err.splitlines() if line.startswith("inferred ")]
+    assert inferred == ["inferred default_branch", "inferred starter"]  # the ghcr image does not fit GitLab CI
+
+
+@pytest.mark.parametrize(
+    ("origin", "source_repo"),
+    [
+        ("https://x-access-token:ghp_secret123@github.com/acme/x.git", "acme/x"),
+        ("https://ghp_secret123@bitbucket.org/acme/x.git", None),
+        ("https://github.com/acme/x\x1b]0;ghp_secret123\x07", None),
+    ],
+)
+def test_new_never_prints_a_credential_or_an_escape_from_the_origin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], origin: str, source_repo: str | None
+) -> None:
+    from tests.upgrade.support import git
+
+    out = _acme_repository(tmp_path / "x")
+    git(out, "config", "remote.origin.url", origin)
+    code, stdout, err = run(capsys, "new", "--defaults", "--dry-run", "-o", str(out))
+    assert code == 0, err
+    assert "ghp_secret" not in stdout + err and "\x1b" not in stdout + err
+    assert (f"inferred source_repo: {source_repo} " in err) is (source_repo is not None)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from scaffold.api import render_kit
 from scaffold.kit.answers import validate
+from scaffold.kit.render import render
+from scaffold.new.starter import starter_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", ".*_cache", ".hypothesis", "build", "dist")
@@ -30,7 +32,8 @@ def test_readme_install_and_demo_command_works_in_a_fresh_venv(tmp_path: Path) -
     result = subprocess.run(command, shell=True, cwd=source, capture_output=True, text=True, timeout=900, check=False)  # noqa: S602
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     demo = source / "demo-service"
-    expected = render_kit(answers=validate({"name": "demo-service"}))
+    answers = validate({"name": "demo-service"})
+    expected = render_kit(answers=answers) | render(starter_pack(), answers)  # the kit and its starter service
     written = {str(p.relative_to(demo)): p.read_text() for p in demo.rglob("*") if p.is_file()}
     assert written == expected
 

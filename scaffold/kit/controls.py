@@ -144,7 +144,8 @@ CONTROLS: tuple[Control, ...] = (
         "an unreviewed branch must never publish or deploy",
         {
             "github": "`release.yml` runs only on pushes to the default branch and `v*` tags",
-            "gitlab": 'publish and deploy jobs run only when `$CI_COMMIT_REF_PROTECTED == "true"`',
+            "gitlab": 'publish and deploy jobs run only when `$CI_COMMIT_REF_PROTECTED == "true"`, for the default '
+            "branch",
             "jenkins": "publish and deploy stages have `when { anyOf { branch …; buildingTag() } }`",
         },
     ),
@@ -217,8 +218,8 @@ CONTROLS: tuple[Control, ...] = (
         "a build that needs a privileged daemon can take over its host",
         {
             "github": NotApplicable("hosted runners are single-use VMs; Buildx runs there without a shared daemon"),
-            "gitlab": "kaniko, digest-pinned, without privileged mode",
-            "jenkins": "kaniko, digest-pinned, without privileged mode",
+            "gitlab": "BuildKit's rootless image (`buildctl-daemonless.sh`), digest-pinned, without privileged mode",
+            "jenkins": "BuildKit's rootless image (`buildctl-daemonless.sh`), digest-pinned, without privileged mode",
         },
         applies=_container,
     ),
@@ -228,8 +229,8 @@ CONTROLS: tuple[Control, ...] = (
         "a vulnerable image is never signed or deployed",
         {
             "github": "trivy image scan before the push",
-            "gitlab": "trivy image scan of the built image before it is pushed",
-            "jenkins": "trivy image scan of the built image before it is pushed",
+            "gitlab": "one trivy scan of the built image before it is pushed; the same layout is pushed",
+            "jenkins": "one trivy scan of the built image before it is pushed; the same layout is pushed",
         },
         applies=_container,
     ),
@@ -239,8 +240,8 @@ CONTROLS: tuple[Control, ...] = (
         "consumers know what is inside what they run",
         {
             "github": "anchore/sbom-action (syft)",
-            "gitlab": "`trivy --format cyclonedx`",
-            "jenkins": "`trivy --format cyclonedx`",
+            "gitlab": "`trivy --format cyclonedx`, once, in the image scan job",
+            "jenkins": "`trivy --format cyclonedx`, once, in the image scan stage",
         },
     ),
     Control(
@@ -261,8 +262,8 @@ CONTROLS: tuple[Control, ...] = (
         "only what this pipeline built and signed is deployed",
         {
             "github": "`cosign verify` with the release workflow's identity, or `gh attestation verify`",
-            "gitlab": "`cosign verify` with the project's pipeline identity on protected refs",
-            "jenkins": "`cosign verify --key` with the public key",
+            "gitlab": "`cosign verify` with the project's pipeline identity before and after the promotion copy",
+            "jenkins": "`cosign verify --key` with the public key before and after the promotion copy",
         },
         applies=_container,
     ),
@@ -271,7 +272,8 @@ CONTROLS: tuple[Control, ...] = (
         "Signed build provenance",
         "SLSA build level 2: the platform attests how the artifact was built",
         {
-            "github": "`actions/attest` build provenance",
+            "github": "`actions/attest` build provenance on a public repository; elsewhere, where it needs GitHub "
+            "Enterprise Cloud, a keyless `cosign attest` of SLSA provenance",
             "gitlab": "runner-generated provenance (`RUNNER_GENERATE_ARTIFACTS_METADATA`) on the build job",
             "jenkins": NotApplicable(
                 "Jenkins has no platform-signed provenance; the cosign signature and SBOM attestation are the evidence"

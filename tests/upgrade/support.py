@@ -21,7 +21,7 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-DEFAULT_ANSWERS: dict[str, Any] = {"name": "orders"}
+DEFAULT_ANSWERS: dict[str, Any] = {"name": "orders", "starter": False}  # the kit alone: upgrade never sees a starter
 
 # What kit v2 changes, relative to the built-in kit (v1): a lint timeout, a new job at the end of ci.yml, a
 # Dockerfile comment, and two files that leave the kit.

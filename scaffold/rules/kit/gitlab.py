@@ -226,7 +226,25 @@ _DEPENDENCY_SCAN = _Scan(
 _IMAGE_SCAN = _Scan("a trivy image scan", re.compile(r"\btrivy\s+image\b"), _trivy_gate, _not_sbom)
 _SBOM = _Scan("a CycloneDX SBOM generator", re.compile(r"\b(?:trivy|syft)\b"), accepts=_cyclonedx)
 _COVERAGE = _Scan("the coverage gate", re.compile(r"\$\{?COVERAGE_MIN\b"), _coverage)
-_KANIKO = _Scan("a kaniko image build", re.compile(r"/kaniko/executor\b"), blocking=False)
+
+
+def _rootless_image(run: _Run) -> list[str]:
+    """BuildKit's daemonless script is rootless only in BuildKit's rootless image (user 1000 with rootlesskit)."""
+    if "buildctl-daemonless" not in run.match.group(0):
+        return []
+    name = _image_name(run.pipeline.top, setting(run.pipeline, run.job, "image").value)
+    image = (name.text or "") if name is not None else ""
+    if "rootless" in image.split("@")[0].rsplit("/", 1)[-1]:
+        return []
+    return [f"in {image or 'no image'}, not BuildKit's rootless image"]
+
+
+_ROOTLESS_BUILD = _Scan(
+    "a rootless image build (BuildKit or kaniko)",
+    re.compile(r"\bbuildctl-daemonless\.sh\b|/kaniko/executor\b"),
+    _rootless_image,
+    blocking=False,
+)
 _DAST = _Scan("an OWASP ZAP scan", NON_BLOCKING, blocking=False)
 _PROVENANCE_VARIABLE = "RUNNER_GENERATE_ARTIFACTS_METADATA"
 
@@ -267,7 +285,7 @@ _DOCKER_BUILD = re.compile(r"\bdocker\s+(?:image\s+)?build(?:x)?\b|\bdocker\s+bu
 
 
 def _rootless(documents: list[Document]) -> Iterator[Located]:
-    yield from _scan_findings(documents, _KANIKO)
+    yield from _scan_findings(documents, _ROOTLESS_BUILD)
     for run in _runs(documents, _DOCKER_BUILD, printed=False):
         message = f"{run.label}: builds the image with a Docker daemon ({run.match.group(0)})"
         yield _at_run(run, message, f"{run.label}: docker build")
@@ -634,8 +652,10 @@ JUDGES: dict[str, Judge] = {
     "rootless-image-build": _judge(
         _rootless,
         'build:\n  services: [docker:dind]\n  script:\n    - docker build -t "$IMAGE" .\n',
-        'build:\n  image: {name: gcr.io/kaniko-project/executor:v1.23.2-debug@sha256:<digest>, entrypoint: [""]}\n'
-        '  script:\n    - /kaniko/executor --context "$PWD" --no-push --tar-path image.tar\n',
+        'build:\n  image: {name: docker.io/moby/buildkit:v0.33.0-rootless@sha256:<digest>, entrypoint: [""]}\n'
+        "  variables:\n    BUILDKITD_FLAGS: --oci-worker-no-process-sandbox\n"
+        "  script:\n    - buildctl-daemonless.sh build --frontend dockerfile.v0 --local context=.\n"
+        "      --local dockerfile=. --output type=oci,tar=false,dest=image-layout\n",
     ),
     "image-scan": _scan_judge(
         _IMAGE_SCAN,

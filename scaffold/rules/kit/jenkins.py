@@ -351,24 +351,25 @@ def no_debug_tracing(files: list[_File]) -> Iterator[Located]:
             yield file.at(command.offset, message, f"{name}, shell tracing")
 
 
-_KANIKO = re.compile(r"/kaniko/executor\b")
+# A rootless image build: BuildKit's daemonless script (in its rootless image) or kaniko's executor.
+_ROOTLESS_BUILD = re.compile(r"\bbuildctl-daemonless\.sh\b|/kaniko/executor\b")
 _DOCKER_BUILD = re.compile(r"\bdocker\s+(?:buildx\s+)?build\b")
 _GROOVY_DOCKER_BUILD = re.compile(r"(?<![\w$.])docker\.build\s*\(")
 
 
 @_judge
 def rootless_image_build(files: list[_File]) -> Iterator[Located]:
-    kaniko = False
+    rootless = False
     for file, command in _commands(files):
-        if _KANIKO.search(command.text):
-            kaniko = True
-            yield from _optional(_failing(file, command, _KANIKO, "the kaniko build"))
+        if _ROOTLESS_BUILD.search(command.text):
+            rootless = True
+            yield from _optional(_failing(file, command, _ROOTLESS_BUILD, "the rootless image build"))
         if _DOCKER_BUILD.search(command.text):
             yield _problem(file, command, "builds", "with a Docker daemon (docker build), which runs as root")
     for file in files:
         yield from _privileged(file)
-    if not kaniko:
-        yield from _missing(files, "no stage builds the image with kaniko", "kaniko build")
+    if not rootless:
+        yield from _missing(files, "no stage builds the image rootless (BuildKit or kaniko)", "rootless image build")
 
 
 def _privileged(file: _File) -> Iterator[Located]:

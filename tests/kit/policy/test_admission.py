@@ -571,12 +571,16 @@ def test_subject_patterns_match_the_release_pipelines_only(name: str) -> None:
     branch, repo = data["default_branch"], data["source_repo"]
     for platform, entry in zip(platforms, keyless, strict=True):
         if platform == "github":
-            # The identity is the workflow file that signs; release.yml runs on the default branch and v* tags.
+            # The identity is the workflow file that signs; release.yml runs on the default branch only (the
+            # pattern also admits the v* tags GitLab releases from).
             release = yaml.safe_load(files[".github/workflows/release.yml"])
-            assert release[True]["push"] == {"branches": [branch], "tags": ["v*"]}
+            assert release[True]["push"] == {"branches": [branch]}
             assert entry["issuer"] == "https://token.actions.githubusercontent.com"
         else:
-            assert '--certificate-identity "$CI_PROJECT_URL//.gitlab-ci.yml@$ref"' in files[".gitlab-ci.yml"]
+            # The identity the deploy jobs verify is the pipeline file on the default branch, the only ref GitLab
+            # releases from.
+            assert 'identity="$CI_PROJECT_URL//.gitlab-ci.yml@refs/heads/$CI_COMMIT_BRANCH"' in files[".gitlab-ci.yml"]
+            assert '--certificate-identity "$identity"' in files[".gitlab-ci.yml"]
             assert entry["issuer"] == data["gitlab_url"]
         pattern = re.compile(entry["subjectRegExp"])
         for ref in (f"refs/heads/{branch}", "refs/tags/v1.2.3"):

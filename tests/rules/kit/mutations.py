@@ -35,7 +35,13 @@ MUTATIONS = [
     Mutation("gitlab", "locked-installs", GL, r"--require-hashes ", ""),
     Mutation("gitlab", "no-debug-tracing", GL, r"\nvariables:\n", '\nvariables:\n  CI_DEBUG_TRACE: "true"\n'),
     Mutation("gitlab", "scoped-secrets", GL, r"\nvariables:\n", '\nvariables:\n  REGISTRY_PASSWORD: "hunter2"\n'),
-    Mutation("gitlab", "protected-release", GL, r'\$CI_COMMIT_REF_PROTECTED == "true"', "$CI_COMMIT_BRANCH"),
+    Mutation(
+        "gitlab",
+        "protected-release",
+        GL,
+        r'\$CI_COMMIT_REF_PROTECTED == \\"true\\" && \$CI_COMMIT_BRANCH == \\"main\\"',
+        "$CI_COMMIT_BRANCH",
+    ),
     Mutation("gitlab", "deploy-approval", GL, r"\n      when: manual", ""),
     Mutation("gitlab", "cloud-oidc", GL, r'aud: "sts\.amazonaws\.com"', 'aud: ""'),
     Mutation("gitlab", "secret-scan", GL, r"--exit-code 1 \.", "--exit-code 0 ."),
@@ -43,12 +49,12 @@ MUTATIONS = [
     Mutation("gitlab", "dependency-scan", GL, r"--ignore-unfixed --exit-code 1 \.", "--exit-code 0 ."),
     Mutation("gitlab", "coverage-gate", GL, r'\n  COVERAGE_MIN: "80"', ""),
     Mutation(
-        "gitlab", "rootless-image-build", GL, r"/kaniko/executor [^\n]*--no-push[^\n]*", 'docker build -t "$IMAGE" .'
+        "gitlab", "rootless-image-build", GL, r"buildctl-daemonless\.sh build[^\n]*", 'docker build -t "$IMAGE" .'
     ),
     Mutation("gitlab", "image-scan", GL, r"(trivy image --scanners[^\n]*)--exit-code 1", r"\1--exit-code 0"),
     Mutation("gitlab", "sbom", GL, r"--format cyclonedx", "--format table", 0),
     Mutation("gitlab", "signing", GL, r"\n    SIGSTORE_ID_TOKEN:\n      aud: sigstore", ""),
-    Mutation("gitlab", "verify-before-deploy", GL, r"\n\s+cosign verify [^\n]*", ""),
+    Mutation("gitlab", "verify-before-deploy", GL, r"\n\s+cosign verify [^\n]*", "", 0),
     Mutation("gitlab", "provenance", GL, r'RUNNER_GENERATE_ARTIFACTS_METADATA: "true"', 'X: "true"', 0),
     Mutation("gitlab", "dast", GL, r"\n  allow_failure: true", ""),
     # Jenkins
@@ -70,8 +76,8 @@ MUTATIONS = [
         "jenkins",
         "scoped-secrets",
         JK,
-        r"\n(\s+)stash name: 'image-tar'",
-        "\n\\1sh \"echo ${env.IMAGE}\"\n\\1stash name: 'image-tar'",
+        r"\n(\s+)stash name: 'image-layout'",
+        "\n\\1sh \"echo ${env.IMAGE}\"\n\\1stash name: 'image-layout'",
     ),
     Mutation(
         "jenkins", "protected-release", JK, r"anyOf \{\n\s+branch 'main'\n\s+buildingTag\(\)\n\s+\}", "changeRequest()"
@@ -88,7 +94,7 @@ MUTATIONS = [
     Mutation("jenkins", "image-scan", JK, r"(trivy image --scanners[^\n]*)--exit-code 1", r"\1--exit-code 0"),
     Mutation("jenkins", "sbom", JK, r"--format cyclonedx", "--format table", 0),
     Mutation("jenkins", "signing", JK, r"cosign sign --yes", "echo sign --yes"),
-    Mutation("jenkins", "verify-before-deploy", JK, r"\n\s+cosign verify [^\n]*", ""),
+    Mutation("jenkins", "verify-before-deploy", JK, r"\n\s+cosign verify [^\n]*", "", 0),
     Mutation("jenkins", "dast", JK, r"catchError\(buildResult: 'SUCCESS', stageResult: 'UNSTABLE'\)", "script"),
     # GitHub
     Mutation("github", "pinned-dependencies", CI, r"@[0-9a-f]{40}", "@v4"),
@@ -117,7 +123,8 @@ MUTATIONS = [
     Mutation("github", "sbom", REL, r"anchore/sbom-action", "example/other-action"),
     Mutation("github", "signing", REL, r"cosign sign --yes", "echo sign --yes"),
     Mutation("github", "verify-before-deploy", REL, r"cosign verify", "echo verify", 0),
-    Mutation("github", "provenance", REL, r"actions/attest@", "example/attest@"),
+    Mutation("github", "provenance", REL, r"cosign attest (?=[^\n]*--type slsaprovenance1)", "echo attest "),
+    Mutation("github", "provenance", REL, r"actions/attest@", "example/attest@", 1, "python-ghcr-aws-public"),
     Mutation("github", "dast", REL, r"\n    continue-on-error: true", ""),
     # GitHub: a scan still in place but switched off or unable to fail
     Mutation("github", "secret-scan", CI, r"(\n(\s+)- name: Scan the history for secrets\n)", r"\1\2  if: false\n"),

@@ -301,6 +301,17 @@ def test_a_signing_job_signs_the_digest_keylessly_and_attests_the_sbom() -> None
     ]
 
 
+def test_buildkits_daemonless_build_counts_only_in_its_rootless_image() -> None:
+    build = "  script:\n    - buildctl-daemonless.sh build --frontend dockerfile.v0 --local context=.\n"
+    rootless = "build:\n  image: {name: docker.io/moby/buildkit:v0.33.0-rootless@sha256:0, entrypoint: ['']}\n" + build
+    assert _judge("rootless-image-build", rootless) == []
+    rootful = rootless.replace("-rootless@", "@")
+    assert _judge("rootless-image-build", rootful) == [
+        "4 job build: a rootless image build (BuildKit or kaniko) runs in docker.io/moby/buildkit:v0.33.0@sha256:0, "
+        "not BuildKit's rootless image [job build: a rootless image build (BuildKit or kaniko)]"
+    ]
+
+
 def test_an_image_is_built_without_a_docker_daemon() -> None:
     text = (
         "build:\n  services:\n    - name: docker:27-dind\n  script:\n"

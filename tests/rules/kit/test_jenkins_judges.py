@@ -303,8 +303,10 @@ def test_the_image_build_is_rootless() -> None:
     stage = f"stage('Build') {{\n  agent {{ docker {{ image '{IMAGE}'; args '--entrypoint=' }} }}\n"
     stage += f"  steps {{\n    sh '{build}'\n  }}\n}}"
     assert judge("rootless-image-build", pipeline(stage)) == []
+    buildkit = pipeline(stage.replace(build, "buildctl-daemonless.sh build --frontend dockerfile.v0 --local context=."))
+    assert judge("rootless-image-build", buildkit) == []
     daemon = pipeline(stage.replace(build, "docker build -t app ."))
-    assert where(judge("rootless-image-build", daemon)) == [(7, "stage Build"), (1, "kaniko build")]
+    assert where(judge("rootless-image-build", daemon)) == [(7, "stage Build"), (1, "rootless image build")]
     privileged = pipeline(stage.replace("--entrypoint=", "--privileged"))
     assert where(judge("rootless-image-build", privileged)) == [(5, "stage Build, privileged")]
 
