@@ -35,6 +35,7 @@ from scaffold.kit.writer import (
     write_atomically,
 )
 from scaffold.new.inference import Inference, infer_answers
+from scaffold.new.starter import StarterPlan, plan_starter
 from scaffold.packs.chosen import BUILTIN, AnswerSet, ChosenPack, chosen, opened, recorded_spec
 from scaffold.packs.gate import render_problems
 from scaffold.untrusted.text import printable
@@ -49,8 +50,8 @@ from scaffold.upgrade.transaction import STAGING
 
 @dataclass(frozen=True)
 class AnswerLayers:
-    """The answer layers a run starts from, lowest first: derived defaults, inferred from the repository (adopt),
-    answers file, --set."""
+    """The answer layers a run starts from, lowest first: derived defaults, inferred from the repository (new and
+    adopt), answers file, --set."""
 
     defaults: dict[str, Any]
     from_file: dict[str, Any]
@@ -59,6 +60,9 @@ class AnswerLayers:
     locked: dict[str, Any] = field(default_factory=dict)
     """A team pack's locked answers: the top layer, which nothing the user gives may change."""
     pack: ChosenPack | None = None
+    inferred_proposed: bool = False
+    """True for ``new``: inferred answers pre-fill the prompts, which still ask them. False for ``adopt``: the
+    repository's evidence answers them, and only the rest is asked."""
 
     @property
     def given(self) -> dict[str, Any]:
@@ -67,8 +71,8 @@ class AnswerLayers:
 
     @property
     def known(self) -> dict[str, Any]:
-        """Answers nobody needs to be asked for: given, inferred from the repository's files, or locked."""
-        return stack(self.inferred, self.from_file, self.from_flags, self.locked)
+        """Answers nobody needs to be asked for: given, inferred from the repository's files (adopt), or locked."""
+        return stack({} if self.inferred_proposed else self.inferred, self.from_file, self.from_flags, self.locked)
 
     @property
     def model(self) -> type[Answers]:
@@ -91,6 +95,20 @@ def collect_layers(
     model = Answers if pack is None else pack.model
     flags = parse_set(settings, model) if pack is None or pack.cookiecutter is None else _template_flags(settings)
     return AnswerLayers(defaults, from_file, flags, locked=dict(pack.locked) if pack else {}, pack=pack)
+
+
+def new_layers(
+    *, output: Path, answers_file: Path | None = None, settings: Sequence[str] = (), pack: ChosenPack | None = None
+) -> tuple[AnswerLayers, Inference]:
+    """Answer layers for ``new``: what the folder already holds (lockfiles, git's HEAD, the origin remote, ...)
+    proposed between the defaults and the user's answers, which win; and the inference, whose evidence the CLI
+    shows before the first question. A cookiecutter template's variables are not inferred."""
+    layers = collect_layers(output=output, answers_file=answers_file, settings=settings, pack=pack)
+    if pack is not None and pack.cookiecutter is not None:
+        return layers, Inference({}, {})
+    given = stack(layers.given, layers.locked)
+    inferred = infer_answers(output, given, defaults=layers.defaults, new=True)
+    return replace(layers, inferred=inferred.answers, inferred_proposed=True), inferred
 
 
 def _template_flags(settings: Sequence[str]) -> dict[str, Any]:
@@ -139,6 +157,8 @@ class NewResult:
     planned: list[PlannedFile]
     written: list[str]
     dry_run: bool
+    starter: StarterPlan = field(default_factory=StarterPlan)
+    """The starter service written beside the kit (not recorded in .scaffold.yml), or why none was."""
 
     @property
     def conflicts(self) -> list[str]:
@@ -169,13 +189,14 @@ def new(
     audit_render(files, pack, answers)
     check_writable(output)
     planned = plan(output, files)
+    starter = plan_starter(output, answers, files) if pack.cookiecutter is None else StarterPlan()
     if dry_run:
-        return NewResult(output, answers, planned, [], True)
+        return NewResult(output, answers, planned, [], True, starter)
     refuse_conflicts(planned, force)
-    written = write_atomically(output, planned)
+    written = write_atomically(output, planned + starter.files)
     with contextlib.suppress(UsageError):
         _store_base(output, files, pack.pack)
-    return NewResult(output, answers, planned, written, False)
+    return NewResult(output, answers, planned, written, False, starter)
 
 
 def audit_render(files: dict[str, str], pack: ChosenPack, answers: AnswerSet) -> None:
@@ -545,10 +566,10 @@ def adopt_layers(
     """Answer layers for adopting ``path``, with what the repository's files say between the defaults and the user's
     answers; and the inference itself, whose evidence the CLI shows."""
     _refuse_adopted(path)
-    inferred = infer_answers(path)
     layers = collect_layers(output=path, answers_file=answers_file, settings=settings, pack=pack)
     if pack is not None and pack.cookiecutter is not None:
-        return layers, replace(inferred, answers={}, evidence={})
+        return layers, replace(infer_answers(path), answers={}, evidence={})
+    inferred = infer_answers(path, stack(layers.given, layers.locked), defaults=layers.defaults)
     return replace(layers, inferred=inferred.answers), inferred
 
 

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scaffold import __version__
 from scaffold.errors import ConflictError, ScaffoldError, UsageError
@@ -170,9 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         "new",
         help="write a new hardened kit into a repository",
         description=_paragraph(
-            "Ask a few questions (or take --defaults, --answers and --set) and write a hardened CI/CD kit "
-            "plus .scaffold.yml, which records the answers and a hash of every generated file. Existing files that "
-            "differ are never overwritten without --force."
+            "Read what the output folder already says (language, git branch, the origin remote, port, code), show "
+            "it, ask a few questions pre-filled with it (or take --defaults, --answers and --set, which win over it) "
+            "and write a hardened CI/CD kit plus .scaffold.yml, which records the answers and a hash of every "
+            "generated file. Existing files that differ are never overwritten without --force."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -457,8 +458,9 @@ _MAX_ASKED_AGAIN = 10
 
 
 def _resolved(layers: AnswerLayers, prompted: dict[str, object]) -> Any:
-    """The answers, after the prompts. A rule across answers that refuses one the user typed here asks that one
-    again, naming the rule, instead of throwing every answer away; one given by --set or a file stays an error."""
+    """The answers, after the prompts. Each rule across answers was checked at its question already; what only
+    the whole set can refuse (a team pack's lock, say) asks the answer typed here again, naming the rule, instead
+    of throwing every answer away; one given by --set or a file stays an error."""
     from scaffold import api
 
     for _attempt in range(_MAX_ASKED_AGAIN):
@@ -484,17 +486,29 @@ def _confirm_summary(answers: Any, output: Path) -> None:
     width = max(map(len, values), default=0)
     sys.stdout.write("summary:\n")
     for key, value in values.items():
-        shown = (
-            ",".join(map(str, value))
-            if isinstance(value, list)
-            else str(value).lower()
-            if isinstance(value, bool)
-            else str(value)
-        )
-        sys.stdout.write(f"  {key:<{width}}  {printable(shown, 200)}\n")
+        sys.stdout.write(f"  {key:<{width}}  {printable(_answer_text(value), 200)}\n")
     sys.stdout.flush()
     if not confirm(f"Write the kit to {printable(str(output), 200)}?"):
         raise UsageError("stopped at the summary; nothing was written")
+
+
+def _answer_text(value: object) -> str:
+    """An answer as it is typed: a list comma-separated, a boolean as true or false."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _show_inferred(inferred: Any, stream: TextIO) -> None:
+    """Each inferred answer with its evidence, then each part of the repository that was not read."""
+    from scaffold.untrusted.text import printable
+
+    for key, reason in inferred.evidence.items():
+        shown = _answer_text(inferred.answers.get(key))
+        stream.write(f"inferred {key}: {printable(shown, 200)} ({printable(reason, 300)})\n")
+    for skipped in inferred.skipped:
+        stream.write(f"not read {printable(skipped, 300)}\n")
+    stream.flush()
 
 
 def _colour(args: argparse.Namespace) -> bool:
@@ -506,7 +520,10 @@ def _run_new(args: argparse.Namespace) -> int:
     from scaffold.kit.writer import Change, unified_diff
 
     with _opened_pack(args, args.pack) as pack:
-        layers = api.collect_layers(output=args.output, answers_file=args.answers, settings=args.settings, pack=pack)
+        layers, inferred = api.new_layers(
+            output=args.output, answers_file=args.answers, settings=args.settings, pack=pack
+        )
+        _show_inferred(inferred, sys.stderr)  # before the first question: the prompts are pre-filled with it
         prompted = _prompted(layers, args.defaults)
         answers = _resolved(layers, prompted) if prompted else api.resolve_answers(layers, prompted)
         if prompted and not args.dry_run:
@@ -515,6 +532,7 @@ def _run_new(args: argparse.Namespace) -> int:
     out = sys.stdout
     for item in result.planned:
         out.write(f"{item.change.value:>9}  {item.path}\n")
+    _report_starter(result.starter)
     if result.dry_run:
         for item in result.planned:
             if item.change is Change.DIFFERS:
@@ -528,10 +546,23 @@ def _run_new(args: argparse.Namespace) -> int:
     out.write(f"wrote {len(result.written)} file(s) to {result.output}\n")
     from scaffold.new.next_steps import next_steps
 
-    steps = next_steps({item.path: item.text for item in result.planned})
+    steps = next_steps({item.path: item.text for item in result.planned}, result.starter)
     if steps:
         out.write("next steps:\n" + "".join(f"  {number}. {step}\n" for number, step in enumerate(steps, 1)))
     return 0
+
+
+def _report_starter(starter: Any) -> None:
+    """The starter's files (written beside the kit, not recorded), the ones left alone, or why there is none."""
+    from scaffold.untrusted.text import printable
+
+    out = sys.stdout
+    for item in starter.files:
+        out.write(f"{'starter':>9}  {item.path}\n")
+    for kept in starter.kept:
+        out.write(f"{'kept':>9}  {printable(kept, 300)} (starter file left alone)\n")
+    if starter.skipped:
+        out.write(f"no starter service: {printable(starter.skipped, 300)}\n")
 
 
 def _run_diff(args: argparse.Namespace) -> int:
@@ -572,21 +603,17 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 def _run_adopt(args: argparse.Namespace) -> int:
     from scaffold import api
     from scaffold.kit.writer import Change, text_diff
-    from scaffold.untrusted.text import printable
 
     with _opened_pack(args, args.pack) as pack:
         layers, inferred = api.adopt_layers(
             path=args.path, answers_file=args.answers, settings=args.settings, pack=pack
         )
+        _show_inferred(inferred, sys.stdout)
         answers = api.resolve_answers(layers, _prompted(layers, args.defaults))
         result = api.adopt(
             path=args.path, answers=answers, take_theirs=args.take_theirs, dry_run=args.dry_run, pack=pack
         )
     out = sys.stdout
-    for key, reason in inferred.evidence.items():
-        out.write(f"inferred {key}: {printable(str(inferred.answers.get(key)))} ({printable(reason)})\n")
-    for skipped in inferred.skipped:
-        out.write(f"not read {printable(skipped)}\n")
     for item in result.planned:
         if item.change is Change.DIFFERS and item.path not in result.taken:
             out.write(f"     kept  {item.path}  (exists; differs from the kit, see the diff)\n")

@@ -115,6 +115,8 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "coverage_min": 0,
         **GCP,
     },
+    "python-ghcr-aws-public": {"name": "orders-api", "visibility": "public", **AWS},
+    "node-no-container-public": {"name": "docs-cli", "language": "node", "container": False, "visibility": "public"},
     "python-ecr-aws-dast-openapi": {
         "name": "search",
         "platforms": ["github", "gitlab", "jenkins"],

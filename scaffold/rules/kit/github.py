@@ -352,11 +352,17 @@ SBOM = Scan(
     lambda step: step.uses == "anchore/sbom-action" or _in_script(_SBOM)(step),
     lambda step: _command_weakness(step, _SBOM) if step.script is not None else "",
 )
+# A keyless cosign attestation of SLSA provenance counts too: actions/attest needs GitHub Enterprise Cloud on a private
+# or internal repository, so the kit attests with cosign there (``--statement`` carries an in-toto statement whole).
+_COSIGN_PROVENANCE = re.compile(r"\bcosign\s+attest(?:-blob)?\b.*(?:--type[\s=]+slsaprovenance|--statement\b)")
 PROVENANCE = Scan(
     "the build provenance attestation",
-    "a build provenance attestation (actions/attest)",
+    "a build provenance attestation (actions/attest, or cosign attest of SLSA provenance)",
     True,
-    lambda step: step.uses in ("actions/attest", "actions/attest-build-provenance"),
+    lambda step: (
+        step.uses in ("actions/attest", "actions/attest-build-provenance") or _in_script(_COSIGN_PROVENANCE)(step)
+    ),
+    lambda step: _command_weakness(step, _COSIGN_PROVENANCE) if step.script is not None else "",
 )
 
 # signing ------------------------------------------------------------------------------------------------------------

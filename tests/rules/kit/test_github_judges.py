@@ -111,7 +111,8 @@ def test_a_missing_scan_is_reported_at_jobs_of_the_workflow_it_belongs_in() -> N
         ".github/workflows/w1.yml:3 no job runs a secret scan (gitleaks) of the full history"
     ]
     assert _judge("provenance", ci, release) == [
-        ".github/workflows/w1.yml:5 no job runs a build provenance attestation (actions/attest)"
+        ".github/workflows/w1.yml:5 no job runs a build provenance attestation (actions/attest, or cosign attest "
+        "of SLSA provenance)"
     ]
 
 
@@ -234,6 +235,29 @@ def test_signing_by_digest_and_the_sbom_attestation() -> None:
         "signs a tag, not the digest"
     ]
     assert _judge("signing", head + sign) == [".github/workflows/w0.yml:5 no job runs cosign attest of the SBOM"]
+
+
+def test_provenance_by_actions_attest_or_a_keyless_cosign_attestation() -> None:
+    """actions/attest needs GitHub Enterprise Cloud on a private repository, so a cosign attestation of SLSA
+    provenance counts too, and so does an in-toto statement attested whole; an SBOM attestation does not."""
+    head = REL_HEAD + "  build:\n    steps:\n"
+    attest = "      - uses: actions/attest@x\n        with: {subject-path: dist/**}\n"
+    image = '      - run: cosign attest --yes --type slsaprovenance1 --predicate provenance.json "${IMAGE}@${DIGEST}"\n'
+    blob = (
+        "      - run: cosign attest-blob --yes --statement provenance.intoto.json --bundle provenance.sigstore.json\n"
+    )
+    sbom = '      - run: cosign attest --yes --type cyclonedx --predicate sbom.cdx.json "${IMAGE}@${DIGEST}"\n'
+    for step in (attest, image, blob):
+        assert _judge("provenance", head + step) == []
+    missing = [
+        ".github/workflows/w0.yml:5 no job runs a build provenance attestation (actions/attest, or cosign "
+        "attest of SLSA provenance)"
+    ]
+    assert _judge("provenance", head + sbom) == missing
+    weakened = _judge(
+        "provenance", head + image.replace("run: cosign", "run: echo x; cosign").replace('}"\n', '}" || true\n')
+    )
+    assert len(weakened) == 1 and "the build provenance attestation" in weakened[0]
 
 
 def test_verify_before_deploy() -> None:
