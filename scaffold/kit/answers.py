@@ -259,7 +259,8 @@ class Answers(BaseModel):
     )
     aws_role_arn: AwsRoleArn | None = Field(
         default=None,
-        description="(cloud=aws) IAM role the workflows assume with OIDC.",
+        description="(cloud=aws) IAM role the pipelines assume with OIDC: the build's when it pushes to ECR (the "
+        "dev repository's pusher; each environment then has its own), else the deploy jobs'. Trust files: cloud/aws.",
         json_schema_extra={"prompt": "AWS IAM role ARN to assume with OIDC"},
     )
     aws_region: AwsRegion | None = Field(
@@ -274,7 +275,8 @@ class Answers(BaseModel):
     )
     gcp_service_account: GcpServiceAccount | None = Field(
         default=None,
-        description="(cloud=gcp) Service account the workflows impersonate.",
+        description="(cloud=gcp) Service account the pipelines impersonate: the build's when it pushes to Artifact "
+        "Registry (each environment then has its own pusher), else the deploy jobs'. Bindings: cloud/gcp.",
         json_schema_extra={"prompt": "GCP service account email"},
     )
     azure_client_id: Uuid | None = Field(
