@@ -291,7 +291,10 @@ def _flag_values(words: list[str], flags: tuple[str, ...]) -> list[str]:
     return found
 
 
-_TOOLS = frozenset({"docker", "podman", "buildah", "skopeo", "crane", "executor"})
+_TOOLS = frozenset(
+    {"docker", "podman", "buildah", "skopeo", "crane", "executor", "cosign", "buildctl", "buildctl-daemonless.sh"}
+)
+_PUSHED_OUTPUT = re.compile(r"(?:^|,)name=([^,]+)")
 
 
 def _command_images(words: list[str]) -> tuple[list[str], list[str]]:
@@ -317,6 +320,12 @@ def _command_images(words: list[str]) -> tuple[list[str], list[str]]:
             pushes += _positionals(rest[1:])[1:2]
         elif tool == "executor":  # kaniko
             pushes += _flag_values(rest, ("--destination", "-d"))
+        elif tool == "cosign" and rest[:1] == ["load"]:  # pushes an image layout built earlier (BuildKit, ko)
+            pushes += _positionals(rest[1:], ("--dir", "--platform"))[:1]
+        elif tool.startswith("buildctl"):  # BuildKit: --output type=image,name=REF,push=true
+            for output in _flag_values(rest, ("--output", "-o")):
+                if ",push=true" in f",{output}":
+                    pushes += _PUSHED_OUTPUT.findall(output)[:1]
     return [push.removeprefix("docker://") for push in pushes], logins
 
 

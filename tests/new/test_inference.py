@@ -239,6 +239,14 @@ REGISTRIES = [
     (run("docker push acme.azurecr.io/svc"), "acr", None),  # an ACR name needs 5 to 50 characters
     (run("docker push acme/api:1"), None, None),  # no host and no Docker Hub login: not inferred
     (run("docker build -t ghcr.io/acme/local ."), None, None),  # built, never pushed
+    (run("cosign load --dir image-layout ghcr.io/acme/laid:1"), "ghcr", "ghcr.io/acme/laid"),
+    (
+        run("buildctl-daemonless.sh build --local context=. --output type=image,name=ghcr.io/acme/bk:1,push=true"),
+        "ghcr",
+        "ghcr.io/acme/bk",
+    ),
+    (run("buildctl build --output type=oci,dest=layout,name=ghcr.io/acme/kept"), None, None),  # a layout, not a push
+    (run("cosign copy ghcr.io/acme/a@sha256:x ghcr.io/acme/a-staging"), None, None),  # a promotion, not the build
 ]
 
 
