@@ -54,6 +54,18 @@ def answer_in_turn(child: Any, keys: Sequence[str], replies: Mapping[str, str] |
         child.send((replies or {}).get(key, "\r"))
 
 
+def confirm_and_finish(child: Any, *shown: str) -> int:
+    """Wait for the summary (and each of ``shown`` in it), accept its confirmation, and return the exit status
+    once the kit is written."""
+    child.expect_exact("summary:")
+    for text in shown:
+        child.expect_exact(text)
+    child.expect_exact("Write the kit to")
+    child.send("\r")
+    child.expect_exact("wrote ")
+    return finish(child)
+
+
 def finish(child: Any) -> int:
     """Wait for the child to exit and return its exit status."""
     child.expect(pexpect.EOF, timeout=TIMEOUT)
@@ -69,11 +81,7 @@ def test_interactive_new_in_a_terminal_writes_the_kit_with_the_typed_name(tmp_pa
         child.expect_exact(prompt_text("name"))
         child.send(CLEAR + "pty-demo\r")
         answer_in_turn(child, DEFAULT_QUESTIONS[1:])  # every other question shows up in turn; Enter takes its default
-        child.expect_exact("summary:")
-        child.expect_exact("Write the kit to")
-        child.send("\r")
-        child.expect_exact("wrote ")
-        status = finish(child)
+        status = confirm_and_finish(child)
     finally:
         child.close(force=True)
 
@@ -218,12 +226,7 @@ def test_an_answer_a_rule_across_answers_refuses_is_asked_again_then_the_summary
         assert prompt_text("environments") not in child.before  # asked again at once, not after the others
         child.send(CLEAR + "ghcr.io/acme/shop\r")
         answer_in_turn(child, DEFAULT_QUESTIONS[image + 1 :])
-        child.expect_exact("summary:")
-        child.expect_exact("ghcr.io/acme/shop")
-        child.expect_exact("Write the kit to")
-        child.send("\r")
-        child.expect_exact("wrote ")
-        status = finish(child)
+        status = confirm_and_finish(child, "ghcr.io/acme/shop")
     finally:
         child.close(force=True)
     assert status == 0, child.before
@@ -255,11 +258,7 @@ def test_new_in_a_repository_shows_what_it_read_and_proposes_it(tmp_path: Path) 
             if key in proposed:
                 child.expect_exact(proposed[key])  # pre-filled with what the repository says; Enter takes it
             child.send("\r")
-        child.expect_exact("summary:")
-        child.expect_exact("Write the kit to")
-        child.send("\r")
-        child.expect_exact("wrote ")
-        status = finish(child)
+        status = confirm_and_finish(child)
     finally:
         child.close(force=True)
     assert status == 0, child.before
