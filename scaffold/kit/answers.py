@@ -595,9 +595,12 @@ def compatible(
     model: type[Answers] = Answers,
 ) -> dict[str, Any]:
     """The proposed answers (inferred from a repository) that the given ones leave standing: none for a key that
-    was given, and none that a rule across answers refuses together with a given answer. For each rule that
-    refuses, the proposed answer dropped is the latest question whose removal satisfies it (the image before the
-    registry before the platforms); when no single removal does, the conflict is the given answers' own.
+    was given, none that a rule across answers refuses together with a given answer, and none that a rule whose
+    every key was proposed refuses (two files of the repository that disagree). For each rule that refuses, the
+    proposed answer dropped is the latest question whose removal satisfies it (the image before the registry
+    before the platforms); when no single removal does, the conflict is the given answers' own. A rule that also
+    reads an answer nobody proposed (an ECR registry without a cloud) keeps the proposal: its message says what
+    to add.
     ``defaults`` (a team pack's) lie below the proposed answers."""
     kept = {key: value for key, value in proposed.items() if key not in given}
     base = {**field_defaults(model), **(defaults or {})}
@@ -606,7 +609,8 @@ def compatible(
     while dropped:  # each pass drops at most one proposal per rule: bounded by the number of proposals
         dropped = False
         for rule in RULES:
-            if moved.isdisjoint(rule.keys) or rule.judge(with_derived({**base, **kept, **given})) is None:
+            contested = not moved.isdisjoint(rule.keys) or kept.keys() >= set(rule.keys)
+            if not contested or rule.judge(with_derived({**base, **kept, **given})) is None:
                 continue
             for key in reversed([name for name in model.model_fields if name in rule.keys and name in kept]):
                 trial = {name: value for name, value in kept.items() if name != key}

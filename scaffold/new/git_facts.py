@@ -140,4 +140,20 @@ def _origin_url(root: Path, dot_git: Path) -> tuple[str | None, tuple[str, ...]]
         return None, ()
     if len(url) > MAX_URL:
         return None, (f".git/config: origin's URL is longer than {MAX_URL} characters; not read",)
+    try:  # --get names the last of several URLs, while git fetches from the first: read none of them then
+        every = run_git(
+            root,
+            "config",
+            "--local",
+            "--no-includes",
+            "--null",
+            "--get-all",
+            "remote.origin.url",
+            env={"GIT_DIR": os.fspath(dot_git)},
+            limit=2 * (MAX_URL + 1),
+        )
+    except GitError:  # git follows includes for --get-all even with --no-includes: a loop there stops it
+        return url, ()
+    if every.count(b"\0") > 1:
+        return None, (".git/config: origin has several URLs (a push mirror?); none was read",)
     return url, ()

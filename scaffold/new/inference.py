@@ -59,7 +59,7 @@ from scaffold.kit.record import RECORD_PATH
 from scaffold.new import inference_sources as sources
 from scaffold.new import ports as ports_in_code
 from scaffold.new.git_facts import GitFacts, read_git
-from scaffold.new.origin import parse_origin
+from scaffold.new.origin import parse_origin, refused_path
 from scaffold.new.starter import code_evidence
 from scaffold.untrusted.text import shown
 
@@ -161,7 +161,7 @@ def infer_answers(
     branch = _default_branch(git, [branch for found in ci for branch in found.branches])
     if branch:
         answers["default_branch"], evidence["default_branch"] = branch
-    _from_origin(git, (defaults, given), answers, evidence, budget)
+    origin_forge = _from_origin(git, (defaults, given), answers, evidence, budget)
     _port(root, top, dockerfiles, answers, evidence)
     _recorded(root, answers, evidence)
     code = code_evidence(root) if "starter" not in answers else None
@@ -170,7 +170,9 @@ def infer_answers(
     name = default_name(root.name)
     if name and not new:
         answers["name"], evidence["name"] = name, f"folder name {root.name!r}"
+    from_origin = {key for key in ("source_repo", "image") if evidence.get(key, "").startswith("git remote origin")}
     kept = compatible(answers, given, defaults)
+    kept = _without_a_lost_forge(kept, (origin_forge, from_origin), (defaults, given))
     order = [key for key in ANSWER_KEYS if key in kept]
     return Inference({key: kept[key] for key in order}, {key: evidence[key] for key in order}, tuple(budget.skipped))
 
@@ -191,29 +193,35 @@ def _from_origin(
     answers: dict[str, Any],
     evidence: dict[str, str],
     budget: _Budget,
-) -> None:
+) -> str | None:
     """platforms (when neither a CI file nor an answer says), source_repo and image from where ``origin`` points.
-    ``layers`` are the defaults and the given answers, which the inferred answers lie between."""
+    ``layers`` are the defaults and the given answers, which the inferred answers lie between. Returns the forge
+    source_repo was read from, if it was."""
     if git.origin_url is None:
-        return
+        return None
     defaults, given = layers
-    remote = parse_origin(git.origin_url, _gitlab_hosts({**defaults, **given}))
+    hosts = _gitlab_hosts({**defaults, **given})
+    remote = parse_origin(git.origin_url, hosts)
     if remote is None:
+        problem = refused_path(git.origin_url, hosts)
         budget.skipped.append(
-            "git remote origin: not a repository URL on github.com, gitlab.com or the answered gitlab_url's host; "
-            "source_repo and image were not inferred from it"
+            f"git remote origin: its repository path does not fit: {problem}; source_repo and image were not "
+            "inferred from it"
+            if problem
+            else "git remote origin: not a repository URL on github.com, gitlab.com or the answered gitlab_url's "
+            "host; source_repo and image were not inferred from it"
         )
-        return
+        return None
     where = f"git remote origin {remote}"
     if "platforms" not in answers and "platforms" not in defaults and "platforms" not in given:
         answers["platforms"], evidence["platforms"] = [remote.forge], f"{where}; no CI file"
     view = {**defaults, **answers, **given}
     platforms = list(view.get("platforms") or ["github"])
     if remote.forge not in platforms:
-        return  # the repository lives on a forge the kit does not run on: its path names no CI identity here
+        return None  # the repository lives on a forge the kit does not run on: its path names no CI identity here
     answers["source_repo"], evidence["source_repo"] = remote.path, where
     if "image" in view or view.get("container", True) is False:
-        return
+        return remote.forge
     registry = view.get("registry")
     kind, image = None, None
     if remote.forge == "github" and platforms == ["github"] and registry in (None, "ghcr"):
@@ -222,6 +230,23 @@ def _from_origin(
         kind, image = "gitlab", f"registry.gitlab.com/{remote.path.lower()}"
     if kind and image and check_one("image", image) is None and _valid_image(kind, image):
         answers["image"], evidence["image"] = image, f"{where}: the {kind} registry of the repository"
+    return remote.forge
+
+
+def _without_a_lost_forge(
+    kept: dict[str, Any],
+    origin: tuple[str | None, set[str]],
+    layers: tuple[Mapping[str, Any], Mapping[str, Any]],
+) -> dict[str, Any]:
+    """``kept`` without the answers read from origin (``origin``: its forge, and those keys) once that forge is no
+    longer a platform (a given answer dropped it): a GitLab project path must not become a GitHub kit's signing
+    identity."""
+    forge, keys = origin
+    defaults, given = layers
+    platforms = list({"platforms": ["github"], **defaults, **kept, **given}["platforms"] or ["github"])
+    if forge is None or forge in platforms:
+        return kept
+    return {key: value for key, value in kept.items() if key not in keys}
 
 
 _MAX_CODE_FILES = 40

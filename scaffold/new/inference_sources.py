@@ -294,6 +294,18 @@ def _flag_values(words: list[str], flags: tuple[str, ...]) -> list[str]:
 _TOOLS = frozenset(
     {"docker", "podman", "buildah", "skopeo", "crane", "executor", "cosign", "buildctl", "buildctl-daemonless.sh"}
 )
+# Options of skopeo and crane that take the next word as their value (so it is not read as an image).
+_COPY_VALUED = (
+    "--src-creds", "--dest-creds", "--creds", "--authfile", "--src-authfile", "--dest-authfile", "--src-cert-dir",
+    "--dest-cert-dir", "--src-registry-token", "--dest-registry-token", "--sign-by", "--format", "-f",
+    "--retry-times", "--additional-tag", "--platform", "--username", "-u", "--password", "-p",
+)  # fmt: skip
+# Options whose value is a secret: never quoted in evidence.
+_SECRET_OPTIONS = frozenset(
+    {"--src-creds", "--dest-creds", "--creds", "--src-registry-token", "--dest-registry-token", "--password", "-p",
+     "--registry-token", "--token", "--identity-token"}
+)  # fmt: skip
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _PUSHED_OUTPUT = re.compile(r"(?:^|,)name=([^,]+)")
 
 
@@ -317,7 +329,7 @@ def _command_images(words: list[str]) -> tuple[list[str], list[str]]:
             elif rest[:3] == _IMAGETOOLS_CREATE or (rest[0] in ("build", "buildx") and "--push" in rest):
                 pushes += _flag_values(rest, ("-t", "--tag"))
         elif tool in ("skopeo", "crane") and rest[:1] in (["copy"], ["cp"], ["push"]):
-            pushes += _positionals(rest[1:])[1:2]
+            pushes += _positionals(rest[1:], _COPY_VALUED)[1:2]
         elif tool == "executor":  # kaniko
             pushes += _flag_values(rest, ("--destination", "-d"))
         elif tool == "cosign" and rest[:1] == ["load"]:  # pushes an image layout built earlier (BuildKit, ko)
@@ -327,6 +339,23 @@ def _command_images(words: list[str]) -> tuple[list[str], list[str]]:
                 if ",push=true" in f",{output}":
                     pushes += _PUSHED_OUTPUT.findall(output)[:1]
     return [push.removeprefix("docker://") for push in pushes], logins
+
+
+def redacted(words: list[str]) -> list[str]:
+    """The words of a command as evidence may quote them: the values of credential options, of NAME=value
+    assignments and the userinfo of URLs are replaced by ``***``."""
+    shown: list[str] = []
+    secret_next = False
+    for word in words[:_MAX_ARGS]:
+        option, equals, _ = word.partition("=")
+        if secret_next:
+            word, secret_next = "***", False
+        elif word in _SECRET_OPTIONS:
+            secret_next = True
+        elif equals and (option in _SECRET_OPTIONS or _ASSIGNMENT.fullmatch(word)):
+            word = f"{option}=***"
+        shown.append(_USERINFO.sub("***@", word))
+    return shown
 
 
 def script_images(found: Found, where: str, script: str, env: dict[str, str]) -> None:
@@ -354,7 +383,7 @@ def script_images(found: Found, where: str, script: str, env: dict[str, str]) ->
         if not found.spend(sum(map(len, expanded))):
             return
         pushes, logins = _command_images(expanded)
-        shown = " ".join(command[:400].split())[:100]
+        shown = " ".join(redacted(words))[:100]
         found.pushes += [(push, f"{where}: {shown}") for push in pushes]
         found.logins += [(login, f"{where}: docker login") for login in logins]
 

@@ -51,6 +51,28 @@ class Remote:
 def parse_origin(url: str, gitlab_hosts: Collection[str] = ()) -> Remote | None:
     """The forge repository ``url`` names, or None when it is not a forge URL scaffold reads (see the module).
     ``gitlab_hosts`` are host names of GitLab instances (lower case), such as the answered ``gitlab_url``'s."""
+    found = _on_a_forge(url, gitlab_hosts)
+    if found is None or path_problem(*found) is not None:
+        return None
+    return Remote(*found)
+
+
+def refused_path(url: str, gitlab_hosts: Collection[str] = ()) -> str | None:
+    """Why the repository path of a URL on a forge scaffold reads cannot be ``source_repo`` (too deep, too long,
+    not owner/repo on GitHub); None when it can, or when ``url`` is not on such a forge."""
+    found = _on_a_forge(url, gitlab_hosts)
+    return None if found is None else path_problem(*found)
+
+
+def path_problem(forge: Forge, host: str, path: str) -> str | None:
+    if forge == "github" and path.count("/") != 1:
+        return "a GitHub repository path is owner/repo"
+    problem = check_one("source_repo", path)
+    return None if problem is None else f"source_repo {problem}"
+
+
+def _on_a_forge(url: str, gitlab_hosts: Collection[str]) -> tuple[Forge, str, str] | None:
+    """(forge, host, repository path) of a URL on github.com, gitlab.com or one of ``gitlab_hosts``."""
     if len(url) > MAX_URL or not _VISIBLE_ASCII.fullmatch(url) or _HELPER.match(url):
         return None
     parts = _host_and_path(url)
@@ -66,10 +88,10 @@ def parse_origin(url: str, gitlab_hosts: Collection[str] = ()) -> Remote | None:
         forge = "gitlab"
     else:
         return None
-    path = path.strip("/").removesuffix(".git").rstrip("/")
-    if (forge == "github" and path.count("/") != 1) or check_one("source_repo", path) is not None:
-        return None
-    return Remote(forge, host, path)
+    path = path.strip("/")
+    if path.lower().endswith(".git"):
+        path = path[: -len(".git")]
+    return forge, host, path.rstrip("/")
 
 
 def _host_and_path(url: str) -> tuple[str, str] | None:
