@@ -159,6 +159,8 @@ class NewResult:
     dry_run: bool
     starter: StarterPlan = field(default_factory=StarterPlan)
     """The starter service written beside the kit (not recorded in .scaffold.yml), or why none was."""
+    base_note: str | None = None
+    """Why the kit's base was not stored in git (a git directory that is not the folder's own, ...), or None."""
 
     @property
     def conflicts(self) -> list[str]:
@@ -194,9 +196,8 @@ def new(
         return NewResult(output, answers, planned, [], True, starter)
     refuse_conflicts(planned, force)
     written = write_atomically(output, planned + starter.files)
-    with contextlib.suppress(UsageError):
-        _store_base(output, files, pack.pack)
-    return NewResult(output, answers, planned, written, False, starter)
+    base_note = _stored_base_note(output, files, pack.pack)
+    return NewResult(output, answers, planned, written, False, starter, base_note)
 
 
 def audit_render(files: dict[str, str], pack: ChosenPack, answers: AnswerSet) -> None:
@@ -523,6 +524,16 @@ def _store_base(path: Path, files: dict[str, str], pack: Pack) -> None:
         raise UsageError(f"{path}: the files are written but the base could not be stored in git: {error}") from None
 
 
+def _stored_base_note(path: Path, files: dict[str, str], pack: Pack) -> str | None:
+    """Store the kit's base after ``new`` or ``adopt`` wrote the files; why it was not stored, or None. The files
+    stand either way: without a base, diff and upgrade compare with the recorded hashes only."""
+    try:
+        _store_base(path, files, pack)
+    except UsageError as error:
+        return str(error)
+    return None
+
+
 def _check_versions(record: Record, pack: ChosenPack, path: Path) -> None:
     where = path / RECORD_PATH
     moves_onto = record.pack_name == BUILTIN and pack.extends == BUILTIN  # a team pack takes on a built-in kit
@@ -553,6 +564,8 @@ class AdoptResult:
     planned: list[PlannedFile]
     taken: list[str]
     dry_run: bool
+    base_note: str | None = None
+    """Why the kit's base was not stored in git, or None."""
 
     @property
     def left_alone(self) -> list[PlannedFile]:
@@ -621,6 +634,4 @@ def adopt(
         if item.change is Change.NEW or (item.change is Change.DIFFERS and item.path in take_theirs)
     ]
     write_atomically(path, chosen_files)
-    with contextlib.suppress(UsageError):
-        _store_base(path, files, pack.pack)
-    return result
+    return replace(result, base_note=_stored_base_note(path, files, pack.pack))

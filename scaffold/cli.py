@@ -544,6 +544,7 @@ def _run_new(args: argparse.Namespace) -> int:
             return 1
         return 0
     out.write(f"wrote {len(result.written)} file(s) to {result.output}\n")
+    _base_note(result.base_note)
     from scaffold.new.next_steps import next_steps
 
     steps = next_steps({item.path: item.text for item in result.planned}, result.starter)
@@ -629,7 +630,15 @@ def _run_adopt(args: argparse.Namespace) -> int:
         if result.left_alone
         else "\n"
     )
+    _base_note(result.base_note)
     return 0
+
+
+def _base_note(note: str | None) -> None:
+    from scaffold.untrusted.text import printable
+
+    if note is not None:
+        sys.stderr.write(f"scaffold: note: {printable(note, 400)}\n")
 
 
 def _run_audit(args: argparse.Namespace) -> int:

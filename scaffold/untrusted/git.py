@@ -24,6 +24,8 @@ import re
 import shutil
 import stat
 import subprocess
+import threading
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -99,7 +101,8 @@ def run_git(
     """Run ``git -C folder args`` with every configurable program switched off; raises GitError on failure, and
     when the output would be longer than ``limit`` bytes (git is stopped; a hostile tree cannot flood memory)."""
     git = git_executable()
-    check_configuration(folder)
+    named = (env or {}).get("GIT_DIR")
+    check_configuration(folder, None if named is None else folder / named)
     overrides = [*_FIXED_OVERRIDES, *_driver_overrides(git, folder)]
     variables = environment({**_as_environment(overrides), **(env or {})})
     command = [git, "-C", os.fspath(folder), *args]
@@ -137,53 +140,118 @@ def _driver_overrides(git: str, folder: Path) -> list[tuple[str, str]]:
     return overrides
 
 
-def check_configuration(folder: Path) -> None:
-    """Refuse a repository whose git configuration git would block on: a configuration file, or a file it
-    includes, that exists but is not a regular file (a FIFO, a device). git itself would wait forever."""
-    for config in _configuration_files(folder):
-        _regular_or_absent(config, "the repository's git configuration")
+def check_configuration(folder: Path, git_dir: Path | None = None) -> None:
+    """Refuse a repository git would block on: a configuration file, a file it includes (at any depth), or a file
+    git reads on most calls (``HEAD``, ``commondir``, ``index``, ``packed-refs`` ...) that exists but is not a regular
+    file (a FIFO, a device). git itself would wait on it until its time limit. ``git_dir`` is the git directory when
+    the caller names it (``GIT_DIR``); otherwise it is found from ``folder`` the way git finds it."""
+    found = _git_directories(folder) if git_dir is None else _with_common_dir(git_dir)
+    if found is None:
+        return
+    own, common = found
+    for name in _STATE_FILES:
+        _regular_or_absent(own / name, "the repository's git directory")
+    for name in _SHARED_STATE_FILES:
+        _regular_or_absent(common / name, "the repository's git directory")
+    _check_includes([own / "config", own / "config.worktree", common / "config"])
+
+
+def _check_includes(configs: list[Path]) -> None:
+    """Each configuration file and every file it includes, breadth first: at most ``_MAX_CONFIG_FILES`` files and
+    ``_MAX_INCLUDE_DEPTH`` levels (git itself stops at 10), whatever loops the includes make."""
+    queue: deque[tuple[Path, int, str]] = deque((config, 0, "the repository's git configuration") for config in configs)
+    seen: set[str] = set()
+    while queue:
+        config, depth, what = queue.popleft()
+        _regular_or_absent(config, what)
+        key = str(config.absolute())
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(seen) > _MAX_CONFIG_FILES:
+            raise GitError(f"the repository's git configuration includes more than {_MAX_CONFIG_FILES} files")
+        if depth >= _MAX_INCLUDE_DEPTH:
+            continue
         try:
             text = read_text(config, limit=_MAX_CONFIG_BYTES)
         except UnreadableInput:
             continue
-        for match in _INCLUDE_PATH.finditer(text):
-            value = match.group(1).strip().strip('"')
+        for value in _include_paths(text):
             try:
                 target = Path(value).expanduser()
             except RuntimeError:  # "~user" for a user that does not exist
                 continue
-            _regular_or_absent(target if target.is_absolute() else config.parent / target, f"an include of {config}")
+            queue.append(
+                (target if target.is_absolute() else config.parent / target, depth + 1, f"an include of {config}")
+            )
 
 
-def _configuration_files(folder: Path) -> list[Path]:
-    """The repository's own configuration files, found the way git finds its directory (a ``.git`` folder, or a
-    ``.git`` file naming it), without running git."""
+def _include_paths(text: str) -> list[str]:
+    """The value of every ``path`` key in the text, whatever its section (more than git follows, never fewer)."""
+    joined = text.replace("\\\r\n", "").replace("\\\n", "")  # a backslash at a line's end continues the value
+    return [value for match in _INCLUDE_PATH.finditer(joined) if (value := _config_value(match.group(1)))]
+
+
+def _config_value(raw: str) -> str:
+    """A configuration value as git reads it: quotes removed, escapes resolved, a comment (``;`` or ``#`` outside
+    quotes) and the whitespace around the value dropped."""
+    value: list[str] = []
+    kept = 0  # the length up to the last character that trailing-space trimming must keep
+    quoted = False
+    characters = iter(raw.strip())
+    for character in characters:
+        if character == '"':
+            quoted = not quoted
+            kept = len(value)
+            continue
+        if character == "\\":
+            escaped = next(characters, "")
+            value.append({"n": "\n", "t": "\t", "b": "\b"}.get(escaped, escaped))
+            kept = len(value)
+            continue
+        if character in ";#" and not quoted:
+            break
+        value.append(character)
+        if quoted or not character.isspace():
+            kept = len(value)
+    return "".join(value[:kept])
+
+
+def _git_directories(folder: Path) -> tuple[Path, Path] | None:
+    """The repository's git directory and common directory, found the way git finds them (a ``.git`` folder, or a
+    ``.git`` file naming one), without running git; None outside a repository or when they cannot be read."""
     try:
         current = folder.resolve()
     except (OSError, RuntimeError):
-        return []
+        return None
     for candidate in (current, *current.parents):
         dot_git = candidate / ".git"
         try:
             if dot_git.is_dir():
-                git_dir = dot_git
-            elif dot_git.is_file():
-                line = read_text(dot_git, limit=4096).strip()
-                if not line.startswith("gitdir:"):
-                    return []
-                git_dir = Path(line.removeprefix("gitdir:").strip())
-                git_dir = git_dir if git_dir.is_absolute() else candidate / git_dir
-            else:
+                return _with_common_dir(dot_git)
+            if not dot_git.is_file():
                 continue
-            files = [git_dir / "config", git_dir / "config.worktree"]
-            common = git_dir / "commondir"
-            if common.is_file():
-                shared = Path(read_text(common, limit=4096).strip())
-                files.append((shared if shared.is_absolute() else git_dir / shared) / "config")
-            return files
+            line = read_text(dot_git, limit=4096).strip()
+            if not line.startswith("gitdir:"):
+                return None
+            git_dir = Path(line.removeprefix("gitdir:").strip())
+            return _with_common_dir(git_dir if git_dir.is_absolute() else candidate / git_dir)
         except (OSError, UnreadableInput):
-            return []
-    return []
+            return None
+    return None
+
+
+def _with_common_dir(git_dir: Path) -> tuple[Path, Path] | None:
+    """``git_dir`` and the common directory its ``commondir`` file names (itself when there is none)."""
+    common = git_dir / "commondir"
+    _regular_or_absent(common, "the repository's git directory")
+    try:
+        if not common.is_file():
+            return git_dir, git_dir
+        shared = Path(read_text(common, limit=4096).strip())
+    except (OSError, UnreadableInput):
+        return None
+    return git_dir, shared if shared.is_absolute() else git_dir / shared
 
 
 def _regular_or_absent(path: Path, what: str) -> None:
@@ -196,7 +264,21 @@ def _regular_or_absent(path: Path, what: str) -> None:
 
 
 _MAX_CONFIG_BYTES = 1024 * 1024
-_INCLUDE_PATH = re.compile(r"^[ \t]*path[ \t]*=[ \t]*([^\n]*)$", re.MULTILINE | re.IGNORECASE)
+_MAX_CONFIG_FILES = 64
+_MAX_INCLUDE_DEPTH = 16
+_INCLUDE_PATH = re.compile(r"(?:^|\])[ \t]*path[ \t]*=([^\n]*)$", re.MULTILINE | re.IGNORECASE)
+# Files git reads on most calls, in the git directory of the work tree and in the directory it shares (one and the
+# same outside a linked worktree): a FIFO there would block every call.
+_STATE_FILES = ("HEAD", "index", "commondir")
+_SHARED_STATE_FILES = (
+    "HEAD",
+    "packed-refs",
+    "shallow",
+    "info/exclude",
+    "info/attributes",
+    "info/grafts",
+    "objects/info/alternates",
+)
 TIMEOUT_SECONDS = 120
 """The longest a git call may take; a repository that makes git wait longer is refused, never waited on."""
 
@@ -210,16 +292,30 @@ def _run_limited(command: list[str], env: Mapping[str, str], limit: int) -> byte
     except OSError as error:
         raise GitError(f"git could not be started: {error.strerror or error}") from None
     assert process.stdout is not None  # noqa: S101 (stdout=PIPE above)
+    stopped = threading.Event()
+
+    def stop() -> None:  # the read below waits for git: git is stopped at the time limit, which ends the read
+        stopped.set()
+        process.kill()
+
+    timer = threading.Timer(TIMEOUT_SECONDS, stop)
+    timer.daemon = True
     with process:
-        output = process.stdout.read(limit + 1)
-        if len(output) > limit:
-            process.kill()
-            raise GitError(f"git {command[3]} gave more than {limit} bytes; the repository was not read")
+        timer.start()
         try:
-            returncode = process.wait(timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise GitError(f"git did not finish within {TIMEOUT_SECONDS} s; the repository was not read") from None
+            output = process.stdout.read(limit + 1)
+            if len(output) > limit:
+                process.kill()
+                raise GitError(f"git {command[3]} gave more than {limit} bytes; the repository was not read")
+            try:
+                returncode = process.wait(timeout=TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stopped.set()
+        finally:
+            timer.cancel()
+        if stopped.is_set():
+            raise GitError(f"git did not finish within {TIMEOUT_SECONDS} s; the repository was not read")
     if returncode != 0:
         raise GitError(f"git {command[3]} failed")
     return output

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
+import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from scaffold.untrusted.git import git_dirs as git_dirs  # re-exported: where th
 from scaffold.untrusted.git import git_path as _path
 from scaffold.untrusted.git import repository_root as repository_root  # re-exported
 from scaffold.untrusted.git import run_git
+from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
 BASE_REF = "refs/scaffold/base"
@@ -28,6 +31,7 @@ _MAX_HISTORY_BYTES = 2 * 1024 * 1024  # read for one file's history
 _MAX_HISTORY = 200  # commits that touched one file, newest first
 _MAX_BASE_LISTING = 1024 * 1024  # bytes of `ls-tree -r` output: a kit's base lists a few kilobytes
 _MAX_REF_LISTING = 64 * 1024
+_MAX_REF_ENTRIES = 1000  # entries under the base ref's folder: scaffold makes none
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "scaffold",
     "GIT_AUTHOR_EMAIL": "scaffold@localhost",
@@ -105,31 +109,131 @@ def base_ref(root: Path, kit: Path) -> str:
     return f"{BASE_REF}-{hashlib.sha256(relative.encode()).hexdigest()[:16]}"
 
 
+class BaseStoreRefusedError(GitError):
+    """The repository's git directory is not one scaffold may write the base into; nothing was written to it."""
+
+
 def store_base(kit: Path, files: Mapping[str, str], message: str) -> str | None:
-    """Record ``files`` as the kit's base commit; returns its id, or None outside a git repository."""
+    """Record ``files`` as the kit's base commit; returns its id, or None outside a git repository. Raises
+    BaseStoreRefusedError, before git writes anything, when the git directory is not the folder's own or a path git
+    would write the ref through is not a plain folder or file (see ``base_store_refusal``)."""
     root = repository_root(kit)
     if root is None:
         return None
     ref = base_ref(root, kit)
-    git_dir = _path(_git(kit, "rev-parse", "--absolute-git-dir"))
-    index = git_dir / "scaffold-base.index"
-    index.unlink(missing_ok=True)
-    try:
+    refusal = base_store_refusal(root, ref)
+    if refusal is not None:
+        raise BaseStoreRefusedError(refusal)
+    with tempfile.TemporaryDirectory(prefix="scaffold-base-") as scratch:  # never a path the repository chose
         entries = []
         for path, text in sorted(files.items()):
             blob = _git(kit, "hash-object", "-w", "--stdin", stdin=text.encode("utf-8")).decode().strip()
             entries.append(f"100644 {blob}\t{path}\n")
-        env = {"GIT_INDEX_FILE": str(index)}
+        env = {"GIT_INDEX_FILE": os.fspath(Path(scratch) / "index")}
         _git(root, "update-index", "--add", "--index-info", stdin="".join(entries).encode("utf-8"), env=env)
         tree = _git(root, "write-tree", env=env).decode().strip()
-    finally:
-        index.unlink(missing_ok=True)
     previous = _base_commit(kit, ref)
     parents = ["-p", previous] if previous else []
     commit = _git(kit, "commit-tree", tree, *parents, "-m", message, env=_IDENTITY).decode().strip()
     _clear_ref(kit, ref)
     _git(kit, "update-ref", "--no-deref", ref, commit)
     return commit
+
+
+def base_store_refusal(root: Path, ref: str) -> str | None:
+    """Why the base ref ``ref`` of the work tree ``root`` must not be written, as one line, or None when it may.
+
+    The git directory must belong to ``root``: a real ``.git`` folder in it, or a ``.git`` file naming a folder inside
+    it, a linked worktree whose ``gitdir`` file names this ``.git`` back, or a submodule whose ``core.worktree`` names
+    this folder. A ``.git`` file naming another repository's git directory would move that repository's base. Every
+    path under the git directory that git reads or writes for the ref (``refs/scaffold/...`` and its reflog) must be a
+    real folder or a regular file: a symlink would lead the write elsewhere, and a FIFO would block git."""
+    try:
+        owned = _owned_git_directory(root)
+        if owned is None:
+            return (
+                f"{printable(str(root / '.git'), 200)} names a git directory that is not this folder's own "
+                "(not inside it, not one of its worktrees or submodules)"
+            )
+        dirs = git_dirs(root)
+        if not dirs or dirs[0] != owned:
+            return f"git does not use {printable(str(owned), 200)} as this folder's git directory"
+        return _unsafe_ref_path(dirs[-1], ref)
+    except (OSError, RuntimeError, UnreadableInput, GitError) as error:
+        return f"the git directory of {printable(str(root), 200)} could not be read: {printable(str(error), 200)}"
+
+
+def _unsafe_ref_path(common: Path, ref: str) -> str | None:
+    """Why a path git reads or writes for ``ref`` in the common git directory is unsafe, or None."""
+    for written in (ref, f"logs/{ref}"):  # the ref, and its reflog when the configuration asks for one
+        problem = _plain_path(common, written)
+        if problem is not None:
+            return printable(problem, 300)
+    return None
+
+
+def _owned_git_directory(root: Path) -> Path | None:
+    """The resolved git directory that ``root``'s ``.git`` makes its own, or None when it names another one."""
+    dot_git = root / ".git"
+    mode = os.lstat(dot_git).st_mode
+    if stat.S_ISDIR(mode):
+        return dot_git.resolve()
+    if not stat.S_ISREG(mode):
+        return None  # a symlink (or anything else) may lead to any repository
+    line = read_text(dot_git, limit=4096).strip()
+    if not line.startswith("gitdir:") or "\n" in line:
+        return None
+    named = Path(line.removeprefix("gitdir:").strip())
+    target = (named if named.is_absolute() else root / named).resolve()
+    if target.is_relative_to(root.resolve()):
+        return target
+    back = target / "gitdir"  # a linked worktree's git directory names the .git file of its work tree
+    if os.path.lexists(back) and stat.S_ISREG(os.lstat(back).st_mode):
+        pointer = Path(read_text(back, limit=4096).strip())
+        if (pointer if pointer.is_absolute() else target / pointer).resolve() == dot_git.resolve():
+            return target
+        return None
+    try:  # a submodule's git directory names its work tree in core.worktree
+        worktree = _git(root, "config", "--file", os.fspath(target / "config"), "--get", "core.worktree")
+    except GitError:
+        return None
+    named_tree = _path(worktree)
+    return (
+        target
+        if (named_tree if named_tree.is_absolute() else target / named_tree).resolve() == root.resolve()
+        else None
+    )
+
+
+def _plain_path(base: Path, relative: str) -> str | None:
+    """Why ``base/relative`` is not safe for git to write: one of its folders is not a real folder, the path is not
+    a regular file or a real folder, or it holds (at most ``_MAX_REF_ENTRIES`` deep entries) anything else."""
+    current = base
+    parts = relative.split("/")
+    for number, part in enumerate(parts):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return None
+        last = number == len(parts) - 1
+        if stat.S_ISDIR(mode):
+            continue
+        if not (last and stat.S_ISREG(mode)):
+            return f"{current}: is not a {'regular file or ' if last else ''}folder (a symlink, FIFO or device)"
+    if not stat.S_ISDIR(mode):
+        return None
+    count = 0
+    for folder, subfolders, names in os.walk(current, followlinks=False):
+        for name in subfolders + names:
+            count += 1
+            if count > _MAX_REF_ENTRIES:
+                return f"{current}: holds more than {_MAX_REF_ENTRIES} entries"
+            entry = Path(folder) / name
+            mode = os.lstat(entry).st_mode
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                return f"{entry}: is not a regular file or folder (a symlink, FIFO or device)"
+    return None
 
 
 def _base_commit(kit: Path, ref: str) -> str | None:
@@ -166,7 +270,14 @@ def base_files(kit: Path) -> dict[str, bytes]:
     root = repository_root(kit)
     if root is None:
         return {}
-    commit = _base_commit(kit, base_ref(root, kit))
+    ref = base_ref(root, kit)
+    dirs = git_dirs(kit)
+    try:
+        if not dirs or _unsafe_ref_path(dirs[-1], ref) is not None:
+            return {}  # a FIFO where the ref goes would block git: no base
+    except OSError:
+        return {}
+    commit = _base_commit(kit, ref)
     if commit is None:
         return {}
     try:

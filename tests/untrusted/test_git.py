@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.untrusted import git as git_module
 from scaffold.untrusted.git import GitError, run_git
 from scaffold.upgrade import line_merge, repo
+from tests.support.hang_guard import hang_guard
 from tests.upgrade.support import GIT_ENV, commit_all, git
 
 
@@ -138,3 +140,81 @@ def test_a_configuration_git_would_block_on_is_refused_at_once(tmp_path: Path, w
     with pytest.raises(GitError, match="not a regular file; git would wait on it"):
         run_git(work, "status")
     assert repo.repository_root(work) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\tpath = {pipe}\n",
+        '\tPATH = "{pipe}" ; a comment\n',
+        "\tpath = {pipe} # a comment\n",
+        "\tpath = {half}\\\n{rest}\n",
+    ],
+    ids=["plain", "quoted-with-comment", "hash-comment", "continued-line"],
+)
+def test_an_include_of_an_include_git_would_block_on_is_refused_at_once(tmp_path: Path, line: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    half = len(str(pipe)) // 2
+    (tmp_path / "second.cfg").write_text(
+        "[include]\n" + line.format(pipe=pipe, half=str(pipe)[:half], rest=str(pipe)[half:])
+    )
+    (tmp_path / "first.cfg").write_text("[core]\n\tbare = false\n[include] path = second.cfg\n")
+    git(work, "config", "include.path", str(tmp_path / "first.cfg"))
+    with (
+        hang_guard(),
+        pytest.raises(GitError, match=r"an include of .*second\.cfg names .*pipe, which is not a regular"),
+    ):
+        run_git(work, "status")
+
+
+def test_an_include_loop_ends_with_gits_own_error_and_too_many_includes_are_refused(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / ".git" / "a.inc").write_text("[include]\n\tpath = b.inc\n")
+    (work / ".git" / "b.inc").write_text("[include]\n\tpath = a.inc\n")
+    git(work, "config", "include.path", "a.inc")
+    with hang_guard(), pytest.raises(GitError, match="exceeded maximum include depth"):
+        run_git(work, "status")
+    (work / ".git" / "b.inc").write_text("")  # the loop is broken
+    for number in range(100):
+        (work / ".git" / f"{number}.inc").write_text("[core]\n\tbare = false\n")
+        git(work, "config", "--add", "include.path", f"{number}.inc")
+    with pytest.raises(GitError, match="includes more than 64 files"):
+        run_git(work, "status")
+
+
+@pytest.mark.parametrize("name", ["HEAD", "index", "packed-refs", "commondir", "objects/info/alternates"])
+def test_a_file_git_reads_on_every_call_that_is_a_fifo_is_refused_at_once(tmp_path: Path, name: str) -> None:
+    work = _committed_repository(tmp_path / "work")
+    fifo = work / ".git" / name
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    with hang_guard():
+        with pytest.raises(GitError, match=f"{name}, which is not a regular file; git would wait on it"):
+            run_git(work, "status")
+        assert repo.repository_root(work) is None
+
+
+def test_a_limited_read_has_a_time_limit_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = _committed_repository(tmp_path / "work")
+    os.mkfifo(work / ".git" / "refs" / "heads" / "stuck")  # git blocks opening it, and only the time limit ends that
+    monkeypatch.setattr(git_module, "TIMEOUT_SECONDS", 2)
+    try:
+        with hang_guard(), pytest.raises(GitError, match="did not finish within 2 s"):
+            run_git(work, "for-each-ref", "refs/heads/", limit=1024)
+    finally:
+        os.close(os.open(work / ".git" / "refs" / "heads" / "stuck", os.O_RDWR | os.O_NONBLOCK))
+
+
+def _committed_repository(path: Path) -> Path:
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "a.txt").write_text("a\n")
+    commit_all(path, "initial")
+    git(path, "pack-refs", "--all")
+    return path

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from scaffold.errors import UsageError
 from scaffold.upgrade import repo
+from tests.support.hang_guard import hang_guard
 from tests.upgrade.support import commit_all, git
 
 
@@ -98,3 +100,80 @@ def test_the_dirty_tree_message_escapes_terminal_sequences(tmp_path: Path) -> No
     with pytest.raises(UsageError) as caught:
         repo.require_clean(work, ignore=())
     assert "\x1b" not in str(caught.value) and "\\x1b]0;owned\\x07" in str(caught.value)
+
+
+# --- where the base may be stored --------------------------------------------------------------------------------
+
+
+def test_a_git_file_naming_another_repositorys_git_directory_is_refused(tmp_path: Path) -> None:
+    other = _kit_repository(tmp_path / "other")
+    refs = git(other, "for-each-ref")
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    (folder / ".git").write_text(f"gitdir: {other / '.git'}\n")
+
+    with pytest.raises(repo.BaseStoreRefusedError, match="is not this folder's own"):
+        repo.store_base(folder, {"ci.yml": "on: push\n"}, "base")
+
+    assert git(other, "for-each-ref") == refs
+
+
+def test_a_linked_worktree_a_submodule_and_a_git_directory_inside_keep_their_base(tmp_path: Path) -> None:
+    main = _kit_repository(tmp_path / "main")
+    git(main, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
+    library = _kit_repository(tmp_path / "library")
+    git(main, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "lib")
+    inside = _kit_repository(tmp_path / "inside")
+    (inside / ".git").rename(inside / "gd")
+    (inside / ".git").write_text("gitdir: gd\n")
+
+    for folder in (tmp_path / "wt", main / "lib", inside):
+        assert (folder / ".git").is_file()
+        assert repo.store_base(folder, {"ci.yml": f"{folder.name}\n"}, "base") is not None
+        assert repo.base_files(folder) == {"ci.yml": f"{folder.name}\n".encode()}
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["refs/scaffold", "refs/scaffold/base", "refs/scaffold/base/x", "logs/refs/scaffold", "refs"],
+)
+def test_a_symlink_on_the_path_of_the_base_ref_is_refused(tmp_path: Path, where: str) -> None:
+    work = _kit_repository(tmp_path / "work")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = work / ".git" / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if where == "refs":
+        (work / ".git" / "refs").rename(outside / "refs")
+        link.symlink_to(outside / "refs")
+    else:
+        link.symlink_to(outside)
+    before = sorted(outside.rglob("*"))
+
+    with pytest.raises(repo.BaseStoreRefusedError, match=r"is not a (regular file or )?folder"):
+        repo.store_base(work, {"ci.yml": "on: push\n"}, "base")
+
+    assert sorted(outside.rglob("*")) == before
+
+
+@pytest.mark.parametrize("where", ["refs/scaffold/base", "refs/scaffold/base/x", "logs/refs/scaffold/base"])
+def test_a_fifo_on_the_path_of_the_base_ref_is_refused_at_once(tmp_path: Path, where: str) -> None:
+    work = _kit_repository(tmp_path / "work")
+    fifo = work / ".git" / where
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+
+    with hang_guard():
+        with pytest.raises(repo.BaseStoreRefusedError, match="FIFO"):
+            repo.store_base(work, {"ci.yml": "on: push\n"}, "base")
+        assert repo.base_files(work) == {}
+
+
+def test_anything_at_the_old_scratch_index_path_is_left_alone(tmp_path: Path) -> None:
+    work = _kit_repository(tmp_path / "work")
+    (work / ".git" / "scaffold-base.index").mkdir()
+
+    assert repo.store_base(work, {"ci.yml": "on: push\n"}, "base") is not None
+
+    assert repo.base_files(work) == {"ci.yml": b"on: push\n"}
+    assert (work / ".git" / "scaffold-base.index").is_dir()
