@@ -17,6 +17,7 @@ from scaffold.kit.record import RECORD_PATH, Record, read_record, version_key
 from scaffold.packs.chosen import recorded_spec
 from scaffold.packs.source import version_key as semver_key
 from scaffold.rules.config import AuditConfig
+from scaffold.untrusted.git import RefusedRepositoryError, check_configuration
 from scaffold.untrusted.text import printable
 from scaffold.upgrade.results import DiffResult
 
@@ -29,6 +30,7 @@ def repository_status(path: Path, base: RepoResult, options: PackOptions) -> Rep
     if not (path / RECORD_PATH).exists() and not (path / RECORD_PATH).is_symlink():
         return result.model_copy(update={"state": "not-scaffold"})
     try:
+        check_configuration(path)  # a FIFO or device where git reads: the repository is refused, never "current"
         record = read_record(path)
         pack_info = PackInfo(name=record.pack_name, version=record.pack_version, source=record.pack_source)
         result = result.model_copy(update={"pack": pack_info})
@@ -41,7 +43,7 @@ def repository_status(path: Path, base: RepoResult, options: PackOptions) -> Rep
         ) as pack:
             diff = api.diff(path=path, pack=pack)
             latest_name = pack.name
-    except (ScaffoldError, OSError) as error:
+    except (ScaffoldError, OSError, RefusedRepositoryError) as error:
         return result.model_copy(update={"state": "error", "error": one_line(error)})
     return _judged(result, record, diff, latest_name)
 

@@ -78,6 +78,11 @@ class GitError(Exception):
     """git failed or is missing; the message is git's own first line of error."""
 
 
+class RefusedRepositoryError(GitError):
+    """A repository git would block on (a FIFO or device where git reads, too many includes): refused before git
+    runs. Unlike a folder outside any repository, this is bad input."""
+
+
 def git_executable() -> str:
     git = shutil.which("git")
     if git is None:
@@ -169,7 +174,9 @@ def _check_includes(configs: list[Path]) -> None:
             continue
         seen.add(key)
         if len(seen) > _MAX_CONFIG_FILES:
-            raise GitError(f"the repository's git configuration includes more than {_MAX_CONFIG_FILES} files")
+            raise RefusedRepositoryError(
+                f"the repository's git configuration includes more than {_MAX_CONFIG_FILES} files"
+            )
         if depth >= _MAX_INCLUDE_DEPTH:
             continue
         try:
@@ -260,7 +267,7 @@ def _regular_or_absent(path: Path, what: str) -> None:
     except OSError:
         return
     if not stat.S_ISREG(mode):
-        raise GitError(f"{what} names {path}, which is not a regular file; git would wait on it")
+        raise RefusedRepositoryError(f"{what} names {path}, which is not a regular file; git would wait on it")
 
 
 _MAX_CONFIG_BYTES = 1024 * 1024
