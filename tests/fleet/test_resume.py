@@ -11,6 +11,7 @@ same crash while git is adding a work tree, which leaves that work tree locked (
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,9 +61,12 @@ def test_a_killed_upgrade_resumes_without_losing_or_redoing_a_repository(
         # unfinished repository's work tree, at the path its worker uses, in exactly that state.
         unfinished = _unfinished(fleet, run_fleet.result_rows(fleet.db, "upgrade"))
         tree = fleet.folder / "cache" / "scaffold" / "fleet" / "work" / "trees" / Target(str(unfinished)).key
-        if not tree.exists():
+        state = _work_tree_state(unfinished, tree)
+        if state is None:  # the kill came before git registered it (a bare folder, or nothing yet)
+            shutil.rmtree(tree, ignore_errors=True)
             _git(unfinished, "worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
-        _git(unfinished, "worktree", "lock", "--reason", "initializing", str(tree))
+        if state != "locked":  # the kill may have come while git itself held it locked: already the state wanted
+            _git(unfinished, "worktree", "lock", "--reason", "initializing", str(tree))
         assert run_fleet.adding_work_tree(repos)
     assert killed.code is None, "the upgrade finished before it could be killed"
     assert killed.workers >= 1, "no upgrade was under way at the kill"
@@ -104,3 +108,15 @@ def _unfinished(fleet: run_fleet.FleetFiles, rows: Mapping[str, object]) -> Path
 
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def _work_tree_state(repo: Path, tree: Path) -> str | None:
+    """How git lists a work tree at ``tree``: locked, registered (unlocked), or None when it does not list it."""
+    listing = subprocess.run(
+        ["git", "-C", str(repo), "worktree", "list", "--porcelain"], check=True, capture_output=True, text=True
+    ).stdout
+    for block in listing.split("\n\n"):
+        lines = block.splitlines()
+        if lines and Path(lines[0].removeprefix("worktree ")).resolve() == tree.resolve():
+            return "locked" if any(line.startswith("locked") for line in lines) else "registered"
+    return None
