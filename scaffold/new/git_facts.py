@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scaffold.kit.answers import check_one
 from scaffold.new.origin import MAX_URL
-from scaffold.untrusted.git import GitError, run_git
+from scaffold.untrusted.git import GitError, gitdir_file_target, run_git
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
@@ -71,11 +71,12 @@ def _git_dirs(dot_git: Path, mode: int) -> tuple[Path, Path]:
     if stat.S_ISDIR(mode):
         git_dir = dot_git
     elif stat.S_ISREG(mode):
-        line = _small_text(dot_git).strip()
-        if not line.startswith("gitdir:") or "\n" in line:
-            raise _Unreadable("is a file without a single 'gitdir:' line")
-        named = Path(line.removeprefix("gitdir:").strip())
-        git_dir = named if named.is_absolute() else dot_git.parent / named
+        try:
+            git_dir = gitdir_file_target(dot_git)
+        except UnreadableInput as error:
+            raise _Unreadable(f"{dot_git.name} {error}") from None
+        except ValueError as error:
+            raise _Unreadable(str(error)) from None
     else:
         raise _Unreadable("is not a folder or a regular file")
     _regular(git_dir / "HEAD", required=True)

@@ -224,6 +224,17 @@ def _config_value(raw: str) -> str:
     return "".join(value[:kept])
 
 
+def gitdir_file_target(dot_git: Path) -> Path:
+    """The git directory a ``.git`` file names (a linked worktree's or a submodule's), not resolved: its single
+    ``gitdir:`` line, relative to the folder holding the file. Raises UnreadableInput when the file cannot be read,
+    ValueError when it holds anything else."""
+    line = read_text(dot_git, limit=4096).strip()
+    if not line.startswith("gitdir:") or "\n" in line:
+        raise ValueError("is a file without a single 'gitdir:' line")
+    named = Path(line.removeprefix("gitdir:").strip())
+    return named if named.is_absolute() else dot_git.parent / named
+
+
 def _git_directories(folder: Path) -> tuple[Path, Path] | None:
     """The repository's git directory and common directory, found the way git finds them (a ``.git`` folder, or a
     ``.git`` file naming one), without running git; None outside a repository or when they cannot be read."""
@@ -238,12 +249,8 @@ def _git_directories(folder: Path) -> tuple[Path, Path] | None:
                 return _with_common_dir(dot_git)
             if not dot_git.is_file():
                 continue
-            line = read_text(dot_git, limit=4096).strip()
-            if not line.startswith("gitdir:"):
-                return None
-            git_dir = Path(line.removeprefix("gitdir:").strip())
-            return _with_common_dir(git_dir if git_dir.is_absolute() else candidate / git_dir)
-        except (OSError, UnreadableInput):
+            return _with_common_dir(gitdir_file_target(dot_git))
+        except (OSError, UnreadableInput, ValueError):
             return None
     return None
 

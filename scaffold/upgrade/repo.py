@@ -19,8 +19,8 @@ from scaffold.errors import UsageError
 from scaffold.untrusted.git import GitError as GitError  # re-exported: callers catch repo.GitError
 from scaffold.untrusted.git import git_dirs as git_dirs  # re-exported: where the repository keeps its data
 from scaffold.untrusted.git import git_path as _path
+from scaffold.untrusted.git import gitdir_file_target, run_git
 from scaffold.untrusted.git import repository_root as repository_root  # re-exported
-from scaffold.untrusted.git import run_git
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
@@ -180,11 +180,10 @@ def _owned_git_directory(root: Path) -> Path | None:
         return dot_git.resolve()
     if not stat.S_ISREG(mode):
         return None  # a symlink (or anything else) may lead to any repository
-    line = read_text(dot_git, limit=4096).strip()
-    if not line.startswith("gitdir:") or "\n" in line:
+    try:
+        target = gitdir_file_target(dot_git).resolve()
+    except (UnreadableInput, ValueError):
         return None
-    named = Path(line.removeprefix("gitdir:").strip())
-    target = (named if named.is_absolute() else root / named).resolve()
     if target.is_relative_to(root.resolve()):
         return target
     back = target / "gitdir"  # a linked worktree's git directory names the .git file of its work tree
