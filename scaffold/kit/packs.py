@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scaffold.errors import UnsafePackError
+from scaffold.kit.pins import Pins, parse_pins
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import shown
 from scaffold.untrusted.yaml_load import load
@@ -96,6 +97,9 @@ class PackManifest(BaseModel):
         max_length=500,
         description="Output paths, and folders ending in '/', that are never rendered (a team pack's removals)",
     )
+    pins: Annotated[str, Field(max_length=MAX_PATH_CHARS)] | None = Field(
+        default=None, description="The pack's own pins file, laid over the built-in pins (same format)"
+    )
 
     def removes(self, path: str) -> bool:
         """Whether ``remove`` drops the output ``path``."""
@@ -114,6 +118,8 @@ class Pack:
     root: str = ""
     waivers: tuple[tuple[str, str], ...] = ()
     """(control, reason) of each built-in control the pack's policy waives; the kit's docs list them."""
+    pins: Pins | None = field(default=None, repr=False)
+    """The pack's own pins (``pins:`` in ``pack.yml``), laid over the built-in pins when it renders."""
 
 
 def builtin_pack_dir() -> Path:
@@ -157,6 +163,19 @@ class _Reader:
             raise UnsafePackError(f"pack: {what} '{shown(relative)}' {error}") from None
         self.remaining -= len(text)
         return text
+
+    def pins(self, relative: str | None) -> Pins | None:
+        """The pack's own pins file, checked like the built-in one (every SHA, digest and version well formed)."""
+        if relative is None:
+            return None
+        raw = self.yaml(relative, "pins file")
+        if not isinstance(raw, dict):
+            raise UnsafePackError(f"pack: pins file '{shown(relative)}' must be a mapping")
+        try:
+            return parse_pins(raw)
+        except (ValueError, TypeError, AttributeError) as error:
+            message = str(error) if isinstance(error, ValueError) else "every section must map names to entries"
+            raise UnsafePackError(f"pack: pins file '{shown(relative)}': {shown(message, 200)}") from None
 
     def yaml(self, relative: str, what: str) -> Any:
         text = self.text(relative, what)
@@ -210,7 +229,8 @@ def load_pack(directory: Path | None = None) -> Pack:
     data: dict[str, Any] = {}
     for relative in manifest.data:
         data[PurePosixPath(relative).stem] = reader.yaml(relative, "data file")
-    return Pack(manifest.name, manifest.version, manifest, templates, data, str(root))
+    pins = reader.pins(manifest.pins)
+    return Pack(manifest.name, manifest.version, manifest, templates, data, str(root), pins=pins)
 
 
 PackReader = _Reader

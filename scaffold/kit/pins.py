@@ -86,6 +86,18 @@ class Pins:
     def tool(self, name: str) -> ToolPin:
         return _lookup(self.tools, "tool", name)
 
+    def overlaid(self, other: Pins | None) -> Pins:
+        """These pins with ``other``'s added, an entry of ``other`` replacing the one of the same kind and name (a
+        pack's own pins file over the built-in one)."""
+        if other is None:
+            return self
+        return Pins(
+            {**self.actions, **other.actions},
+            {**self.hooks, **other.hooks},
+            {**self.images, **other.images},
+            {**self.tools, **other.tools},
+        )
+
 
 def _lookup(table: dict[str, _T], kind: str, name: str) -> _T:
     try:

@@ -128,6 +128,8 @@ class TeamManifest(BaseModel):
     files: list[TeamFile] = Field(default_factory=list, max_length=500)
     override: list[Annotated[str, Field(max_length=MAX_PATH_CHARS)]] = Field(default_factory=list, max_length=500)
     remove: list[Annotated[str, Field(max_length=MAX_PATH_CHARS)]] = Field(default_factory=list, max_length=500)
+    pins: Annotated[str, Field(max_length=MAX_PATH_CHARS)] | None = None
+    """The team's own pins file, laid over the built-in pins (an entry of the same name replaces the built-in one)."""
     policy: Any = None
 
     @field_validator("remove")

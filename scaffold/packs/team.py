@@ -89,6 +89,8 @@ def load_team_pack(folder: Path, base: Pack | None = None) -> TeamPack:
         remove=list(manifest.remove),
     )
     waivers = tuple((waiver.control, waiver.reason) for waiver in policy.waive) if policy is not None else ()
+    own_pins = reader.pins(manifest.pins)
+    pins = own_pins if base.pins is None else base.pins.overlaid(own_pins)
     pack = replace(
         base,
         name=manifest.name,
@@ -98,6 +100,7 @@ def load_team_pack(folder: Path, base: Pack | None = None) -> TeamPack:
         data=data,
         root=str(root),
         waivers=waivers,
+        pins=pins,
     )
     return TeamPack(manifest, pack, answers_model(manifest), policy, base.version, tuple(manifest.override))
 

@@ -107,7 +107,7 @@ def render(pack: Pack, answers: Answers, pins: Pins | None = None, *, budget: Bu
     The render is bounded by ``budget`` (``budget.default_budget()`` when None): time, the characters of each file
     and of all files, and the number of files; going over raises ``RenderBudgetError`` naming the template.
     """
-    pins = pins or load_pins()
+    pins = pins or load_pins().overlaid(pack.pins)
     try:
         env = make_environment(pack.templates, pack.manifest.delimiters, budget)
     except (AssertionError, ValueError) as error:  # Jinja's own check of the delimiters
