@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scaffold"
-CORE = ("scaffold.kit", "scaffold.packs", "scaffold.rules", "scaffold.untrusted", "scaffold.errors")
+CORE = ("scaffold.kit", "scaffold.packs", "scaffold.resolve", "scaffold.rules", "scaffold.untrusted", "scaffold.errors")
 FLOWS = ("scaffold.new", "scaffold.upgrade", "scaffold.audit", "scaffold.harden", "scaffold.authoring")
 TOP = ("scaffold.api", "scaffold.cli", "scaffold.__main__", "scaffold.fleet")
 
@@ -42,7 +42,19 @@ def test_the_top_level_holds_only_the_entry_points() -> None:
     flat = sorted(path.name for path in PACKAGE.glob("*.py"))
     assert flat == ["__init__.py", "__main__.py", "api.py", "cli.py", "errors.py"]
     folders = sorted(path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file())
-    assert folders == ["audit", "authoring", "fleet", "harden", "kit", "new", "packs", "rules", "untrusted", "upgrade"]
+    assert folders == [
+        "audit",
+        "authoring",
+        "fleet",
+        "harden",
+        "kit",
+        "new",
+        "packs",
+        "resolve",
+        "rules",
+        "untrusted",
+        "upgrade",
+    ]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: _module(path))
