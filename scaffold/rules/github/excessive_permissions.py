@@ -29,11 +29,16 @@ jobs:
 ## Fix
 `scaffold harden` sets `permissions: {}` at the top and gives each job that has no permissions of its own (or has
 `write-all`/`read-all`) the scopes its steps need, each with a comment naming the step that needs it. The needs come
-from scaffold's table of known actions and `run:` commands. A job with a step the table does not know (an unknown
-action, a reusable workflow, a script that uses the token) still gets a block, but the fix is then unsafe: review
-it. So does a job whose scripts may use the token themselves (`git push`, any `gh` command, `curl` or `wget` with
-the token, `GITHUB_TOKEN`/`GH_TOKEN`/`github.token` in a script) or that passes the token to a step or in `env:`.
-A top-level block that grants write scopes is reported, not rewritten, so that no comment in it is lost.
+from scaffold's permissions base (scaffold/data/permissions.yml): about a hundred actions, read at a tag of their
+own repositories, with the inputs that change their needs (an access key instead of OIDC needs no `id-token`, a
+personal token instead of the job's token needs no scope), and the commands that use the token or the git remote
+in `run:` steps (`git push`, `mkdocs gh-deploy`, `gh release create`, `gh pr comment`, `npm publish` with the
+token, `docker push ghcr.io/...`, trusted publishing). A step that touches neither the token nor the remote needs
+nothing. A job with a step the base does not know (an action missing from it, `actions/github-script`, a reusable
+workflow, `gh api`, a script handed the token for commands the base cannot map, the token in a job's or the
+workflow's `env:`) still gets a block, but the fix is then unsafe and its risk names the step, so that a safe fix
+never drops a scope a step uses. A top-level block that grants write scopes is reported, not rewritten, so that no
+comment in it is lost.
 
 ## References
 - GitHub, "Automatic token authentication: modifying the permissions for the GITHUB_TOKEN"
@@ -55,7 +60,7 @@ SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW,)
 CONTROLS = ("least-privilege-token",)
-FIX_SAFETY = "safe; unsafe when a job has a step whose needs are not known or that uses the token itself"
+FIX_SAFETY = "safe; unsafe when a job has a step whose needs scaffold's permissions base does not know"
 
 
 def check(document: Document) -> Iterator[Hit]:
