@@ -152,7 +152,7 @@ def test_a_leading_byte_order_mark_and_crlf_endings_are_kept(repo: Path) -> None
 
 # --- what a repository is, not where you stand ---------------------------------------------------------------------
 
-GITLAB = "image: python:3.13-slim-trixie\ntest:\n  script: [make]\n"
+GITLAB = "image: python:3.13-slim-trixie\ntest:\n  timeout: 30m\n  interruptible: true\n  script: [make]\n"
 NOT_AUDITED = "not a file scaffold audits (its kind comes from its path in the repository; use --kind to set it)"
 
 

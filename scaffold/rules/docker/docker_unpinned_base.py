@@ -24,9 +24,11 @@ FROM python:3.13-slim-trixie@sha256:9662417aace5ae7b8e2609cce472b72a8958e134ba37
 Keep the tag in front of the digest for readers, and let Dependabot or Renovate update the digest.
 
 ## Fix
-`scaffold harden` adds the digest to a base image whose tag is in scaffold's pins file, as `image:tag@sha256:...`,
-the digest verified from the image's published source. Other images are reported: find their digest with
-`crane digest` or `docker buildx imagetools inspect` and add it by hand.
+`scaffold harden` adds the digest after the tag of every stage's base (`image:tag@sha256:...`, the tag kept for
+readers), as the run's pin source gives it: scaffold's pins file by default (verified from each image's published
+source), or the registry's index digest when resolution online is allowed. Adding the digest the tag points to now
+does not change what is built, so the fix is safe. A base that comes from an ARG, and an image the source cannot
+pin, are reported with the reason: find their digest with `crane digest` or `docker buildx imagetools inspect`.
 
 ## References
 - CIS Docker Benchmark 4.2, "Ensure that containers use only trusted base images"
@@ -37,9 +39,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scaffold.resolve.model import Refused
 from scaffold.rules.docker.instructions import DIGEST, external_bases, from_subject, shown
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
+from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "docker-unpinned-base"
@@ -59,22 +62,22 @@ def check(document: Document) -> Iterator[Hit]:
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.rules.fixes import image_pins
+    from scaffold.rules.fixes.pinning import refused
 
     for stage, image, resolved in external_bases(document):
         if DIGEST.search((resolved if resolved is not None else image.text).lower()):
             continue
         line, column = stage.start.position(image.offset)
-        pin = image_pins.lookup(image.text)
-        if pin is None:
-            why = (
-                "comes from an ARG: pin the ARG's value"
-                if "$" in image.text
-                else "no verified digest in scaffold's pins"
-            )
-            yield Unfixable(line, f"FROM {shown(image, resolved)}: {why}; add the digest by hand")
+        what = f"FROM {shown(image, resolved)}"
+        if "$" in image.text:
+            yield Unfixable(line, f"{what}: the base comes from an ARG; pin the ARG's value by digest by hand")
             continue
         end = document.line_map.offset(line, column) + len(image.text)
         if document.text[end - len(image.text) : end] != image.text:
-            yield Unfixable(line, f"FROM {image.text}: the reference is split across lines; add the digest by hand")
+            yield Unfixable(line, f"{what}: the reference is split across lines; pin it by hand")
             continue
-        yield Fix(line, f"pin FROM {image.text} to {pin.digest}", Safety.SAFE, (TextEdit(end, end, "@" + pin.digest),))
+        resolution = image_pins.resolve(image.text)
+        if isinstance(resolution, Refused):
+            yield refused(line, what, resolution)
+            continue
+        yield image_pins.digest_fix(line, what, end, resolution)

@@ -33,8 +33,10 @@ jobs:
 Keep the tag in a comment or next to the digest (`image:tag@sha256:...`) for readers and Dependabot.
 
 ## Fix
-`scaffold harden` adds the digest to an image whose tag is in scaffold's pins file (`image:tag@sha256:...`). Other
-images, and images chosen by an expression, are reported and left alone: a digest is never guessed.
+`scaffold harden` adds the digest after the tag (`image:tag@sha256:...`, the tag kept for readers), as the run's pin
+source gives it: scaffold's pins file by default, or the registry's index digest when resolution online is allowed.
+The digest the tag points to now runs the same content, so the fix is safe. Images the source cannot pin, and
+images chosen by an expression, are reported with the reason and left alone: a digest is never guessed.
 
 ## References
 - GitHub, "Running jobs in a container" and "About service containers"

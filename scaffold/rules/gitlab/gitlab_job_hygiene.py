@@ -48,6 +48,12 @@ build:
     expire_in: 1 week
 ```
 
+## Fix
+`scaffold harden --fix=all` gives each job without a timeout `timeout: 60m`, the same hour GitHub jobs get from
+`missing-timeout`, above the job's `script:`. It is unsafe: a job that really takes longer would now fail, and a
+project whose own limit is shorter would let the job run longer; adjust the value to the job. The other findings
+(`interruptible`, `expire_in`, `exclude`) need a decision about the job and are reported for a fix by hand.
+
 ## References
 - GitLab documentation, CI/CD YAML syntax reference: `timeout`, `interruptible`, `artifacts:expire_in`,
   `artifacts:exclude`, `default` and `inherit`
@@ -61,6 +67,7 @@ import re
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
+from scaffold.rules.fixes.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.gitlab.jobs import Setting, setting
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, resolve, scalars
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
@@ -71,6 +78,7 @@ SEVERITY = Severity.LOW
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.GITLAB_CI,)
 CONTROLS = ("timeouts", "artifact-hygiene", "no-duplicate-runs")
+FIX_SAFETY = "unsafe"
 
 _DEPLOY_WORD = re.compile(r"deploy|release|publish|push|upload|apply", re.IGNORECASE)
 _WHOLE_TREE = re.compile(r"(?=[^/])(?:\.|\$\{?CI_PROJECT_DIR\}?)?/?(?:\*(?:\*(?:/\*)?)?)?")
@@ -100,6 +108,35 @@ def check(document: Document) -> Iterator[Hit]:
                 "no-duplicate-runs",
             )
         yield from _artifacts(pipeline, job, setting(pipeline, job, "artifacts"))
+
+
+_BY_HAND = {
+    "no-duplicate-runs": "add interruptible: true by hand if a newer pipeline may cancel the job",
+    "artifact-hygiene": "decide how long and which files the artifacts keep, and write it by hand",
+}
+
+
+def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.rules.fixes import yaml_edit
+    from scaffold.rules.github.missing_timeout import TIMEOUT
+
+    pipeline = Pipeline(document)
+    by_label = {job.label: job for job in pipeline.jobs}
+    for hit in check(document):
+        job = by_label.get(hit.subject.removesuffix(": timeout"))
+        if hit.control != "timeouts" or job is None:
+            yield Unfixable(hit.line, f"{hit.message}: {_BY_HAND.get(hit.control, 'fix it by hand')}")
+            continue
+        entry = [f"timeout: {TIMEOUT}m"]
+        script = job.node.key("script")
+        edit = yaml_edit.insert_before_key(document, script, entry) if script is not None else None
+        edit = edit or yaml_edit.append_entry(document, job.node, entry)
+        if edit is None:
+            yield Unfixable(hit.line, f"{hit.message}: a flow mapping; add timeout: by hand")
+            continue
+        risk = "a job that needs longer will fail"
+        message = f"{job.label}: timeout: {TIMEOUT}m"
+        yield Fix(hit.line, message, Safety.UNSAFE, (edit,), risk, resolves=(hit.message,))
 
 
 def runs_a_script(pipeline: Pipeline, job: Job) -> bool:
