@@ -331,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
         + "\n\nexamples:\n"
         "  scaffold harden --write                                 # the safe fixes under .\n"
         "  cd .github/workflows && scaffold harden --write ci.yml  # still a GitHub workflow\n"
-        "  scaffold harden --kind gitlab-ci ci/pipeline.yaml       # a file whose name does not say its kind",
+        "  scaffold harden --kind gitlab-ci ci/pipeline.yaml       # a file whose name does not say its kind\n"
+        "  scaffold harden --fix=all --online --write              # pin every tag upstream has, looked up live",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     harden.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
@@ -344,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument("--ignore", action="append", default=[], metavar="RULE", help="never apply these rules' fixes")
     harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     _kind_option(harden)
+    _pin_options(harden)
     _pack_command(commands)
+    _pins_command(commands)
     from scaffold.fleet.command import add_parser as add_fleet_parser
 
     add_fleet_parser(commands, _CommandParser)
@@ -392,6 +395,93 @@ def _pack_command(commands: Any) -> None:
     test.add_argument("folder", type=Path, nargs="?", default=Path(), metavar="DIR", help="the pack's folder (.)")
     test.add_argument("--trust", action="store_true", help="let a cookiecutter template's hooks run")
     test.add_argument("--format", choices=("plain", "json"), default="plain", help="report format")
+
+
+def _pin_options(command: argparse.ArgumentParser, *, live_only: bool = False) -> None:
+    group = command.add_argument_group("pin resolution (docs/pins.md)")
+    if not live_only:
+        group.add_argument(
+            "--online",
+            action="store_true",
+            help="look tags up live (git ls-remote, the registry's API) and cache what was verified; without it "
+            "nothing goes over the network: only the cache and scaffold's table pin (also SCAFFOLD_ONLINE=1)",
+        )
+        group.add_argument("--offline", action="store_true", help="never reach the network, even with SCAFFOLD_ONLINE")
+    group.add_argument(
+        "--cooldown",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="take no release younger than this; the previous one is taken instead (7)",
+    )
+    group.add_argument(
+        "--action-forge",
+        default="https://github.com",
+        metavar="URL",
+        help="where owner/repo actions live: https://github.com (default) or a GitHub Enterprise server",
+    )
+    group.add_argument(
+        "--gitlab-url",
+        default="https://gitlab.com",
+        metavar="URL",
+        help="the GitLab server of 'include: project:' (https://gitlab.com)",
+    )
+
+
+def _pin_settings(args: argparse.Namespace, *, online: bool | None = None) -> Any:
+    from datetime import timedelta
+
+    from scaffold.resolve.model import Settings
+    from scaffold.resolve.urls import check_base_url
+
+    if online is None:
+        online = not args.offline and (args.online or os.environ.get("SCAFFOLD_ONLINE", "") in ("1", "true", "yes"))
+    if not 0 <= args.cooldown <= 3650:
+        raise UsageError(f"--cooldown: {args.cooldown} is not a number of days from 0 to 3650")
+    for option, url in (("--action-forge", args.action_forge), ("--gitlab-url", args.gitlab_url)):
+        problem = check_base_url(url)
+        if problem is not None:
+            raise UsageError(f"{option}: {problem}")
+    return Settings(
+        online=online,
+        cooldown=timedelta(days=args.cooldown),
+        action_forge=args.action_forge.rstrip("/"),
+        gitlab_url=args.gitlab_url.rstrip("/"),
+    )
+
+
+def _pins_command(commands: Any) -> None:
+    pins = commands.add_parser(
+        "pins",
+        help="bring a pins file to the newest verified releases",
+        description=_paragraph(
+            "Maintain a pins file: the built-in kit's scaffold/pins.yml in a source checkout, or a pack's own (the "
+            "file its pack.yml names under pins:). 'pins update' looks every entry up live, so it reaches the "
+            "network by design: each action and hook moves to the newest release of its major line whose tag is "
+            "older than the cooldown, whose commit is in the history of the repository's branches and tags, and "
+            "that is on no advisory; each image keeps its tag and takes the digest its registry serves now. Each "
+            "changed entry's verified line says where and when. A pinned commit on the advisory list is warned "
+            "about. Exit 0 when the file is current or was written, 1 when changes are not written (--dry-run), an "
+            "entry could not be checked, or a pinned commit is on the advisory list, 2 for a bad file or option."
+        )
+        + "\n\nexamples:\n"
+        "  scaffold pins update scaffold/pins.yml       # the built-in kit's pins, in a source checkout\n"
+        "  scaffold pins update ./acme-pack --dry-run   # a pack's pins: show what would move\n"
+        "  scaffold pins update pins.yml --cooldown 14 --action-forge https://github.example.com",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = pins.add_subparsers(dest="pins_command", metavar="ACTION", parser_class=_CommandParser)
+    update = actions.add_parser(
+        "update",
+        help="move each pin to the newest verified release of its line",
+        description=_paragraph(
+            "Update the pins file PATH, or the pins file of the pack in folder PATH, in place (comments kept)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    update.add_argument("path", type=Path, nargs="?", default=Path(), metavar="PATH", help="a pins file or a pack (.)")
+    update.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    _pin_options(update, live_only=True)
 
 
 def _kind_option(command: argparse.ArgumentParser) -> None:
@@ -682,7 +772,11 @@ def _run_harden(args: argparse.Namespace) -> int:
     _require_paths(args.paths)
     config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore)
     level = Safety.UNSAFE if args.fix == "all" else Safety.SAFE
-    result = harden_paths(args.paths, level, config, write=args.write, kind=Kind(args.kind) if args.kind else None)
+    from scaffold.resolve.live import source_for
+    from scaffold.resolve.source import using
+
+    with using(source_for(_pin_settings(args))):
+        result = harden_paths(args.paths, level, config, write=args.write, kind=Kind(args.kind) if args.kind else None)
     if args.format == "json":
         sys.stdout.write(report.as_json(result))
     else:
@@ -718,6 +812,17 @@ def _run_pack(args: argparse.Namespace) -> int:
     raise UsageError("pack: name an action: init or test (scaffold pack --help)")
 
 
+def _run_pins(args: argparse.Namespace) -> int:
+    if args.pins_command != "update":
+        raise UsageError("pins: name an action: update (scaffold pins --help)")
+    from scaffold.resolve import pins_file
+
+    settings = _pin_settings(args, online=True)
+    outcome = pins_file.update(args.path, settings, write=not args.dry_run)
+    sys.stdout.write(outcome.report)
+    return outcome.exit_code
+
+
 def _run_fleet(args: argparse.Namespace) -> int:
     from scaffold.fleet.command import run
 
@@ -732,6 +837,7 @@ _COMMANDS = {
     "audit": _run_audit,
     "harden": _run_harden,
     "pack": _run_pack,
+    "pins": _run_pins,
     "fleet": _run_fleet,
 }
 

@@ -17,6 +17,13 @@ if os.environ.get("CI") == "true":
     settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def _own_pin_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads and writes its own pin cache, never the user's, and never turns live resolution on."""
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path_factory.mktemp("pin-cache")))
+    monkeypatch.delenv("SCAFFOLD_ONLINE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def kit_dir(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """Render an answer set into its own directory once per session, through the public API."""

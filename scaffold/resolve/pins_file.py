@@ -75,12 +75,9 @@ def update(
 
 
 def _advisory(sha: str) -> str | None:
-    from scaffold.rules.github.known_compromised_action import compromised
+    from scaffold.resolve.advisories import by_commit
 
-    for (_, commit), advisory in compromised().items():
-        if commit == sha.lower():
-            return advisory
-    return None
+    return by_commit().get(sha.lower())
 
 
 def _report(target: Path, result: UpdateResult, written: bool, write: bool) -> str:

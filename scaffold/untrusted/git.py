@@ -24,9 +24,10 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from scaffold.untrusted.read import UnreadableInput, read_text
@@ -102,16 +103,23 @@ def run_git(
     stdin: bytes | None = None,
     env: Mapping[str, str] | None = None,
     limit: int | None = None,
+    config: Sequence[tuple[str, str]] = (),
+    timeout: float | None = None,
 ) -> bytes:
     """Run ``git -C folder args`` with every configurable program switched off; raises GitError on failure, and
-    when the output would be longer than ``limit`` bytes (git is stopped; a hostile tree cannot flood memory)."""
+    when the output would be longer than ``limit`` bytes (git is stopped; a hostile tree cannot flood memory).
+    ``config`` adds overrides after the fixed ones (``("protocol.https.allow", "always")`` lets one call use one
+    transport); ``timeout`` replaces ``TIMEOUT_SECONDS`` for this call."""
     git = git_executable()
     named = (env or {}).get("GIT_DIR")
     check_configuration(folder, None if named is None else folder / named)
-    overrides = [*_FIXED_OVERRIDES, *_driver_overrides(git, folder)]
+    overrides = [*_FIXED_OVERRIDES, *_driver_overrides(git, folder), *config]
     variables = environment({**_as_environment(overrides), **(env or {})})
     command = [git, "-C", os.fspath(folder), *args]
-    return _run(command, stdin, variables) if limit is None else _run_limited(command, variables, limit)
+    seconds = TIMEOUT_SECONDS if timeout is None else timeout
+    if limit is None:
+        return _run(command, stdin, variables, seconds)
+    return _run_limited(command, variables, limit, seconds)
 
 
 def _as_environment(overrides: list[tuple[str, str]]) -> dict[str, str]:
@@ -130,7 +138,7 @@ def _driver_overrides(git: str, folder: Path) -> list[tuple[str, str]]:
     """An empty value for every program a driver section of the repository's configuration declares."""
     try:
         listing = [git, "-C", os.fspath(folder), "config", "--list", "--includes", "-z", "--name-only"]
-        names = _run(listing, None, environment(_as_environment(list(_FIXED_OVERRIDES))))
+        names = _run(listing, None, environment(_as_environment(list(_FIXED_OVERRIDES))), TIMEOUT_SECONDS)
     except GitError:
         return []  # not a repository yet, or no configuration: nothing to neutralise
     overrides: list[tuple[str, str]] = []
@@ -297,14 +305,28 @@ TIMEOUT_SECONDS = 120
 """The longest a git call may take; a repository that makes git wait longer is refused, never waited on."""
 
 
-def _run_limited(command: list[str], env: Mapping[str, str], limit: int) -> bytes:
+def _run_limited(command: list[str], env: Mapping[str, str], limit: int, seconds: float) -> bytes:
     """Like ``_run`` without input, reading at most ``limit`` bytes of output before git is stopped."""
-    try:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(env)
-        )
-    except OSError as error:
-        raise GitError(f"git could not be started: {error.strerror or error}") from None
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: git never blocks on what it says there
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=dict(env)
+            )
+        except OSError as error:
+            raise GitError(f"git could not be started: {error.strerror or error}") from None
+        output, returncode = _read_limited(process, command, limit, seconds)
+        if returncode != 0:
+            errors.seek(0)
+            lines = [line.strip() for line in errors.read(64 * 1024).decode(errors="replace").splitlines()]
+            said = [line for line in lines if line.startswith(("fatal:", "error:"))] or [line for line in lines if line]
+            raise GitError(printable(said[0], 300) if said else f"git {command[3]} failed")
+        return output
+
+
+def _read_limited(
+    process: subprocess.Popen[bytes], command: list[str], limit: int, seconds: float
+) -> tuple[bytes, int]:
+    """git's output (at most ``limit`` bytes) and exit code; GitError when it prints more or runs past ``seconds``."""
     assert process.stdout is not None  # noqa: S101 (stdout=PIPE above)
     stopped = threading.Event()
 
@@ -312,7 +334,7 @@ def _run_limited(command: list[str], env: Mapping[str, str], limit: int) -> byte
         stopped.set()
         process.kill()
 
-    timer = threading.Timer(TIMEOUT_SECONDS, stop)
+    timer = threading.Timer(seconds, stop)
     timer.daemon = True
     with process:
         timer.start()
@@ -322,20 +344,18 @@ def _run_limited(command: list[str], env: Mapping[str, str], limit: int) -> byte
                 process.kill()
                 raise GitError(f"git {command[3]} gave more than {limit} bytes; the repository was not read")
             try:
-                returncode = process.wait(timeout=TIMEOUT_SECONDS)
+                returncode = process.wait(timeout=seconds)
             except subprocess.TimeoutExpired:
                 process.kill()
                 stopped.set()
         finally:
             timer.cancel()
         if stopped.is_set():
-            raise GitError(f"git did not finish within {TIMEOUT_SECONDS} s; the repository was not read")
-    if returncode != 0:
-        raise GitError(f"git {command[3]} failed")
-    return output
+            raise GitError(f"git did not finish within {seconds:g} s; the repository was not read")
+    return output, returncode
 
 
-def _run(command: list[str], stdin: bytes | None, env: Mapping[str, str]) -> bytes:
+def _run(command: list[str], stdin: bytes | None, env: Mapping[str, str], seconds: float) -> bytes:
     try:
         result = subprocess.run(
             command,
@@ -344,10 +364,10 @@ def _run(command: list[str], stdin: bytes | None, env: Mapping[str, str]) -> byt
             capture_output=True,
             check=False,
             env=dict(env),
-            timeout=TIMEOUT_SECONDS,
+            timeout=seconds,
         )
     except subprocess.TimeoutExpired:
-        raise GitError(f"git did not finish within {TIMEOUT_SECONDS} s; the repository was not read") from None
+        raise GitError(f"git did not finish within {seconds:g} s; the repository was not read") from None
     except OSError as error:
         raise GitError(f"git could not be started: {error.strerror or error}") from None
     if result.returncode != 0:

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from importlib import resources
 
-import yaml
-
+from scaffold.resolve import advisories
 from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import action_name, jobs, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
@@ -43,13 +41,8 @@ KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 @functools.cache
 def compromised() -> dict[tuple[str, str], str]:
-    """(action, commit) -> advisory id, from the packaged data file."""
-    text = resources.files("scaffold").joinpath("data/advisories.yml").read_text(encoding="utf-8")
-    found = {}
-    for entry in yaml.safe_load(text)["advisories"]:
-        for commit in entry["commits"]:
-            found[(str(entry["action"]).lower(), str(commit).lower())] = str(entry["advisory"])
-    return found
+    """(action, commit) -> advisory id, from the packaged data file (read by ``scaffold.resolve.advisories``)."""
+    return {(item.action, item.commit): item.advisory for item in advisories.shipped()}
 
 
 def check(document: Document) -> Iterator[Hit]:
