@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, timedelta
 
 from scaffold.resolve import releases
@@ -55,6 +56,7 @@ class LiveSource:
         self._advisories = dict(by_commit() if advisories is None else advisories)
         self._cache = PinCache.load(settings.cache_dir) if cache is None else cache
         self._table = TableSource()
+        self._floor = CachedSource(settings, advisories=self._advisories, cache=self._cache, table=self._table)
         self._remotes: dict[str, Remote] = {}
 
     # The PinSource protocol -----------------------------------------------------------------------------------------
@@ -63,16 +65,19 @@ class LiveSource:
         problem = action_problem(repo)
         if problem is not None:
             return Refused(problem)
-        return self._resolve(action_url(self.settings, repo), ref, lambda tag: self._table.action(repo, tag))
+        found = self._resolve(action_url(self.settings, repo), ref, lambda tag: self._table.action(repo, tag))
+        return _or_floor(found, lambda: self._floor.action(repo, ref))
 
     def git(self, url: str, ref: str) -> Resolution:
-        return self._resolve(url.removesuffix("/"), ref, lambda tag: self._table.git(url, tag))
+        found = self._resolve(url.removesuffix("/"), ref, lambda tag: self._table.git(url, tag))
+        return _or_floor(found, lambda: self._floor.git(url, ref))
 
     def project(self, path: str, ref: str) -> Resolution:
         problem = project_problem(path)
         if problem is not None:
             return Refused(problem)
-        return self._resolve(project_url(self.settings, path), ref, lambda tag: self._table.project(path, tag))
+        found = self._resolve(project_url(self.settings, path), ref, lambda tag: self._table.project(path, tag))
+        return _or_floor(found, lambda: self._floor.project(path, ref))
 
     def image(self, reference: str) -> Resolution:
         from scaffold.resolve.oci import resolve_image
@@ -80,7 +85,7 @@ class LiveSource:
         found = resolve_image(reference, self.settings, timeout=self.timeout)
         if isinstance(found, Pinned) and found.origin is Origin.LIVE:
             self._cache.record("image", reference, "", found)
-        return found
+        return _or_floor(found, lambda: self._floor.image(reference))
 
     # For ``scaffold pins update`` -----------------------------------------------------------------------------------
 
@@ -96,7 +101,7 @@ class LiveSource:
         try:
             tags = self._remote(url).releases()
         except RemoteError as error:
-            return Refused(f"could not reach {url}: {error}")
+            return Refused(f"could not reach {url}: {error}", unreachable=True)
         chosen = releases.newest(prefix, tags, self._policy(url, tags, None))
         if isinstance(chosen, Refused):
             return Refused(f"{url}: {chosen.reason}")
@@ -122,7 +127,7 @@ class LiveSource:
                 return _missing(url, ref, listing)
             tags = remote.releases() if self.settings.cooldown > timedelta(0) else listing.releases()
         except RemoteError as error:
-            return Refused(f"could not reach {url}: {error}")
+            return Refused(f"could not reach {url}: {error}", unreachable=True)
         if ref not in tags or tags[ref].commit != listing.tags[ref]:
             return Refused(f"tag {ref} of {url} changed while it was read; try again")
         chosen = releases.choose(ref, tags, self._policy(url, tags, table))
@@ -222,6 +227,18 @@ def source_for(settings: Settings, *, advisories: Mapping[str, str] | None = Non
     if settings.online:
         return LiveSource(settings, advisories=advisories, cache=cache)
     return CachedSource(settings, advisories=advisories, cache=cache)
+
+
+def _or_floor(found: Resolution, floor: Callable[[], Resolution]) -> Resolution:
+    """``found``, or when the remote could not be asked, what the cache or the shipped table vouches for, with a
+    note saying so (the pin is the recorded one, not necessarily where the tag points now)."""
+    if not isinstance(found, Refused) or not found.unreachable:
+        return found
+    fallback = floor()
+    if not isinstance(fallback, Pinned):
+        return found
+    said = f"the live lookup failed ({found.reason}); pinned from the {fallback.origin.value}"
+    return replace(fallback, note=f"{fallback.note}; {said}" if fallback.note else said)
 
 
 # Names and URLs -----------------------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ class Refused:
     """No pin, and why, in one line fit for a harden note (``tag v1.2.0 moved from 1a2b3c4 to 5d6e7f8 ...``)."""
 
     reason: str
+    unreachable: bool = False
+    """The remote could not be asked (no network, a timeout, an error answer): a floor may still vouch for a pin."""
 
 
 Resolution = Pinned | Refused

@@ -203,7 +203,7 @@ def _resolve(reference: str, settings: Settings, timeout: float) -> Resolution:
     try:
         method, digest = lookup.digest()
     except _RegistryError as failure:
-        return Refused(f"could not resolve {shown(reference, 120)} at {image.registry}: {failure}")
+        return Refused(f"could not resolve {shown(reference, 120)} at {image.registry}: {failure}", unreachable=True)
     return Pinned(digest, image.tag, Origin.LIVE, f"{method} {image.manifest_url}", at=settings.now)
 
 

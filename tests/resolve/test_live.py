@@ -17,7 +17,7 @@ from scaffold.harden.engine import harden_document
 from scaffold.resolve.cache import FILE_NAME
 from scaffold.resolve.live import CachedSource, LiveSource, source_for
 from scaffold.resolve.model import Origin, Pinned, Refused, Settings
-from scaffold.resolve.source import using
+from scaffold.resolve.source import TableSource, using
 from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Safety
@@ -283,8 +283,9 @@ def test_each_remote_is_listed_and_fetched_once_per_run(isolated_git: None, tmp_
         served.v100, "v1.0.0", Origin.LIVE, f"git ls-remote {served.url}", NOW
     )
     assert source.action("acme/tool", "main") == Refused("main is a branch; pin a release tag")
-    new_run = served.source().action("acme/tool", "v1.0.0")
-    assert isinstance(new_run, Refused) and new_run.reason.startswith("could not reach ")
+    new_run = served.source().action("acme/tool", "v1.0.0")  # a new run cannot reach it: the cache vouches, and says so
+    assert isinstance(new_run, Pinned) and (new_run.value, new_run.origin) == (served.v100, Origin.CACHE)
+    assert "the live lookup failed (could not reach " in new_run.note
 
 
 def test_a_gitlab_project_and_a_git_url_resolve_the_same_way(served: Served) -> None:
@@ -431,3 +432,23 @@ def test_image_lookups_go_to_the_registry_resolver(tmp_path: Path) -> None:
     settings = Settings(online=True, cache_dir=tmp_path / "cache")
     found = LiveSource(settings, advisories=NO_ADVISORIES, timeout=5).image(f"127.0.0.1:{port}/acme/app:1.0")
     assert isinstance(found, Refused) and f"127.0.0.1:{port}" in found.reason
+
+
+def test_an_unreachable_forge_falls_back_to_the_table_with_a_note_and_never_for_other_refusals(
+    tmp_path: Path,
+) -> None:
+    from socket import socket
+
+    with socket() as closed:  # a port nothing listens on: the connection is refused at once
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings = Settings(online=True, action_forge=f"git://127.0.0.1:{port}", cache_dir=tmp_path)
+    source = LiveSource(settings, timeout=10)
+    found = source.action("actions/checkout", "v4")
+    table = TableSource().action("actions/checkout", "v4")
+    assert isinstance(found, Pinned) and isinstance(table, Pinned)
+    assert (found.value, found.origin) == (table.value, Origin.TABLE)
+    assert "the live lookup failed (could not reach" in found.note
+    unknown = source.action("someone/not-in-the-table", "v1")
+    assert isinstance(unknown, Refused) and unknown.unreachable
+    assert isinstance(source.action("actions/checkout", "-bad"), Refused)
