@@ -2,13 +2,16 @@
 
 from scaffold.rules.github import (
     adhoc_install,
+    archived_uses,
     artipacked,
     cache_in_release,
+    comment_triggers,
     dangerous_triggers,
     disabled_scan,
     excessive_permissions,
     free_form_release_input,
     github_env_write,
+    hardcoded_container_credentials,
     insecure_runtime_toggle,
     known_compromised_action,
     missing_concurrency,
@@ -21,6 +24,7 @@ from scaffold.rules.github import (
     unpinned_uses,
     unsound_condition,
     untrusted_checkout,
+    use_trusted_publishing,
 )
 
 RULES = (
@@ -44,4 +48,8 @@ RULES = (
     adhoc_install,
     free_form_release_input,
     disabled_scan,
+    comment_triggers,
+    use_trusted_publishing,
+    hardcoded_container_credentials,
+    archived_uses,
 )

@@ -1,13 +1,14 @@
 """## What it does
-Finds `run:` commands that install packages or tools without pinning them: `pip install`, `npm install`, `go install`
-and download-then-run (`curl ... | sh`).
+Finds `run:` commands that install packages or tools without pinning them: `pip install`, `npm install`, `go install`,
+download-then-run (`curl ... | sh`) and downloads of a "latest" URL (`curl -LO .../releases/latest/download/tool`).
 
 Each offending command is reported once, on its line. What counts as pinned:
 - pip: every package named with `==`, or the packages taken from `-r requirements.txt` / `--require-hashes`;
   local paths such as `.`, `-e .` or `./dist/*.whl` are fine;
 - npm, yarn and pnpm: `npm ci`, and a plain `npm install` that installs from `package.json`; a named package needs
   an exact version (`tool@1.2.3`);
-- go: `go install pkg@v1.2.3` (or a commit); `@latest` and branch names are not versions.
+- go: `go install pkg@v1.2.3` (or a commit); `@latest` and branch names are not versions;
+- downloads: a URL naming a release (`/releases/download/v1.2.3/`), not `/releases/latest/`, `/latest/` or `*-latest.*`.
 
 ## Why is this bad?
 An unpinned install takes whatever the registry serves at that moment. A hijacked maintainer account or a
@@ -22,6 +23,7 @@ nothing about it is checked, and the server can even send a different script to 
     npm install -g semantic-release
     go install golang.org/x/vuln/cmd/govulncheck@latest
     curl -sSfL https://example.com/install.sh | sh
+    curl -sSfLO https://github.com/org/tool/releases/latest/download/tool-linux-amd64
 ```
 
 ## Use instead
@@ -64,6 +66,11 @@ _DOWNLOAD_RUN = re.compile(
     rf"\b(?:curl|wget)\b[^|;&]*\|\s*{_SHELL}"
     rf"|{_SHELL}\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b"
     rf"|{_SHELL}\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"
+)
+# A download of a "latest" URL: GitHub's /releases/latest/download/, a /latest/ folder, a file named *-latest.*
+_LATEST_DOWNLOAD = re.compile(
+    r"\b(?:curl|wget)\b[^|;&]*?https?://(?!api\.github\.com/)[^\s\"']*?(?:/latest(?:/|[\"'\s]|$)|[-_.]latest[-_.])",
+    re.IGNORECASE,
 )
 _PIP = re.compile(r"(?:.*/)?pip[0-9.]*")
 # Options whose value is the next word, so that the value is not read as a package.
@@ -125,6 +132,8 @@ def _problem(command: str) -> str:
     """What is installed unpinned on one logical script line, or ""."""
     if _DOWNLOAD_RUN.search(command):
         return "a downloaded script is piped into a shell without checking it"
+    if _LATEST_DOWNLOAD.search(command):
+        return "downloads whatever release is latest instead of a pinned version"
     for part in _SEPARATOR.split(command):
         words = _words(part)
         for index, word in enumerate(words[:-1]):

@@ -1,6 +1,17 @@
 """## What it does
-Finds caches restored in workflows that publish: release or tag-triggered workflows, and workflows that run a
-publishing action.
+Finds caches restored in jobs that publish: every job of a workflow triggered by a release, a tag push or a push to
+a release branch, and any job that runs a publishing action (a package upload, a GitHub release, an image push, a
+cloud deployment, a provenance signature).
+
+A cache counts when a step restores one: `actions/cache` and `actions/cache/restore` (unless `lookup-only: true`),
+and the setup actions that cache on request or by default: `actions/setup-node` (`cache:` npm, yarn or pnpm, and
+from v5 on the implicit package-manager cache unless `package-manager-cache: false`), `setup-python`, `setup-java`,
+`setup-go` (by default), `setup-dotnet`, `astral-sh/setup-uv`, `Swatinem/rust-cache`,
+`mozilla-actions/sccache-action`, `ramsey/composer-install`, `ruby/setup-ruby` (`bundler-cache`),
+`gradle/actions/setup-gradle`, `docker/setup-buildx-action` (a `version:` cached as a binary),
+`docker/build-push-action` with `cache-from: type=gha`, and other common setup actions. An input set by an
+expression that is off for tag pushes (`${{ !startsWith(github.ref, 'refs/tags/') }}`) turns the cache off in
+workflows triggered only by tags and releases.
 
 ## Why is this bad?
 Caches are shared across a repository's workflows by key, and a pull request's workflow can write entries that a
@@ -15,14 +26,20 @@ on:
 jobs:
   publish:
     steps:
-      - uses: actions/setup-node@<sha>  # v4
+      - uses: actions/setup-node@<sha>  # v6
         with:
           cache: npm
 ```
 
 ## Use instead
-Leave caching out of release and publish workflows (`cache: false` on `actions/setup-go` and
-`gradle/actions/setup-gradle`, which cache by default); install from lockfiles so a clean install is reproducible.
+```yaml
+      - uses: actions/setup-node@<sha>  # v6
+        with:
+          package-manager-cache: false
+```
+Leave caching out of release and publish jobs (`cache: false` on `actions/setup-go`, `cache-disabled: true` on
+`gradle/actions/setup-gradle`, `lookup-only: true` on `Swatinem/rust-cache`, `enable-cache: false` on
+`astral-sh/setup-uv`); install from lockfiles so a clean install is reproducible.
 
 ## References
 - Adnan Khan, "The Monsters in Your Build Cache: GitHub Actions Cache Poisoning"
@@ -31,10 +48,12 @@ Leave caching out of release and publish workflows (`cache: false` on `actions/s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from scaffold.rules.document import Document
-from scaffold.rules.github.workflow import action_name, jobs, step_input, steps, triggers
+from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
 
@@ -43,56 +62,197 @@ SEVERITY = Severity.HIGH
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW,)
 
+# Actions whose use marks a job as publishing (zizmor's list, plus two that release or sign: ncipollo and attest).
 PUBLISHERS = (
     "pypa/gh-action-pypi-publish",
-    "softprops/action-gh-release",
+    "rubygems/release-gem",
+    "jreleaser/release-action",
     "goreleaser/goreleaser-action",
+    "softprops/action-gh-release",
+    "release-drafter/release-drafter",
+    "googleapis/release-please-action",
+    "redhat-actions/push-to-registry",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "aws-actions/aws-cloudformation-github-deploy",
+    "azure/aci-deploy",
+    "azure/container-apps-deploy-action",
+    "azure/functions-action",
+    "azure/sql-action",
+    "cloudflare/wrangler-action",
+    "google-github-actions/deploy-appengine",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-cloud-functions",
     "ncipollo/release-action",
     "actions/attest-build-provenance",
 )
-_CACHE_INPUT = ("actions/setup-node", "actions/setup-python", "actions/setup-java", "actions/setup-dotnet")
-_CACHE_BY_DEFAULT = ("actions/setup-go", "gradle/actions/setup-gradle", "astral-sh/setup-uv")
+_ON = ("true", "yes", "1")
+_OFF = ("false", "no", "0")
+_MAJOR = re.compile(r"^v?(\d+)(?:\.|$)")
+_COMMENT_VERSION = re.compile(r"#\s*v?(\d+)(?:[.\s]|$)")
+_EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$", re.DOTALL)
+_TAG_REF = re.compile(r"startswith\(\s*github\.ref\s*,\s*'refs/tags/'\s*\)")
+_TAG_PUSH = re.compile(
+    r"github\.event_name\s*==\s*'push'\s*&&\s*github\.ref_type\s*==\s*'tag'"
+    r"|github\.ref_type\s*==\s*'tag'\s*&&\s*github\.event_name\s*==\s*'push'"
+)
+
+
+@dataclass(frozen=True)
+class _Toggle:
+    """One input that turns an action's cache on (``opt_in``) or off; ``default`` is the cache's state without it."""
+
+    field: str
+    opt_in: bool
+    default: bool
+    words: tuple[str, ...] = ()  # for a text input: the values that count (empty: any non-empty value but "false")
+
+
+# Action -> the toggles of its cache (any one on means it restores); an empty tuple: it always restores.
+_CACHE_AWARE: dict[str, tuple[_Toggle, ...]] = {
+    "actions/cache": (_Toggle("lookup-only", opt_in=False, default=True),),
+    "actions/cache/restore": (_Toggle("lookup-only", opt_in=False, default=True),),
+    "actions/setup-java": (_Toggle("cache", opt_in=True, default=False),),
+    "actions/setup-go": (_Toggle("cache", opt_in=True, default=True),),
+    "actions/setup-node": (
+        _Toggle("cache", opt_in=True, default=False, words=("npm", "yarn", "pnpm")),
+        _Toggle("package-manager-cache", opt_in=True, default=True),  # from v5 on; older majors have no such input
+    ),
+    "actions/setup-python": (_Toggle("cache", opt_in=True, default=False),),
+    "actions/setup-dotnet": (_Toggle("cache", opt_in=True, default=False),),
+    "astral-sh/setup-uv": (_Toggle("enable-cache", opt_in=True, default=True),),  # default "auto" before v10
+    "swatinem/rust-cache": (_Toggle("lookup-only", opt_in=False, default=True),),
+    "ruby/setup-ruby": (_Toggle("bundler-cache", opt_in=True, default=False),),
+    "pyo3/maturin-action": (_Toggle("sccache", opt_in=True, default=False),),
+    "mlugg/setup-zig": (_Toggle("use-cache", opt_in=True, default=True),),
+    "oven-sh/setup-bun": (_Toggle("no-cache", opt_in=False, default=True),),
+    "determinatesystems/magic-nix-cache-action": (_Toggle("use-gha-cache", opt_in=True, default=True),),
+    "graalvm/setup-graalvm": (_Toggle("cache", opt_in=True, default=False),),
+    "gradle/actions/setup-gradle": (_Toggle("cache-disabled", opt_in=False, default=True),),
+    "actions-rust-lang/setup-rust-toolchain": (_Toggle("cache", opt_in=True, default=True),),
+    "jdx/mise-action": (_Toggle("cache", opt_in=True, default=True),),
+    "ramsey/composer-install": (_Toggle("ignore-cache", opt_in=False, default=True, words=("yes", "true", "1")),),
+    "mozilla-actions/sccache-action": (),
+    "nix-community/cache-nix-action": (),
+    "awalsh128/cache-apt-pkgs-action": (),
+}
+_SETUP_UV_DEFAULT_OFF_FROM = 10  # setup-uv v10 stopped caching unless enable-cache is true
+_SETUP_NODE_IMPLICIT_FROM = 5  # setup-node v5 started caching the package manager's store by default
 
 
 def check(document: Document) -> Iterator[Hit]:
-    if not _publishes(document):
-        return
+    release = _release_triggers(document)
     for name, job in jobs(document):
-        for step in steps(job):
+        listed = list(steps(job))
+        if not release and not any(_publishes(step) for step in listed):
+            continue
+        tags_only = bool(release) and release <= {"tag", "release"}
+        for step in listed:
             uses = step.get("uses")
-            if uses is not None and uses.text is not None and _restores_cache(action_name(uses.text), step):
-                yield Hit(
-                    uses.line,
-                    uses.column,
-                    f"job {name}: {action_name(uses.text)} restores a cache in a workflow that publishes",
-                )
+            if uses is None or uses.text is None:
+                continue
+            action = action_name(uses.text)
+            if _restores_cache(document, action, uses, step, tags_only):
+                yield Hit(uses.line, uses.column, f"job {name}: {action} restores a cache in a workflow that publishes")
 
 
-def _publishes(document: Document) -> bool:
-    events = triggers(document)
-    if "release" in events:
-        return True
+def _release_triggers(document: Document) -> set[str]:
+    """Which of the triggers used to publish the workflow has: a release, a tag push, a push to a release branch."""
     root = document.yaml
     on = root.get("on") if root is not None else None
-    push = on.get("push") if on is not None else None
-    if push is not None and push.get("tags") is not None:
-        return True
-    return any(
-        (uses := step.get("uses")) is not None
-        and uses.text is not None
-        and action_name(uses.text).startswith(PUBLISHERS)
-        for _, job in jobs(document)
-        for step in steps(job)
-    )
+    if on is None:
+        return set()
+    if on.text is not None:
+        return {"release"} if on.text == "release" else set()
+    if on.is_sequence:
+        return {"release"} if any(item.text == "release" for item in on.elements()) else set()
+    found = {"release"} if on.key("release") is not None else set()
+    push = on.get("push")
+    tags = push.get("tags") if push is not None else None
+    if tags is not None and (tags.is_sequence or bool((tags.text or "").strip())):  # `tags:` left empty is no filter
+        found.add("tag")
+    branches = push.get("branches") if push is not None else None
+    listed = [branches] if branches is not None and branches.text is not None else []
+    listed += branches.elements() if branches is not None else []
+    if any("release" in (item.text or "").lower() for item in listed):
+        found.add("release-branch")
+    return found
 
 
-def _restores_cache(action: str, step: YNode) -> bool:
-    cache = step_input(step, "cache")
-    if action in ("actions/cache", "actions/cache/restore"):
-        return True
-    if action in _CACHE_INPUT:
-        return cache is not None and cache.text not in (None, "", "false")
-    if action in _CACHE_BY_DEFAULT:
-        disabled = step_input(step, "cache-disabled")
-        return not ((cache is not None and cache.text == "false") or (disabled is not None and disabled.text == "true"))
-    return False
+def _publishes(step: YNode) -> bool:
+    uses = step.get("uses")
+    action = action_name(uses.text) if uses is not None and uses.text is not None else ""
+    if action == "docker/build-push-action":
+        push = step_input(step, "push")
+        return push is not None and (push.text or "").lower() not in _OFF
+    return action.startswith(PUBLISHERS)
+
+
+def _restores_cache(document: Document, action: str, uses: YNode, step: YNode, tags_only: bool) -> bool:
+    if action in ("docker/build-push-action", "docker/bake-action"):
+        return _gha_cache_from(step)
+    if action == "docker/setup-buildx-action":  # caches the buildx binary it downloads for a given version
+        version = step_input(step, "version")
+        binary = _state(step, _Toggle("cache-binary", opt_in=True, default=True), tags_only)
+        return binary and version is not None and bool((version.text or "").strip())
+    if action not in _CACHE_AWARE:
+        return False
+    toggles = _CACHE_AWARE[action]
+    major = _major(document, uses)
+    if action == "actions/setup-node" and major is not None and major < _SETUP_NODE_IMPLICIT_FROM:
+        toggles = toggles[:1]
+    if action == "astral-sh/setup-uv" and (major is None or major >= _SETUP_UV_DEFAULT_OFF_FROM):
+        toggles = (_Toggle("enable-cache", opt_in=True, default=False, words=("true",)),)
+    return not toggles or any(_state(step, toggle, tags_only) for toggle in toggles)
+
+
+def _state(step: YNode, toggle: _Toggle, tags_only: bool) -> bool:
+    """Whether the cache is on by this toggle: its default when the input is absent, else what its value says."""
+    node = step_input(step, toggle.field)
+    if node is None or node.text is None:
+        return toggle.default
+    value = node.text.strip()
+    expression = _EXPRESSION.match(value)
+    if expression is not None:
+        on_for_tags = _for_tag_push(expression.group(1))
+        if on_for_tags is None or not tags_only:
+            return True  # an input set at run time may turn the cache on
+        return on_for_tags if toggle.opt_in else not on_for_tags
+    if toggle.words:
+        hit = value.lower() in toggle.words
+        return hit if toggle.opt_in else not hit
+    if toggle.opt_in:
+        return value.lower() not in ("", *_OFF)
+    return value.lower() not in _ON
+
+
+def _for_tag_push(expression: str) -> bool | None:
+    """The value of an input expression on a tag push or release, for the few forms that say it; None otherwise."""
+    text = expression.strip().lower()
+    negated = text.startswith("!")
+    if negated:
+        text = text[1:].strip()
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+    if text in ("true", "false"):
+        value = text == "true"
+    elif _TAG_REF.fullmatch(text) or _TAG_PUSH.fullmatch(text):
+        value = True
+    else:
+        return None
+    return not value if negated else value
+
+
+def _gha_cache_from(step: YNode) -> bool:
+    cache_from = step_input(step, "cache-from")
+    return cache_from is not None and "type=gha" in (cache_from.text or "").replace(" ", "")
+
+
+def _major(document: Document, uses: YNode) -> int | None:
+    """The action's major version: from a tag ref (`@v5`, `@v5.1.0`), else from a version comment after a SHA."""
+    ref = (uses.text or "").rpartition("@")[2]
+    found = _MAJOR.match(ref)
+    if found is not None:
+        return int(found.group(1))
+    line = document.lines[uses.line - 1] if 0 < uses.line <= len(document.lines) else ""
+    comment = _COMMENT_VERSION.search(line)
+    return int(comment.group(1)) if comment is not None else None

@@ -1,5 +1,7 @@
 """## What it does
-Finds workflows triggered by `pull_request_target` or `workflow_run`.
+Finds workflows triggered by `pull_request_target` or `workflow_run`. Comment and review triggers
+(`issue_comment` and the like), which anyone can also cause but which run the default branch's workflow, are
+`comment-triggers`, at low severity.
 
 ## Why is this bad?
 Both run in the context of the base repository, with a token that can write and with access to secrets, while being

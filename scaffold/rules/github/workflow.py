@@ -16,6 +16,15 @@ from scaffold.rules.yaml_view import YNode
 
 # Events that run with the base repository's token and secrets on what a fork can cause (zizmor dangerous-triggers).
 DANGEROUS_TRIGGERS = ("pull_request_target", "workflow_run")
+# Events any GitHub user can cause by writing a comment or review; the workflow runs from the default branch with the
+# base repository's token and secrets (comment-triggers).
+COMMENT_TRIGGERS = (
+    "issue_comment",
+    "pull_request_review_comment",
+    "pull_request_review",
+    "discussion_comment",
+    "commit_comment",
+)
 _SHA = re.compile(r"@[0-9a-f]{40}$")
 ACTION_JOB = "runs"  # the name an action's ``runs:`` goes by as a pseudo-job, in messages and subjects
 
@@ -35,9 +44,17 @@ def jobs(document: Document) -> Iterator[tuple[str, YNode]]:
 
 
 def steps(job: YNode) -> Iterator[YNode]:
+    """A job's steps in order, each step of a ``parallel:`` group in its place (the group itself is not a step).
+
+    ``parallel:`` is GitHub's syntax for a group of ``run:``/``uses:`` steps run at once (workflow syntax,
+    ``jobs.<job_id>.steps[*].parallel``); its steps run with the job's token and secrets like any other.
+    """
     section = job.get("steps")
     for step in section.elements() if section is not None else []:
-        if step.is_mapping:
+        group = step.get("parallel") if step.is_mapping else None
+        if group is not None and group.is_sequence:
+            yield from (inner for inner in group.elements() if inner.is_mapping)
+        elif step.is_mapping:
             yield step
 
 
@@ -91,5 +108,8 @@ def step_input(step: YNode, name: str) -> YNode | None:
 
 
 def pinned_ref(ref: str) -> bool:
-    """Whether a ``uses:`` value is immutable: a local path, a full commit SHA, or a docker image by digest."""
-    return ref.startswith("./") or ("@sha256:" in ref if ref.startswith("docker://") else bool(_SHA.search(ref)))
+    """Whether a ``uses:`` value is immutable: a local path (``./`` in the checkout, ``$/`` in the workflow's own
+    repository at its own commit), a full commit SHA, or a docker image by digest."""
+    if ref.startswith(("./", "$/")):
+        return True
+    return "@sha256:" in ref if ref.startswith("docker://") else bool(_SHA.search(ref))

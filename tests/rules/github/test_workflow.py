@@ -85,3 +85,25 @@ runs:
     assert 'echo "Hello ${INPUTS_WHO}"' in result.after and 'echo "Hi ${{ inputs.who }}"' in result.after
     assert [(note.line, note.rule) for note in result.notes] == [(7, "template-injection")]
     assert "the runner of the workflow that calls the action picks it" in result.notes[0].message
+
+
+PARALLEL = """\
+jobs:
+  build:
+    steps:
+      - uses: actions/checkout@v6
+      - parallel:
+          - run: make frontend
+          - uses: evil/act@main
+          - not a step
+      - run: make test
+      - parallel: not a list
+"""
+
+
+def test_steps_of_a_parallel_group_are_read_in_place_and_the_group_is_not_a_step() -> None:
+    document = Document(".github/workflows/ci.yml", Kind.WORKFLOW, PARALLEL)
+    [(_, job)] = list(jobs(document))
+    assert [step.line for step in steps(job)] == [4, 6, 7, 9, 10]
+    findings = audit_tree({".github/workflows/ci.yml": PARALLEL}).findings
+    assert any(item.rule == "unpinned-uses" and item.line == 7 for item in findings)
