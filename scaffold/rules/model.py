@@ -50,6 +50,7 @@ class Hit:
     ``subject`` names what the finding concerns independently of where it is (``job build, step 'Scan'``, a ref, an
     instruction); the upgrade ratchet matches findings by rule, file and subject. Empty means the message names it.
     ``control`` says which control of the rule's ``CONTROLS`` the finding weakens, when the rule guards several.
+    ``severity`` lowers this one finding below the rule's ``SEVERITY`` (its highest), when the rule grades its hits.
     """
 
     line: int
@@ -57,6 +58,7 @@ class Hit:
     message: str
     subject: str = field(default="", compare=False)
     control: str = field(default="", compare=False)  # which of the rule's controls, when it guards several
+    severity: Severity | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, order=True)

@@ -19,7 +19,7 @@ from scaffold.rules.config import AuditConfig
 from scaffold.rules.document import Document
 from scaffold.rules.exemptions import screen
 from scaffold.rules.kinds import classify
-from scaffold.rules.model import FileError, Finding, Hit, Kind
+from scaffold.rules.model import FileError, Finding, Hit, Kind, Severity
 from scaffold.rules.registry import Rule
 from scaffold.rules.requirements import Requirements
 from scaffold.rules.suppression import Suppression, suppressed, suppressions
@@ -112,13 +112,18 @@ def _runs(rule: Rule, config: AuditConfig) -> bool:
     return config.runs(rule.id) and rule.severity >= config.min_severity
 
 
+def _severity(hit: Hit, rule: Rule) -> Severity:
+    """A finding's severity: the hit's own when the rule grades its hits, never above the rule's."""
+    return min(hit.severity, rule.severity) if hit.severity is not None else rule.severity
+
+
 def _finding(path: str, hit: Hit, rule: Rule) -> Finding:
     return Finding(
         path,
         hit.line,
         hit.column,
         rule.id,
-        rule.severity,
+        _severity(hit, rule),
         rule.confidence,
         printable(hit.message),
         printable(hit.subject),
@@ -148,7 +153,8 @@ def _audit_one(
         report.findings.extend(
             _finding(document.path, hit, rule)
             for hit in hits
-            if rule.id in enforced or not suppressed(by_line, hit.line, rule.id)
+            if _severity(hit, rule) >= config.min_severity
+            and (rule.id in enforced or not suppressed(by_line, hit.line, rule.id))
         )
     return True
 

@@ -23,8 +23,9 @@ import yaml
 from scaffold.harden.engine import harden_document
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Safety
-from scaffold.rules.github.template_injection import unsafe_expressions
+from scaffold.rules.github.template_injection import reported_expressions
 from scaffold.rules.kinds import classify
+from scaffold.rules.model import Kind
 from scaffold.rules.runner import YAML_KINDS, parse_error
 from tests.support import checkers
 from tests.support.corpus import CANONICAL_PATHS, corpus_dir, corpus_files
@@ -73,9 +74,9 @@ def test_the_corpus_proof_has_files_to_prove_on() -> None:
 # (a) ------------------------------------------------------------------------------------------------------------
 
 
-def _moved(script: str, env: dict[str, Any]) -> str:
-    """The original script with each unsafe expression replaced by ``${NAME}``, NAME being the env entry of the
-    hardened step that holds it (``env.NAME`` reads NAME directly).
+def _moved(script: str, env: dict[str, Any], unsafe: set[str]) -> str:
+    """The original script with each reported (``unsafe``) expression replaced by ``${NAME}``, NAME being the env
+    entry of the hardened step that holds it (``env.NAME`` reads NAME directly).
 
     Quote characters are dropped (here and in the hardened script it is compared with): harden quotes the variable
     to suit the shell, and that quoting is checked by actionlint and shellcheck in (c).
@@ -85,7 +86,6 @@ def _moved(script: str, env: dict[str, Any]) -> str:
         held = _EXPRESSION.fullmatch(str(value).strip())
         if held is not None:
             holders.setdefault(held.group(1), variable)
-    unsafe = {expression.strip() for expression in unsafe_expressions(script)}
 
     def swap(match: re.Match[str]) -> str:
         path = match.group(1)
@@ -110,12 +110,13 @@ def _jobs(text: str) -> dict[str, Any]:
 def test_jobs_and_steps_keep_ids_names_scripts_and_inputs(name: str) -> None:
     text, after = hardened("github", name)
     before_jobs, after_jobs = _jobs(text), _jobs(after)
+    reported = reported_expressions(Document(_path("github", name), Kind.WORKFLOW, text))
     assert list(after_jobs) == list(before_jobs)
     for job_id, job in before_jobs.items():
         new = after_jobs[job_id]
         assert _reference(new.get("uses")) == _reference(job.get("uses"))
         assert len(new.get("steps", [])) == len(job.get("steps", []))
-        for old_step, new_step in zip(job.get("steps", []), new.get("steps", []), strict=True):
+        for index, (old_step, new_step) in enumerate(zip(job.get("steps", []), new.get("steps", []), strict=True)):
             where = f"{name}: job {job_id}, step {old_step.get('name') or old_step.get('id') or old_step.get('uses')}"
             assert new_step.get("id") == old_step.get("id"), where
             assert new_step.get("name") == old_step.get("name"), where
@@ -127,7 +128,8 @@ def test_jobs_and_steps_keep_ids_names_scripts_and_inputs(name: str) -> None:
                 script = new_step["run"]
                 for variable in env:
                     script = script.replace(f"$env:{variable}", f"${{{variable}}}")
-                assert _unquoted(script) == _moved(old_step["run"], env), where
+                unsafe = {expression.strip() for expression in reported.get((job_id, index), [])}
+                assert _unquoted(script) == _moved(old_step["run"], env, unsafe), where
             added = set(new_step.get("with") or {}) - set(old_step.get("with") or {})
             assert added <= {"persist-credentials"}, where
             assert {key: (new_step.get("with") or {})[key] for key in old_step.get("with") or {}} == (

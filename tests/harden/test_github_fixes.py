@@ -271,8 +271,8 @@ def test_a_job_with_write_all_gets_a_flow_mapping_of_what_its_steps_need() -> No
         "      - run: git push origin v1\n"
         "      - run: gh pr create --fill\n"
     )
-    assert [change.safety for change in _harden(text, "excessive-permissions").held] == [Safety.UNSAFE] * 2
-    result = _harden(text, "excessive-permissions", level=Safety.UNSAFE)
+    result = _harden(text, "excessive-permissions")  # git push and gh pr create are known: the fix is safe
+    assert result.held == []
     assert result.after == (
         "on: push\n"
         "permissions: {}\n"
@@ -284,8 +284,7 @@ def test_a_job_with_write_all_gets_a_flow_mapping_of_what_its_steps_need() -> No
         "      - run: git push origin v1\n"
         "      - run: gh pr create --fill\n"
     )
-    assert [(change.line, change.safety) for change in result.applied] == [(2, Safety.UNSAFE), (5, Safety.UNSAFE)]
-    assert "git push" in result.applied[1].risk and "gh pr" in result.applied[1].risk
+    assert [(change.line, change.safety) for change in result.applied] == [(2, Safety.SAFE), (5, Safety.SAFE)]
 
 
 def test_a_job_with_read_all_and_nothing_needed_gets_an_empty_flow_mapping() -> None:
@@ -334,9 +333,9 @@ def test_a_job_with_its_own_permissions_mapping_is_left_alone() -> None:
 
 def test_run_git_push_needs_contents_write() -> None:
     text = CHECKOUT_AND_RUN.replace("make test", "git push")
-    held = _harden(text, "excessive-permissions").held
-    assert any("uses the token" in change.risk for change in held)
-    after = _harden(text, "excessive-permissions", level=Safety.UNSAFE).after
+    result = _harden(text, "excessive-permissions")  # a known command: the safe fix grants what it needs
+    assert result.held == []
+    after = result.after
     assert "    permissions:\n      contents: write # run: git push\n    steps:\n" in after
 
 
@@ -601,7 +600,7 @@ def test_template_injection_of_an_input_is_named_after_the_context_path() -> Non
 
 
 def test_template_injection_of_an_env_context_reads_the_variable_without_a_new_entry() -> None:
-    text = _injection('echo "${{ env.TITLE }}"', top="env:\n  TITLE: x\n")
+    text = _injection('echo "${{ env.TITLE }}"', top="env:\n  TITLE: ${{ github.event.issue.title }}\n")
     result = _fixed(text)
     assert result.after == text.replace('echo "${{ env.TITLE }}"', 'echo "${TITLE}"')
 

