@@ -1,5 +1,6 @@
 """## What it does
-Finds workflows without a `concurrency:` group, at the top level or on every job.
+Finds workflows without a `concurrency:` group, at the top level or on every job. A reusable workflow that only
+runs when called (`on: workflow_call` alone) is not asked for one: it runs inside its caller's group.
 
 ## Why is this bad?
 Without a concurrency group, every push starts another run while the previous ones go on. Superseded runs waste
@@ -63,6 +64,8 @@ GROUP = (
 def check(document: Document) -> Iterator[Hit]:
     root = document.yaml
     if root is None or not root.is_mapping or root.get("concurrency") is not None:
+        return
+    if set(triggers(document)) == {"workflow_call"}:  # a called workflow runs under its caller's group
         return
     listed = list(jobs(document))
     if listed and all(job.get("concurrency") is not None for _, job in listed):
