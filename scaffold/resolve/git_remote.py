@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from scaffold.resolve.releases import Release
-from scaffold.resolve.urls import is_loopback
+from scaffold.resolve.urls import url_problem
 from scaffold.untrusted.git import GitError, run_git
 from scaffold.untrusted.text import printable
 
@@ -34,7 +33,6 @@ TIMEOUT_SECONDS = 60.0
 """The default limit on one git call against a remote; past it the remote is reported as unreachable."""
 LISTING_LIMIT = 16 * 1024 * 1024
 HISTORY_LIMIT = 64 * 1024 * 1024
-_SCHEME = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
 _SHA = re.compile(rb"[0-9a-f]{40}")
 _MAX_URL = 2048
 _T = TypeVar("_T")
@@ -42,39 +40,6 @@ _T = TypeVar("_T")
 
 class RemoteError(Exception):
     """The remote could not be read; the message is one printable line (git's own error when it gave one)."""
-
-
-def url_problem(url: str) -> str | None:
-    """Why scaffold will not ask git to read ``url``, or None when it may."""
-    if not url:
-        return "the URL is empty"
-    if len(url) > _MAX_URL:
-        return f"the URL is longer than {_MAX_URL} characters"
-    if any(char.isspace() or not char.isprintable() for char in url):
-        return "the URL holds a space or a control character"
-    if url.startswith("-"):
-        return "the URL starts with '-'"
-    match = _SCHEME.match(url)
-    if match is None:
-        return "only https:// URLs are read (http:// and git:// on loopback), not local paths or ssh addresses"
-    scheme = match.group("scheme").lower()
-    if scheme not in ("https", "http", "git"):
-        return f"the {scheme}:// transport is not allowed (https://, or http:// and git:// on loopback)"
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or ""
-        _port = parts.port
-    except ValueError as error:
-        return f"the URL cannot be parsed ({error})"
-    if "@" in parts.netloc:
-        return "credentials in the URL are not allowed"
-    if not host:
-        return "the URL names no host"
-    if parts.query or parts.fragment:
-        return "the URL holds a query or a fragment"
-    if scheme != "https" and not is_loopback(host):
-        return f"{scheme}:// is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://"
-    return None
 
 
 @dataclass(frozen=True)

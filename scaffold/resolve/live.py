@@ -22,10 +22,11 @@ from datetime import UTC, timedelta
 from scaffold.resolve import releases
 from scaffold.resolve.advisories import by_commit
 from scaffold.resolve.cache import PinCache
-from scaffold.resolve.git_remote import TIMEOUT_SECONDS, Listing, Remote, RemoteError, url_problem
+from scaffold.resolve.git_remote import TIMEOUT_SECONDS, Listing, Remote, RemoteError
 from scaffold.resolve.model import Origin, Pinned, Refused, Resolution, Settings
 from scaffold.resolve.releases import Policy, Recorded, Release
 from scaffold.resolve.source import PinSource, TableSource
+from scaffold.resolve.urls import url_problem
 from scaffold.untrusted.text import printable, shown
 
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.resolve.git_remote import Remote, RemoteError, parse_listing, url_problem
+from scaffold.resolve.git_remote import Remote, RemoteError, parse_listing
+from scaffold.resolve.urls import url_problem
 from tests.packs.gitserver import Daemon, daemon_fixture, isolated_git, silent_server
 from tests.resolve.upstream import Upstream, days_ago
 from tests.support.hang_guard import hang_guard

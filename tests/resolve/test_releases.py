@@ -266,7 +266,8 @@ def test_whatever_is_chosen_passes_the_policy_and_stays_in_the_series(
         for x, y, z, age, _ in items
     }
     advised = {sha(f"{x}.{y}.{z}"): "GHSA-prop" for x, y, z, _, bad in items if bad}
-    newest = max((name for name in repo if releases.under(f"v{major}", name)), key=releases.parse_version, default=None)
+    names = [name for name in repo if releases.under(f"v{major}", name)]
+    newest = max(names, key=lambda name: releases.parse_version(name) or (), default=None)
     if newest is not None:
         repo[f"v{major}"] = Release(f"v{major}", repo[newest].commit, repo[newest].created)
     rules = policy(advisories=advised, cooldown=timedelta(days=cooldown_days))

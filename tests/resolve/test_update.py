@@ -45,7 +45,8 @@ class Releases:
     """Answers for the update, keyed by (url, prefix) and image reference; records what was asked."""
 
     def __init__(self, releases: dict[tuple[str, str], Resolution], images: dict[str, Resolution]) -> None:
-        self.releases, self.images, self.asked = releases, images, []  # type: list[str]
+        self.releases, self.images = releases, images
+        self.asked: list[str] = []
 
     def newest_release(self, url: str, prefix: str) -> Resolution:
         self.asked.append(f"{url} {prefix}")
