@@ -409,8 +409,7 @@ def _pin_options(command: argparse.ArgumentParser, *, live_only: bool = False) -
         group.add_argument("--offline", action="store_true", help="never reach the network, even with SCAFFOLD_ONLINE")
     group.add_argument(
         "--cooldown",
-        type=int,
-        default=7,
+        default="7",
         metavar="DAYS",
         help="take no release younger than this; the previous one is taken instead (7)",
     )
@@ -426,27 +425,44 @@ def _pin_options(command: argparse.ArgumentParser, *, live_only: bool = False) -
         metavar="URL",
         help="the GitLab server of 'include: project:' (https://gitlab.com)",
     )
+    group.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="let a host on loopback or link-local (an in-house registry or git server on this machine) be reached "
+        "when a file names it; files alone never send scaffold there; repeatable",
+    )
 
 
 def _pin_settings(args: argparse.Namespace, *, online: bool | None = None) -> Any:
+    import re
     from datetime import timedelta
 
     from scaffold.resolve.model import Settings
-    from scaffold.resolve.urls import check_base_url
+    from scaffold.resolve.urls import allowed_host, check_base_url
+    from scaffold.untrusted.text import shown
 
     if online is None:
         online = not args.offline and (args.online or os.environ.get("SCAFFOLD_ONLINE", "") in ("1", "true", "yes"))
-    if not 0 <= args.cooldown <= 3650:
-        raise UsageError(f"--cooldown: {args.cooldown} is not a number of days from 0 to 3650")
+    days = str(args.cooldown).strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", days) or not 0 <= int(days) <= 3650:
+        raise UsageError(f"--cooldown: {shown(days, 40)} is not a number of days from 0 to 3650")
+    try:
+        allowed = frozenset(allowed_host(host) for host in args.allow_hosts)
+    except ValueError as error:
+        raise UsageError(f"--allow-host: {error}") from None
     for option, url in (("--action-forge", args.action_forge), ("--gitlab-url", args.gitlab_url)):
         problem = check_base_url(url)
         if problem is not None:
             raise UsageError(f"{option}: {problem}")
     return Settings(
         online=online,
-        cooldown=timedelta(days=args.cooldown),
+        cooldown=timedelta(days=int(days)),
         action_forge=args.action_forge.rstrip("/"),
         gitlab_url=args.gitlab_url.rstrip("/"),
+        allowed_hosts=allowed,
     )
 
 
@@ -772,10 +788,9 @@ def _run_harden(args: argparse.Namespace) -> int:
     _require_paths(args.paths)
     config = settings.for_paths(args.paths, select=args.select, ignore=args.ignore)
     level = Safety.UNSAFE if args.fix == "all" else Safety.SAFE
-    from scaffold.resolve.live import source_for
-    from scaffold.resolve.source import using
+    from scaffold.resolve.live import resolving
 
-    with using(source_for(_pin_settings(args))):
+    with resolving(_pin_settings(args)):
         result = harden_paths(args.paths, level, config, write=args.write, kind=Kind(args.kind) if args.kind else None)
     if args.format == "json":
         sys.stdout.write(report.as_json(result))

@@ -7,6 +7,11 @@
 - Plain http only to a loopback host (127.0.0.0/8, ::1, ``localhost``); every other host over https with the
   system's certificate checks. A URL with a user name or password is refused: nothing here sends credentials
   except the ``Authorization`` header a caller adds, which is dropped when a redirect leaves the origin.
+- A host on loopback, link-local (the cloud metadata service), multicast or ``0.0.0.0`` is reached only when the
+  user named it (``urls.host_problem`` with the run's ``Settings``), at every redirect: the host written in the
+  URL and every address its name resolves to are judged before connecting, and the address actually connected to
+  is judged again before a byte is sent, so a DNS answer that changes in between cannot steer the request. Through
+  a proxy the connection is to the proxy (the user's), and the proxy resolves the name.
 - Redirects are followed at most ``redirects`` times, never to another scheme, and every target passes the rules
   above again.
 - An https request goes through the proxy ``https_proxy`` names (an ``http://host:port`` proxy, tunnelled with
@@ -28,7 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from scaffold.resolve.urls import is_loopback
+from scaffold.resolve.model import Settings
+from scaffold.resolve.urls import DEFAULT_PORTS, host_problem, is_loopback
 from scaffold.untrusted.text import shown
 
 MAX_REDIRECTS = 3
@@ -76,6 +82,15 @@ def checked_url(url: str) -> SplitResult:
     return parts
 
 
+def reachable_url(url: str, settings: Settings) -> SplitResult:
+    """``checked_url(url)``, when its host may also be reached (``urls.host_problem``), else ``HttpError``."""
+    parts = checked_url(url)
+    problem = host_problem(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme], settings)
+    if problem is not None:
+        raise HttpError(problem)
+    return parts
+
+
 def fetch(
     method: str,
     url: str,
@@ -83,17 +98,19 @@ def fetch(
     headers: Mapping[str, str],
     deadline: float,
     cap: int,
+    settings: Settings,
     redirects: int = MAX_REDIRECTS,
 ) -> Answer:
     """Ask ``method url`` with ``headers`` and return the final answer; ``deadline`` is a ``time.monotonic()``
-    instant. A body larger than ``cap`` bytes, a broken rule or any network error raises ``HttpError``."""
+    instant; ``settings`` names the hosts the user allowed. A body larger than ``cap`` bytes, a broken rule or any
+    network error raises ``HttpError``."""
     sent = dict(headers)
-    current = checked_url(url)
+    current = reachable_url(url, settings)
     for _hop in range(redirects + 1):
-        status, received, body, location = _once(method, current, sent, deadline, cap)
+        status, received, body, location = _once(method, current, sent, deadline, cap, settings)
         if status not in _REDIRECTS or location is None:
             return Answer(status, received, body, current.geturl())
-        following = checked_url(urljoin(current.geturl(), location))
+        following = reachable_url(urljoin(current.geturl(), location), settings)
         if following.scheme != current.scheme:
             raise HttpError(f"redirected from {current.scheme} to {following.scheme}; a redirect keeps the scheme")
         if (following.hostname, following.port) != (current.hostname, current.port):
@@ -103,13 +120,13 @@ def fetch(
 
 
 def _once(
-    method: str, url: SplitResult, headers: Mapping[str, str], deadline: float, cap: int
+    method: str, url: SplitResult, headers: Mapping[str, str], deadline: float, cap: int, settings: Settings
 ) -> tuple[int, tuple[tuple[str, str], ...], bytes, str | None]:
     path = (url.path or "/") + (f"?{url.query}" if url.query else "")
     connection: http.client.HTTPConnection | None = None
     response: http.client.HTTPResponse | None = None
     try:
-        connection = _connection(url, deadline)
+        connection = _connection(url, deadline, settings)
         connection.request(method, path, headers={"User-Agent": "scaffold", **headers})
         response = connection.getresponse()
         received = tuple(response.getheaders())
@@ -159,14 +176,15 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _connection(url: SplitResult, deadline: float) -> http.client.HTTPConnection:
+def _connection(url: SplitResult, deadline: float, settings: Settings) -> http.client.HTTPConnection:
     host = url.hostname or ""
     if url.scheme != "https":
-        return _BoundedHTTP(host, url.port, deadline)
+        return _BoundedHTTP(host, url.port, deadline, settings)
     proxy = _proxy_for(host)
     if proxy is None:
-        return _BoundedHTTPS(host, url.port, deadline)
-    connection = _BoundedHTTPS(proxy.hostname or "", proxy.port or 80, deadline)
+        return _BoundedHTTPS(host, url.port, deadline, settings)
+    # The proxy is the environment's, so the user's: it is not judged, and it resolves and judges the host itself.
+    connection = _BoundedHTTPS(proxy.hostname or "", proxy.port or 80, deadline, None)
     headers = {}
     if proxy.username is not None:
         pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
@@ -191,9 +209,10 @@ def _proxy_for(host: str) -> SplitResult | None:
 
 
 class _BoundedHTTP(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int | None, deadline: float) -> None:
+    def __init__(self, host: str, port: int | None, deadline: float, settings: Settings | None) -> None:
         super().__init__(host, port, timeout=_remaining(deadline))
         self._deadline = deadline
+        self._create_connection = _PeerChecked(settings, self.default_port)
 
     def connect(self) -> None:
         super().connect()
@@ -201,13 +220,42 @@ class _BoundedHTTP(http.client.HTTPConnection):
 
 
 class _BoundedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int | None, deadline: float) -> None:
+    def __init__(self, host: str, port: int | None, deadline: float, settings: Settings | None) -> None:
         super().__init__(host, port, timeout=_remaining(deadline), context=ssl.create_default_context())
         self._deadline = deadline
+        self._create_connection = _PeerChecked(settings, self.default_port)
 
     def connect(self) -> None:
         super().connect()
         self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+class _PeerChecked:
+    """``socket.create_connection`` that refuses, before a byte is sent, a connection whose peer is an address a
+    host a file names may not reach (``urls.host_problem``): the name may have resolved elsewhere a moment ago.
+    ``settings`` None: the host is the user's (the proxy), not judged."""
+
+    def __init__(self, settings: Settings | None, default_port: int) -> None:
+        self._settings = settings
+        self._default_port = default_port
+
+    def __call__(
+        self, address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
+        sock = socket.create_connection(address, timeout, source_address)
+        if self._settings is None:
+            return sock
+        host, port = address
+        try:
+            peer = str(sock.getpeername()[0])
+            problem = host_problem(host, port or self._default_port, self._settings, connected_to=peer)
+        except OSError:
+            sock.close()
+            raise
+        if problem is not None:
+            sock.close()
+            raise HttpError(problem)
+        return sock
 
 
 class _DeadlineSocket:

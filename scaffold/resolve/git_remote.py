@@ -11,6 +11,12 @@ branches point to now, and a local mirror of its branches and tags to read dates
   without trees where the server allows (``--filter=tree:0``). Whether a commit is in the repository's history is
   read from the commits reachable from those refs (``rev-list``), never by asking for the commit itself: git would
   fetch a missing object from the server, and GitHub serves a fork's commits through the parent repository.
+- A tag is peeled through every level (a tag of a tag of a commit is that commit), and what it finally names is
+  checked to be a commit: a tag of a tree or a blob, or of an object the server did not send, names no commit.
+  Without a cooldown only the tag asked about is fetched (``tag``), which is cheap without trees.
+- A failure says whether the remote could not be reached at all (no connection, no name, a time limit:
+  ``RemoteError.transport``) or answered with something unusable (a protocol error, a missing object, a flood):
+  only the first lets a caller fall back to what it recorded earlier.
 """
 
 from __future__ import annotations
@@ -36,10 +42,28 @@ HISTORY_LIMIT = 64 * 1024 * 1024
 _SHA = re.compile(rb"[0-9a-f]{40}")
 _MAX_URL = 2048
 _T = TypeVar("_T")
+_TRANSPORT = re.compile(
+    r"unable to connect|could not resolve|failed to connect|connection refused|connection timed out|timed out"
+    r"|network is unreachable|no route to host|name or service not known|temporary failure in name resolution"
+    r"|connection reset|did not finish within|returned error: (?:5\d\d|429)",
+    re.IGNORECASE,
+)
+_OBJECT_KINDS = frozenset({"commit", "tree", "blob", "tag"})
 
 
 class RemoteError(Exception):
-    """The remote could not be read; the message is one printable line (git's own error when it gave one)."""
+    """The remote could not be read; the message is one printable line (git's own error when it gave one).
+    ``transport`` is True when it could not be reached at all (refused or dropped connection, unknown name, time
+    limit), False when it answered with something unusable."""
+
+    def __init__(self, message: str, *, transport: bool = False) -> None:
+        super().__init__(message)
+        self.transport = transport
+
+
+def is_transport_failure(message: str) -> bool:
+    """Whether git's error line says the remote was never reached (as opposed to reached and answering badly)."""
+    return _TRANSPORT.search(message) is not None
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,7 @@ class Remote:
         self._listing: Listing | RemoteError | None = None
         self._releases: dict[str, Release] | RemoteError | None = None
         self._history: frozenset[str] | RemoteError | None = None
+        self._single: dict[str, Release | RemoteError] = {}
         self._prepared = False
         self._fetched = False
 
@@ -107,6 +132,19 @@ class Remote:
             raise self._releases
         return self._releases
 
+    def tag(self, name: str) -> Release:
+        """The tag ``name`` alone, peeled and typed, without its date: fetched by itself (with no trees) unless every
+        tag was fetched already. ``name`` must be a valid tag name the caller checked; RemoteError when the fetch
+        fails (a tag whose object the server cannot send is one) or the mirror lacks the tag after it."""
+        if self._releases is not None and not isinstance(self._releases, RemoteError) and name in self._releases:
+            return self._releases[name]
+        if name not in self._single:
+            self._single[name] = self._attempt(lambda: self._fetch_tag(name))
+        found = self._single[name]
+        if isinstance(found, RemoteError):
+            raise found
+        return found
+
     def reachable(self, commit: str) -> bool:
         """Whether ``commit`` is in the history of a branch or tag of the remote (after one fetch)."""
         if self._history is None:
@@ -120,7 +158,10 @@ class Remote:
             return step()
         except RemoteError as error:
             return error
-        except (GitError, OSError) as error:
+        except GitError as error:
+            line = printable(str(error).splitlines()[0] if str(error) else type(error).__name__, 300)
+            return RemoteError(line, transport=is_transport_failure(line))
+        except OSError as error:
             return RemoteError(printable(str(error).splitlines()[0] if str(error) else type(error).__name__, 300))
 
     def _list(self) -> Listing:
@@ -130,17 +171,46 @@ class Remote:
 
     def _fetch_releases(self) -> dict[str, Release]:
         self._fetch()
-        fields = "%(refname)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)"
+        fields = "%(refname)%00%(creatordate:unix)"
         output = self._git("for-each-ref", f"--format={fields}", "refs/tags/", limit=LISTING_LIMIT)
-        found: dict[str, Release] = {}
+        dated: list[tuple[bytes, datetime | None]] = []
         for line in output.splitlines():
             parts = line.split(b"\0")
-            if len(parts) != 4 or not parts[0].startswith(b"refs/tags/"):
-                continue
-            name = parts[0].removeprefix(b"refs/tags/").decode("utf-8", "replace")
-            commit = (parts[2] or parts[1]).decode()
-            found[name] = Release(name, commit, _date(parts[3]))
+            if len(parts) == 2 and parts[0].startswith(b"refs/tags/"):
+                dated.append((parts[0], _date(parts[1])))
+        peeled = self._peel([ref for ref, _ in dated])
+        found: dict[str, Release] = {}
+        for (ref, created), (target, kind) in zip(dated, peeled, strict=True):
+            name = ref.removeprefix(b"refs/tags/").decode("utf-8", "replace")
+            found[name] = Release(name, target, created, kind)
         return found
+
+    def _fetch_tag(self, name: str) -> Release:
+        self._prepare_mirror()
+        ref = f"refs/tags/{name}"
+        self._git(*_FETCH, "origin", f"+{ref}:{ref}", limit=1024 * 1024, network=True)
+        ((target, kind),) = self._peel([ref.encode()])
+        return Release(name, target, None, kind)
+
+    def _peel(self, refs: list[bytes]) -> list[tuple[str, str]]:
+        """(object, type) each ref names once peeled through every tag (``^{}``); type ``missing`` for an object
+        the mirror does not hold. Nothing is fetched for a missing object (lazy fetching is off)."""
+        if not refs:
+            return []
+        stdin = b"".join(ref + b"^{}\n" for ref in refs)
+        output = self._git("cat-file", "--batch-check=%(objectname) %(objecttype)", limit=0, stdin=stdin)
+        lines = output.splitlines()
+        if len(lines) != len(refs):
+            raise RemoteError("the mirror's tags could not be read")
+        peeled: list[tuple[str, str]] = []
+        for line in lines:
+            target, _, kind = line.rpartition(b" ")
+            text = kind.decode("ascii", "replace")
+            if text in _OBJECT_KINDS and _SHA.fullmatch(target):
+                peeled.append((target.decode(), text))
+            else:  # "<ref>^{} missing", or an answer not understood: names no commit scaffold can vouch for
+                peeled.append(("0" * 40, "missing"))
+        return peeled
 
     def _read_history(self) -> frozenset[str]:
         self._fetch()
@@ -152,12 +222,8 @@ class Remote:
             return
         self._prepare_mirror()
         self._git(
-            "fetch",
-            "--quiet",
+            *_FETCH,
             "--prune",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--no-recurse-submodules",
             "origin",
             "+refs/heads/*:refs/heads/*",
             "+refs/tags/*:refs/tags/*",
@@ -193,7 +259,9 @@ class Remote:
             self._git("config", key, value, limit=64 * 1024)
         self._prepared = True
 
-    def _git(self, *args: str, limit: int, network: bool = False) -> bytes:
+    def _git(self, *args: str, limit: int, network: bool = False, stdin: bytes | None = None) -> bytes:
+        """git in the mirror; ``limit`` caps the output, except with ``stdin``, whose answer is one line per line
+        given (``cat-file --batch-check``), bounded by the input itself."""
         config: list[tuple[str, str]] = [("gc.auto", "0"), ("maintenance.auto", "false")]
         if network:
             seconds = str(max(1, int(self.timeout)))
@@ -204,14 +272,13 @@ class Remote:
                 ("fetch.recurseSubmodules", "false"),
                 ("transfer.credentialsInUrl", "die"),
             ]
-        return run_git(
-            self.mirror.parent,
-            *args,
-            env={"GIT_DIR": str(self.mirror)},
-            limit=limit,
-            config=config,
-            timeout=self.timeout,
-        )
+        env = {"GIT_DIR": str(self.mirror)}
+        if stdin is not None:
+            return run_git(self.mirror.parent, *args, stdin=stdin, env=env, config=config, timeout=self.timeout)
+        return run_git(self.mirror.parent, *args, env=env, limit=limit, config=config, timeout=self.timeout)
+
+
+_FETCH = ("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules")
 
 
 def _date(raw: bytes) -> datetime | None:

@@ -5,28 +5,38 @@ What a live lookup of ``ref`` in a git repository does:
 
 - a full commit SHA is taken only when it is in the history of a branch or tag of that repository (an impostor
   commit from a fork is refused) and not on the advisory list;
-- a tag is resolved to the commit it points to now (``git ls-remote``), judged by ``releases.choose`` (cooldown,
-  advisory list, moved since the cache or the table recorded it), and cached;
-- a branch, an unknown ref, a URL scaffold will not read, or a remote that fails, is refused with the reason.
+- a tag is resolved to the commit it points to now (``git ls-remote``), checked in a fetched mirror to name a
+  commit (peeled through every tag; with no cooldown only that tag is fetched), judged by ``releases.choose``
+  (cooldown, advisory list, moved since the cache or the table recorded it), and cached;
+- a tag's age is the later of its own date and when scaffold first saw it (the cache keeps, per remote, when each
+  tag was first seen at its commit), so a release pushed today with an old date still waits out the cooldown;
+- a tag refused as moved is marked in the cache, and offline runs refuse it too until a live run finds it back
+  where it was recorded;
+- a name that is both a tag and a branch, a branch, an unknown ref, a URL scaffold will not read, or a remote that
+  fails, is refused with the reason. Only a remote that could not be reached at all (``unreachable``) lets the cache
+  or the shipped table vouch for a pin instead; one that answered with bad data is refused.
 
-Each remote is listed and fetched at most once per source (one run); every pin says where it came from.
+Each remote is listed and fetched at most once per source (one run), and what is derived from all its tags (the
+recorded commits, the version on each commit, the first sightings) is computed once; every pin says where it came
+from. The cache is written when the run ends: ``resolving`` sets the source of a run and flushes it afterwards.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, timedelta
 
 from scaffold.resolve import releases
 from scaffold.resolve.advisories import by_commit
-from scaffold.resolve.cache import PinCache
+from scaffold.resolve.cache import PinCache, Seen
 from scaffold.resolve.git_remote import TIMEOUT_SECONDS, Listing, Remote, RemoteError
 from scaffold.resolve.model import Origin, Pinned, Refused, Resolution, Settings
 from scaffold.resolve.releases import Policy, Recorded, Release
-from scaffold.resolve.source import PinSource, TableSource
-from scaffold.resolve.urls import url_problem
+from scaffold.resolve.source import PinSource, TableSource, using
+from scaffold.resolve.urls import url_host_problem
 from scaffold.untrusted.text import printable, shown
 
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
@@ -59,6 +69,14 @@ class LiveSource:
         self._table = TableSource()
         self._floor = CachedSource(settings, advisories=self._advisories, cache=self._cache, table=self._table)
         self._remotes: dict[str, Remote] = {}
+        self._seen: dict[str, Seen] = {}
+        self._listed: dict[str, tuple[dict[str, Release], dict[str, str]]] = {}
+        self._judged: dict[str, tuple[dict[str, Release], dict[str, str]]] = {}
+        self._policies: dict[str, Policy] = {}
+
+    def flush(self) -> bool:
+        """Write what this run learnt to the cache (see ``resolving``); False when it could not be written."""
+        return self._cache.flush()
 
     # The PinSource protocol -----------------------------------------------------------------------------------------
 
@@ -94,15 +112,15 @@ class LiveSource:
         """The newest full-version tag of ``url`` under ``prefix`` (``v4``; ``""`` for any) that is older than the
         cooldown, not on the advisory list and not moved; the note says which newer release was passed over."""
         url = url.removesuffix("/")
-        problem = url_problem(url)
+        problem = url_host_problem(url, self.settings)
         if problem is not None:
             return Refused(f"{printable(url, 200)}: {problem}")
         if prefix and releases.parse_version(prefix) is None:
             return Refused(f"{shown(prefix)} is not a version prefix (v4, v4.2, 4)")
         try:
-            tags = self._remote(url).releases()
+            tags, _ = self._dated(self._remote(url))
         except RemoteError as error:
-            return Refused(f"could not reach {url}: {error}", unreachable=True)
+            return _unreached(url, error)
         chosen = releases.newest(prefix, tags, self._policy(url, tags, None))
         if isinstance(chosen, Refused):
             return Refused(f"{url}: {chosen.reason}")
@@ -111,7 +129,7 @@ class LiveSource:
     # Resolution -----------------------------------------------------------------------------------------------------
 
     def _resolve(self, url: str, ref: str, table: TableLookup | None) -> Resolution:
-        problem = url_problem(url)
+        problem = url_host_problem(url, self.settings)
         if problem is not None:
             return Refused(f"{printable(url, 200)}: {problem}")
         problem = ref_problem(ref)
@@ -120,21 +138,84 @@ class LiveSource:
         if releases.is_full_sha(ref) and ref in self._advisories:
             return Refused(f"{ref} is on the advisory list ({self._advisories[ref]}); not pinned")
         remote = self._remote(url)
+        dated = self.settings.cooldown > timedelta(0)
         try:
-            listing = remote.listing()
+            listing = self._listing(remote)
             if releases.is_full_sha(ref):
                 return self._commit(remote, listing, ref)
             if ref not in listing.tags:
                 return _missing(url, ref, listing)
-            tags = remote.releases() if self.settings.cooldown > timedelta(0) else listing.releases()
+            if ref in listing.heads:
+                return Refused(
+                    f"{ref} is both a tag and a branch of {url}: a runner may take either, so no pin is safe; "
+                    "rename one upstream, or pin a commit by hand"
+                )
+            tags, index = self._dated(remote) if dated else self._plain(remote)
+            asked = tags.get(ref) if dated else remote.tag(ref)
         except RemoteError as error:
-            return Refused(f"could not reach {url}: {error}", unreachable=True)
-        if ref not in tags or tags[ref].commit != listing.tags[ref]:
+            return _unreached(url, error)
+        not_commit = None if asked is None else releases.not_a_commit(asked)
+        if asked is not None and not_commit is not None:
+            undated = f"the date of {ref} could not be read, and " if dated and asked.created is None else ""
+            return Refused(f"{undated}{not_commit} ({url}); not pinned")
+        if asked is None or asked.commit != listing.tags[ref]:
             return Refused(f"tag {ref} of {url} changed while it was read; try again")
-        chosen = releases.choose(ref, tags, self._policy(url, tags, table))
+        policy = self._policy(url, tags, table)
+        if not releases.is_version_prefix(ref):
+            why = releases.moved(ref, asked.commit, policy)
+            if why is not None:
+                self._cache.mark_moved(url, ref, policy.recorded[ref].commit, asked.commit, self.settings.now)
+                return Refused(f"{why}; not pinned: check the upstream")
+            self._cache.clear_moved(url, ref)
+        chosen = releases.choose(ref, tags, policy, index=index)
         if isinstance(chosen, Refused):
             return chosen
+        if not dated and chosen.commit != asked.commit:
+            unverified = self._verify(remote, chosen)
+            if unverified is not None:
+                return unverified
         return self._pinned(url, ref, chosen)
+
+    def _verify(self, remote: Remote, chosen: releases.Chosen) -> Refused | None:
+        """Without a cooldown only the tag asked about was fetched: an earlier release stepped back to is checked
+        the same way before it is taken."""
+        try:
+            found = remote.tag(chosen.version)
+        except RemoteError as error:
+            return _unreached(remote.url, error)
+        why = releases.not_a_commit(found)
+        if why is not None:
+            return Refused(f"{why} ({remote.url}); not pinned")
+        if found.commit != chosen.commit:
+            return Refused(f"tag {chosen.version} of {remote.url} changed while it was read; try again")
+        return None
+
+    def _listing(self, remote: Remote) -> Listing:
+        """The remote's listing; the first time in a run, its tags are noted in the cache (first sightings)."""
+        listing = remote.listing()
+        if remote.url not in self._seen:
+            self._seen[remote.url] = self._cache.observe(remote.url, listing.tags, self.settings.now)
+        return listing
+
+    def _plain(self, remote: Remote) -> tuple[dict[str, Release], dict[str, str]]:
+        """The listed tags without dates, and the version on each commit: once per remote."""
+        if remote.url not in self._listed:
+            tags = self._listing(remote).releases()
+            self._listed[remote.url] = (tags, releases.version_index(tags.values()))
+        return self._listed[remote.url]
+
+    def _dated(self, remote: Remote) -> tuple[dict[str, Release], dict[str, str]]:
+        """Every tag fetched, dated, typed and with its first sighting when that is news; once per remote."""
+        if remote.url not in self._judged:
+            self._listing(remote)
+            seen = self._seen[remote.url]
+            tags = dict(remote.releases())
+            for name, release in tags.items():
+                news = seen.news(name, release.commit)
+                if news is not None:
+                    tags[name] = replace(release, first_seen=news)
+            self._judged[remote.url] = (tags, releases.version_index(tags.values()))
+        return self._judged[remote.url]
 
     def _commit(self, remote: Remote, listing: Listing, sha: str) -> Resolution:
         """A ref that is a full SHA (not advised): taken when it is in the history of a branch or tag."""
@@ -144,12 +225,17 @@ class LiveSource:
                 f"impostor commit: {sha} is not in the history of any branch or tag of {remote.url} "
                 "(it may come from a fork)"
             )
-        version = releases.most_specific(sha, listing.releases().values()) or sha
+        version = self._plain(remote)[1].get(sha) or sha
         source = f"git ls-remote {remote.url}" if sha in tips else f"git fetch {remote.url} (branches and tags)"
         return Pinned(sha, version, Origin.LIVE, source, self.settings.now)
 
     def _policy(self, url: str, tags: Mapping[str, Release], table: TableLookup | None) -> Policy:
-        return Policy(self.settings.now, self.settings.cooldown, self._advisories, self._recorded(url, tags, table))
+        """The policy for the tags of ``url``, computed once per remote and run (the first caller's table lookup
+        serves every later one: they all name the same repository)."""
+        if url not in self._policies:
+            recorded = self._recorded(url, tags, table)
+            self._policies[url] = Policy(self.settings.now, self.settings.cooldown, self._advisories, recorded)
+        return self._policies[url]
 
     def _recorded(self, url: str, tags: Mapping[str, Release], table: TableLookup | None) -> dict[str, Recorded]:
         """For each exact tag, the commit the cache or the shipped table recorded for it, preferring one that
@@ -196,16 +282,22 @@ class CachedSource:
         self._cache = PinCache.load(settings.cache_dir) if cache is None else cache
         self._table = TableSource() if table is None else table
 
+    def flush(self) -> bool:
+        """Nothing to write offline except what a live source sharing the cache learnt."""
+        return self._cache.flush()
+
     def action(self, repo: str, ref: str) -> Resolution:
         url = action_url(self.settings, repo) if action_problem(repo) is None else None
-        return self._checked(self._cached("git", url, ref) or self._table.action(repo, ref))
+        return self._unmoved(url, ref) or self._checked(self._cached("git", url, ref) or self._table.action(repo, ref))
 
     def git(self, url: str, ref: str) -> Resolution:
-        return self._checked(self._cached("git", url.removesuffix("/"), ref) or self._table.git(url, ref))
+        url = url.removesuffix("/")
+        return self._unmoved(url, ref) or self._checked(self._cached("git", url, ref) or self._table.git(url, ref))
 
     def project(self, path: str, ref: str) -> Resolution:
         url = project_url(self.settings, path) if project_problem(path) is None else None
-        return self._checked(self._cached("git", url, ref) or self._table.project(path, ref))
+        found = self._cached("git", url, ref) or self._table.project(path, ref)
+        return self._unmoved(url, ref) or self._checked(found)
 
     def image(self, reference: str) -> Resolution:
         return self._checked(self._cached("image", reference, "") or self._table.image(reference))
@@ -213,6 +305,17 @@ class CachedSource:
     def _cached(self, kind: str, url: str | None, ref: str) -> Pinned | None:
         entry = None if url is None else self._cache.get(kind, url, ref)
         return None if entry is None else entry.pinned()
+
+    def _unmoved(self, url: str | None, ref: str) -> Refused | None:
+        """A refusal when a live run saw ``ref`` of ``url`` moved and no live run has found it back since."""
+        marker = None if url is None else self._cache.moved(url, ref)
+        if marker is None:
+            return None
+        when = f"{marker.at.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+        return Refused(
+            f"tag {ref} moved from {marker.before[:7]} to {marker.after[:7]} (a live run saw it at {when}); "
+            "not pinned: check the upstream"
+        )
 
     def _checked(self, found: Resolution) -> Resolution:
         if isinstance(found, Pinned) and found.value in self._advisories:
@@ -228,6 +331,29 @@ def source_for(settings: Settings, *, advisories: Mapping[str, str] | None = Non
     if settings.online:
         return LiveSource(settings, advisories=advisories, cache=cache)
     return CachedSource(settings, advisories=advisories, cache=cache)
+
+
+@contextmanager
+def resolving(settings: Settings, *, advisories: Mapping[str, str] | None = None) -> Iterator[PinSource]:
+    """Make the pin source for ``settings`` (see ``source_for``) the source of the code inside the ``with`` block,
+    and write what it learnt to the cache when the block ends, however it ends."""
+    cache = PinCache.load(settings.cache_dir)
+    source: LiveSource | CachedSource
+    if settings.online:
+        source = LiveSource(settings, advisories=advisories, cache=cache)
+    else:
+        source = CachedSource(settings, advisories=advisories, cache=cache)
+    try:
+        with using(source):
+            yield source
+    finally:
+        cache.flush()
+
+
+def _unreached(url: str, error: RemoteError) -> Refused:
+    """A failed remote: ``unreachable`` only when it could not be reached at all, so that a server answering with
+    bad data cannot make a recorded pin stand in for the live answer."""
+    return Refused(f"could not reach {url}: {error}", unreachable=error.transport)
 
 
 def _or_floor(found: Resolution, floor: Callable[[], Resolution]) -> Resolution:

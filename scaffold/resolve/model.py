@@ -77,5 +77,8 @@ class Settings:
     """Where ``owner/repo`` actions live: ``https://github.com``, a GitHub Enterprise URL, or a loopback fake."""
     gitlab_url: str = "https://gitlab.com"
     """Where ``include: project:`` projects live."""
+    allowed_hosts: frozenset[str] = frozenset()
+    """Hosts the user named (``--allow-host``: ``HOST`` or ``HOST:PORT``, normalised by ``urls.allowed_host``) that
+    may be reached even on loopback or link-local, where a host a file names never is (``urls.host_problem``)."""
     cache_dir: Path = field(default_factory=default_cache_dir)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))

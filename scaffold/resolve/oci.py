@@ -11,7 +11,9 @@ one-component name there is under ``library/``, and the first component is a reg
 or is ``localhost``. A reference with no tag is refused (``latest`` is not assumed), and so is one that already has
 a digest or is built from variables.
 
-Plain http is used only for a loopback registry; see ``bounded_http`` for the limits on every request.
+Plain http is used only for a loopback registry; see ``bounded_http`` for the limits on every request. A registry
+(or a token realm, or a redirect) on loopback, link-local or another address a file may not send scaffold to is
+asked only when the user named its host (``urls.host_problem``: ``--allow-host``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlunsplit
 from scaffold.errors import UsageError
 from scaffold.resolve.bounded_http import Answer, HttpError, checked_url, fetch
 from scaffold.resolve.model import Origin, Pinned, Refused, Resolution, Settings
-from scaffold.resolve.urls import is_loopback
+from scaffold.resolve.urls import DEFAULT_PORTS, host_problem, is_loopback
 from scaffold.untrusted.text import shown
 
 MANIFEST_TYPES = (
@@ -70,6 +72,20 @@ class ImageReference:
     def loopback(self) -> bool:
         host = self.registry.rsplit(":", 1)[0] if not self.registry.endswith("]") else self.registry
         return is_loopback(host.strip("[]"))
+
+    @property
+    def api_port(self) -> int:
+        """The port the registry's API answers on: the one written, else http's or https's."""
+        host = self.api_host
+        written = "" if host.endswith("]") or ":" not in host else host.rsplit(":", 1)[1]
+        return int(written) if written else DEFAULT_PORTS["http" if self.loopback else "https"]
+
+    @property
+    def api_hostname(self) -> str:
+        """The host part of ``api_host``, without port or brackets."""
+        host = self.api_host
+        name = host if host.endswith("]") or ":" not in host else host.rsplit(":", 1)[0]
+        return name.strip("[]")
 
     @property
     def manifest_url(self) -> str:
@@ -199,7 +215,10 @@ def _resolve(reference: str, settings: Settings, timeout: float) -> Resolution:
         image = parse_reference(reference)
     except UsageError as error:
         return Refused(str(error))
-    lookup = _Lookup(image, time.monotonic() + timeout)
+    problem = host_problem(image.api_hostname, image.api_port, settings)
+    if problem is not None:
+        return Refused(f"{shown(reference, 120)}: the registry {problem}")
+    lookup = _Lookup(image, time.monotonic() + timeout, settings)
     try:
         method, digest = lookup.digest()
     except _RegistryError as failure:
@@ -215,6 +234,7 @@ class _RegistryError(Exception):
 class _Lookup:
     image: ImageReference
     deadline: float
+    settings: Settings
     token: str | None = None
     challenged: bool = False
 
@@ -258,7 +278,14 @@ class _Lookup:
             headers["Authorization"] = f"Bearer {self.token}"
         cap = MANIFEST_CAP if method == "GET" else ERROR_CAP
         try:
-            return fetch(method, self.image.manifest_url, headers=headers, deadline=self.deadline, cap=cap)
+            return fetch(
+                method,
+                self.image.manifest_url,
+                headers=headers,
+                deadline=self.deadline,
+                cap=cap,
+                settings=self.settings,
+            )
         except HttpError as failure:
             raise _RegistryError(str(failure)) from None
 
@@ -275,11 +302,18 @@ class _Lookup:
         if not realm:
             raise _RegistryError("the registry's Bearer challenge names no realm")
         try:
-            url = token_url(self.image, realm, params.get("service"))
+            url = token_url(self.image, realm, params.get("service"), self.settings)
         except HttpError as failure:
             raise _RegistryError(f"token realm refused: {failure}") from None
         try:
-            answer = fetch("GET", url, headers={"Accept": "application/json"}, deadline=self.deadline, cap=TOKEN_CAP)
+            answer = fetch(
+                "GET",
+                url,
+                headers={"Accept": "application/json"},
+                deadline=self.deadline,
+                cap=TOKEN_CAP,
+                settings=self.settings,
+            )
         except HttpError as failure:
             raise _RegistryError(f"token service: {failure}") from None
         if answer.status != 200:
@@ -296,14 +330,20 @@ class _Lookup:
         return f"the registry answered HTTP {answer.status}"
 
 
-def token_url(image: ImageReference, realm: str, service: str | None) -> str:
+def token_url(image: ImageReference, realm: str, service: str | None, settings: Settings | None = None) -> str:
     """Where to ask an anonymous pull token for ``image``, from a registry's Bearer challenge; ``HttpError`` when
     the realm breaks a rule: https, or http only when it and the registry are both on loopback; a registry that is
-    not on loopback may not send scaffold to a loopback realm. The scope asked is always pull on this repository,
+    not on loopback may not send scaffold to a loopback realm; and the realm's host, like any host a file or a
+    server names, is not on loopback, link-local (the cloud metadata service) or multicast unless the user named
+    it in ``settings`` (none when no settings are given). The scope asked is always pull on this repository,
     whatever the challenge says."""
     parts = checked_url(realm)
     if is_loopback(parts.hostname or "") and not image.loopback:
         raise HttpError(f"{shown(realm, 120)} is on loopback but the registry is not")
+    judged = Settings(action_forge="", gitlab_url="") if settings is None else settings
+    problem = host_problem(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme], judged)
+    if problem is not None:
+        raise HttpError(problem)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if service:
         query.append(("service", service))

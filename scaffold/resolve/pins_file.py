@@ -22,9 +22,11 @@ class Outcome:
 def locate(path: Path) -> Path:
     """The pins file ``path`` names: itself, or for a folder, the pins file of the pack in it."""
     if not path.is_dir():
-        if not path.is_file():
-            raise UsageError(f"{shown(str(path), 200)}: no such pins file or pack folder")
-        return path
+        if path.is_file():
+            return path
+        if path.exists():  # a FIFO would block the read, a device would stream forever
+            raise UsageError(f"{shown(str(path), 200)}: is not a regular file (name a pins file or a pack folder)")
+        raise UsageError(f"{shown(str(path), 200)}: no such pins file or pack folder")
     from scaffold.kit.packs import MANIFEST, PackReader
 
     if not (path / MANIFEST).is_file():
@@ -54,17 +56,22 @@ def update(
         text = read_text(target)
     except UnreadableInput as error:
         raise UsageError(f"{shown(str(target), 200)}: {error}") from None
+    live = None
     if source is None:
         from scaffold.resolve.live import LiveSource
 
-        source = LiveSource(settings)
-    result = update_text(
-        text,
-        source,
-        action_forge=settings.action_forge,
-        advisory=_advisory,
-        when=settings.now.strftime("%Y-%m-%d"),
-    )
+        source = live = LiveSource(settings)
+    try:
+        result = update_text(
+            text,
+            source,
+            action_forge=settings.action_forge,
+            advisory=_advisory,
+            when=settings.now.strftime("%Y-%m-%d"),
+        )
+    finally:
+        if live is not None:
+            live.flush()
     written = False
     if write and result.text != text:
         from scaffold.kit.writer import replace_in_place
@@ -88,12 +95,17 @@ def _report(target: Path, result: UpdateResult, written: bool, write: bool) -> s
         "move it off by hand if no newer release was taken"
         for entry, advisory in result.advised
     ]
-    if not result.changes:
+    unchecked = f"; {len(result.refused)} of {result.checked} could not be checked" if result.refused else ""
+    if not result.changes and not result.refused:
         lines.append(f"{target}: every pin checked is current")
+    elif not result.changes:
+        current = result.checked - len(result.refused)
+        lines.append(f"{target}: nothing changed: {current} of {result.checked} pin(s) checked and current{unchecked}")
     elif written:
-        lines.append(f"{target}: {len(result.changes)} pin(s) updated")
+        lines.append(f"{target}: {len(result.changes)} pin(s) updated{unchecked}")
     else:
-        lines.append(f"{target}: {len(result.changes)} pin(s) would change" + ("" if write else " (--dry-run)"))
+        dry = "" if write else " (--dry-run)"
+        lines.append(f"{target}: {len(result.changes)} pin(s) would change{dry}{unchecked}")
     return "".join(f"{line}\n" for line in lines)
 
 

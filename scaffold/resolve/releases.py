@@ -23,14 +23,25 @@ FULL_PARTS = 3
 Version = tuple[int, ...]
 
 
+COMMIT = "commit"
+
+
 @dataclass(frozen=True)
 class Release:
-    """One tag of the remote: the commit it points to (peeled) and when it was made (the tagger date of an annotated
-    tag, the committer date of a lightweight one), None when the date could not be read."""
+    """One tag of the remote: the object it points to, peeled through every tag (``commit`` when ``kind`` says so),
+    and when it was made (the tagger date of an annotated tag, the committer date of a lightweight one), None when
+    the date could not be read.
+
+    ``kind`` is the peeled object's type (``commit``, ``tree``, ``blob``, or ``missing`` when the server did not
+    send it); only a commit can be pinned. ``first_seen`` is when scaffold first saw the tag at this commit, given
+    only when that is news (the tag appeared after scaffold first listed the remote): the upstream writes its own
+    dates, so a release pushed today but dated a month ago is as young as the day scaffold first saw it."""
 
     name: str
     commit: str
     created: datetime | None = None
+    kind: str = COMMIT
+    first_seen: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,28 @@ def most_specific(commit: str, tags: Iterable[Release]) -> str | None:
     return None if best is None else best[2]
 
 
+def version_index(tags: Iterable[Release]) -> dict[str, str]:
+    """Commit -> ``most_specific`` version tag on it, for every commit at once (one pass over the tags)."""
+    best: dict[str, tuple[int, Version, str]] = {}
+    for tag in tags:
+        version = parse_version(tag.name)
+        if version is None:
+            continue
+        key = (len(version), version, tag.name)
+        if tag.commit not in best or key > best[tag.commit]:
+            best[tag.commit] = key
+    return {commit: key[2] for commit, key in best.items()}
+
+
+def not_a_commit(release: Release) -> str | None:
+    """Why ``release`` names no commit (a tag of a tree, a blob, or an object the server did not send), or None."""
+    if release.kind == COMMIT:
+        return None
+    if release.kind == "missing":
+        return f"tag {release.name} is not a commit (the object it names was not sent by the server)"
+    return f"tag {release.name} points to a {release.kind}, not a commit"
+
+
 def moved(name: str, commit: str, policy: Policy) -> str | None:
     """Why the exact tag ``name`` cannot be trusted because it points elsewhere than recorded, or None. A version
     prefix moves by design and is never reported."""
@@ -121,7 +154,7 @@ def moved(name: str, commit: str, policy: Policy) -> str | None:
 
 def objection(release: Release, policy: Policy) -> str | None:
     """Why ``release`` may not be taken (moved, on the advisory list, too young, of unknown age), or None."""
-    why = moved(release.name, release.commit, policy)
+    why = not_a_commit(release) or moved(release.name, release.commit, policy)
     if why is not None:
         return why
     advisory = policy.advisories.get(release.commit)
@@ -134,24 +167,38 @@ def objection(release: Release, policy: Policy) -> str | None:
     age = policy.now - release.created
     if age < timedelta(0):
         return f"{release.name} is dated in the future ({release.created:%Y-%m-%d})"
+    if release.first_seen is not None and release.first_seen > release.created:
+        seen = max(policy.now - release.first_seen, timedelta(0))
+        if seen < policy.cooldown:
+            return (
+                f"{release.name} was first seen by scaffold {_span(seen)} ago, though dated "
+                f"{release.created:%Y-%m-%d} (cooldown {_span(policy.cooldown)})"
+            )
     if age < policy.cooldown:
         return f"{release.name} is {_span(age)} old (cooldown {_span(policy.cooldown)})"
     return None
 
 
-def choose(ref: str, tags: Mapping[str, Release], policy: Policy) -> Chosen | Refused:
+def choose(
+    ref: str, tags: Mapping[str, Release], policy: Policy, *, index: Mapping[str, str] | None = None
+) -> Chosen | Refused:
     """The commit for the tag ``ref`` (which must be in ``tags``).
 
-    The release judged is the most specific version tag on the commit ``ref`` points to (``v4`` is judged as the
-    ``v4.3.0`` it stands for), else ``ref`` itself. An exact tag that moved, or a release that fails the policy, is
-    refused for an exact tag; a version prefix steps back to its newest earlier full version that passes.
+    A tag that names no commit is refused. The release judged is the most specific version tag on the commit
+    ``ref`` points to (``v4`` is judged as the ``v4.3.0`` it stands for), else ``ref`` itself. An exact tag that
+    moved, or a release that fails the policy, is refused for an exact tag; a version prefix steps back to its newest
+    earlier full version that passes. ``index`` is ``version_index(tags.values())`` when the caller keeps one.
     """
     asked = tags[ref]
+    not_commit = not_a_commit(asked)
+    if not_commit is not None:
+        return Refused(f"{not_commit}; not pinned")
     if not is_version_prefix(ref):
         why = moved(ref, asked.commit, policy)
         if why is not None:
             return Refused(f"{why}; not pinned: check the upstream")
-    version = most_specific(asked.commit, tags.values()) or ref
+    found = index.get(asked.commit) if index is not None else most_specific(asked.commit, tags.values())
+    version = found or ref
     judged = tags.get(version, asked)
     why = objection(judged, policy)
     if why is None:

@@ -4,7 +4,10 @@ Every action and hook moves to the newest release of its own major line (``v7.0.
 ``v8``: a new major changes inputs) that the live source accepts: the tag's commit now, in the history of the
 repository's branches and tags, older than the cooldown and on no advisory. Every image keeps its tag and gets the
 digest the registry serves for it now. Each changed entry's ``verified`` line says where and when it was checked.
-The file is edited in place, span by span, so its comments and layout stay.
+The file is edited in place, span by span, so its comments and layout stay. Because the edits go where each value
+is written, a file where that is ambiguous is refused: an entry or value that is a YAML alias of another (the edit
+would land in the anchor, twice), or a key written twice (the edit would change one spelling while every loader
+keeps the last).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class UpdateResult:
     """(entry, reason) for each entry that could not be checked or moved."""
     advised: list[tuple[str, str]] = field(default_factory=list)
     """(entry, advisory) for each entry whose pinned commit, before the update, is on the advisory list."""
+    checked: int = 0
+    """How many entries were looked up (actions, hooks and images; tools are not)."""
 
 
 @dataclass(frozen=True)
@@ -106,10 +111,12 @@ def update_text(
     """
     result = UpdateResult(text)
     edits: list[TextEdit] = []
-    for entry in _entries(text):
+    for entry in list(_entries(text)):  # the whole file's shape is checked before any entry is looked up
         if entry.section in ("actions", "hooks"):
+            result.checked += 1
             edits += _update_commit(entry, source, action_forge, advisory, when, result)
         elif entry.section == "images":
+            result.checked += 1
             edits += _update_image(entry, source, when, result)
     result.text = apply(text, edits)
     return result
@@ -189,16 +196,53 @@ def _entries(text: str) -> Iterator[_Entry]:
         raise UsageError(f"pins file: is not valid YAML: {shown(str(error).splitlines()[0], 120)}") from None
     if not isinstance(root, MappingNode):
         raise UsageError("pins file: must be a mapping of sections (actions, hooks, images, tools)")
+    seen: set[int] = set()
+    _once_each(root, "pins file: ")
     for section_key, section in root.value:
         name = _key(section_key)
         if name not in ("actions", "hooks", "images", "tools"):
             raise UsageError(f"pins file: {shown(name)}: is not a section (actions, hooks, images or tools)")
         if not isinstance(section, MappingNode):
             raise UsageError(f"pins file: {name}: must map names to entries")
+        _unaliased(section, name, seen, deep=False)
+        _once_each(section, f"pins file: {name}.")
         for entry_key, entry in section.value:
+            label = f"{name}.{shown(_key(entry_key))}"
             if not isinstance(entry, MappingNode):
-                raise UsageError(f"pins file: {name}.{shown(_key(entry_key))}: must be a mapping")
+                raise UsageError(f"pins file: {label}: must be a mapping")
+            _unaliased(entry, label, seen)
+            _once_each(entry, f"pins file: {label}.")
             yield _Entry(name, _key(entry_key), entry)
+
+
+def _unaliased(node: Node, label: str, seen: set[int], *, deep: bool = True) -> None:
+    """Refuse ``node`` when it, or (``deep``) any node inside it, was met before: a YAML alias (``*x``) is the very
+    node its anchor (``&x``) names, so an update would edit the anchor's text once for each place that uses it."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            raise UsageError(
+                f"pins file: {label}: is or holds a YAML alias (*name) of another part of the file; "
+                "write each entry out in full"
+            )
+        seen.add(id(current))
+        if not deep:
+            return
+        if isinstance(current, MappingNode):
+            stack.extend(part for pair in current.value for part in pair)
+        elif isinstance(current.value, list):
+            stack.extend(child for child in current.value if isinstance(child, Node))
+
+
+def _once_each(mapping: MappingNode, prefix: str) -> None:
+    """Refuse a key written twice in ``mapping``: the update would edit the first while every loader keeps the last."""
+    keys: set[str] = set()
+    for key_node, _value in mapping.value:
+        key = _key(key_node)
+        if key in keys:
+            raise UsageError(f"{prefix}{shown(key)}: is written twice; keep one")
+        keys.add(key)
 
 
 def _key(node: Node) -> str:

@@ -185,14 +185,6 @@ def test_with_online_every_file_kind_naming_a_bad_server_ends_in_one_line_notes(
         assert f"127.0.0.1:{listener.port}" in after and "sha256:" not in after and after.count("@") == text.count("@")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SSRF: a file naming a loopback registry or git URL (FROM 127.0.0.1:<port>/..., a hook repo "
-    "http://127.0.0.1:<port>/..., a Jenkins remote git://127.0.0.1:<port>/...) makes harden --online send GET/HEAD "
-    "requests to local services (port probing, side effects on local admin endpoints); plain http and git:// to "
-    "loopback should be allowed only for hosts the user named (--action-forge/--gitlab-url or an explicit option), "
-    "never because a repository file said so",
-)
 def test_with_online_a_loopback_server_named_by_a_file_is_not_contacted(
     listener: Listener, tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_git: None
 ) -> None:
@@ -221,12 +213,6 @@ def test_with_online_a_loopback_server_named_by_a_file_is_not_contacted(
         ),
     ],
     ids=["image", "jenkins-library", "pre-commit-hook"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="SSRF: a link-local address (169.254.0.0/16, fe80::/10; 169.254.169.254 is the cloud metadata service) "
-    "named by a file is connected to with --online; no registry or forge lives there, so it should be refused by "
-    "rule before any connection (today the refusal is a connection failure or time-out)",
 )
 def test_with_online_a_link_local_host_named_by_a_file_is_refused_without_a_connection(
     tmp_path: Path, isolated_git: None, path: str, text: str, rule_id: str

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.resolve.git_remote import Remote, RemoteError, parse_listing
+from scaffold.resolve.git_remote import Remote, RemoteError, is_transport_failure, parse_listing
 from scaffold.resolve.urls import url_problem
 from tests.packs.gitserver import Daemon, daemon_fixture, isolated_git, silent_server
 from tests.resolve.upstream import Upstream, days_ago
@@ -195,3 +195,76 @@ def test_a_server_that_never_answers_is_given_up_on_at_the_time_limit(isolated_g
         remote = Remote(f"git://127.0.0.1:{port}/acme/tool", tmp_path / "cache", timeout=2)
         with pytest.raises(RemoteError, match="did not finish within 2 s"):
             remote.listing()
+
+
+# What a tag names, one tag at a time, and what kind of failure ------------------------------------------------------
+
+
+def test_tags_are_peeled_through_every_level_and_typed(
+    upstream: tuple[Daemon, Upstream, dict[str, str]], tmp_path: Path
+) -> None:
+    running, repo, commits = upstream
+    repo.git("tag", "-a", "-m", "inner", "inner", commits["first"], when=days_ago(40))
+    repo.git("tag", "-a", "-m", "outer", "chain", "inner", when=days_ago(40))
+    blob = repo.git("hash-object", "-w", "--stdin")  # the empty blob
+    repo.git("tag", "-a", "-m", "blob", "on-a-blob", blob, when=days_ago(40))
+    found = Remote(running.url("acme/tool"), tmp_path / "cache").releases()
+    assert (found["chain"].commit, found["chain"].kind) == (commits["first"], "commit")
+    assert found["chain"].created == days_ago(40)  # the outer tag's own date
+    assert (found["on-a-blob"].commit, found["on-a-blob"].kind) == (blob, "blob")
+    assert found["v1.1.0"].kind == "commit"
+
+
+def test_one_tag_is_fetched_alone_and_peeled(upstream: tuple[Daemon, Upstream, dict[str, str]], tmp_path: Path) -> None:
+    running, repo, commits = upstream
+    repo.git("tag", "-a", "-m", "inner", "inner", commits["second"], when=days_ago(40))
+    repo.git("tag", "-a", "-m", "outer", "chain", "inner", when=days_ago(40))
+    remote = Remote(running.url("acme/tool"), tmp_path / "cache")
+    found = remote.tag("chain")
+    assert (found.commit, found.kind) == (commits["second"], "commit")
+    refs = subprocess.run(
+        ["git", f"--git-dir={remote.mirror}", "for-each-ref", "--format=%(refname)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert refs == ["refs/tags/chain"]  # nothing else was fetched
+    with pytest.raises(RemoteError) as caught:
+        remote.tag("no-such-tag")
+    assert not caught.value.transport  # the server answered: there is no such tag
+
+
+def test_only_a_remote_never_reached_is_a_transport_failure(
+    upstream: tuple[Daemon, Upstream, dict[str, str]], tmp_path: Path
+) -> None:
+    running, _, _ = upstream
+    with pytest.raises(RemoteError) as unexported:
+        Remote(running.url("acme/nothing"), tmp_path / "cache").listing()
+    assert not unexported.value.transport  # the daemon answered, with an error
+    with silent_server() as port:
+        pass  # closed again: the connection is refused
+    with pytest.raises(RemoteError) as refused:
+        Remote(f"git://127.0.0.1:{port}/acme/tool", tmp_path / "cache", timeout=10).listing()
+    assert refused.value.transport
+    with silent_server() as port, hang_guard(), pytest.raises(RemoteError) as silent:
+        Remote(f"git://127.0.0.1:{port}/acme/tool", tmp_path / "cache", timeout=2).listing()
+    assert silent.value.transport
+
+
+@pytest.mark.parametrize(
+    ("line", "transport"),
+    [
+        ("fatal: unable to connect to 127.0.0.1:", True),
+        ("fatal: unable to access 'https://forge.invalid/a/b/': Could not resolve host: forge.invalid", True),
+        ("fatal: unable to access 'https://x/a/b/': Failed to connect to x port 443: Connection refused", True),
+        ("fatal: unable to access 'https://x/a/b/': The requested URL returned error: 503", True),
+        ("git did not finish within 2 s; the repository was not read", True),
+        ("fatal: unable to access 'https://x/a/b/': The requested URL returned error: 404", False),
+        ("fatal: remote error: access denied or repository not exported: /acme/nothing", False),
+        ("fatal: protocol error: bad line length character: aaaa", False),
+        ("git ls-remote gave more than 16777216 bytes; the repository was not read", False),
+        ("fatal: unable to access 'https://x/a/b/': SSL certificate problem: self-signed certificate", False),
+    ],
+)
+def test_transport_failures_are_told_from_bad_answers(line: str, transport: bool) -> None:
+    assert is_transport_failure(line) is transport

@@ -15,7 +15,7 @@ import pytest
 from scaffold.errors import UsageError
 from scaffold.harden.engine import harden_document
 from scaffold.resolve.cache import FILE_NAME
-from scaffold.resolve.live import CachedSource, LiveSource, source_for
+from scaffold.resolve.live import CachedSource, LiveSource, resolving, source_for
 from scaffold.resolve.model import Origin, Pinned, Refused, Settings
 from scaffold.resolve.source import TableSource, using
 from scaffold.rules.catalog import REGISTRY
@@ -452,3 +452,96 @@ def test_an_unreachable_forge_falls_back_to_the_table_with_a_note_and_never_for_
     unknown = source.action("someone/not-in-the-table", "v1")
     assert isinstance(unknown, Refused) and unknown.unreachable
     assert isinstance(source.action("actions/checkout", "-bad"), Refused)
+
+
+# Moved tags offline, first sightings, bad answers, the end of a run -------------------------------------------------
+
+
+def test_a_tag_refused_as_moved_online_is_refused_offline_until_a_live_run_finds_it_back(served: Served) -> None:
+    first = served.source()
+    assert isinstance(first.action("acme/tool", "v1.1.0"), Pinned) and isinstance(
+        first.action("acme/tool", "v1"), Pinned
+    )
+    moved_to = served.repo.commit("rewritten", days_ago(20))
+    served.repo.tag("v1.1.0", moved_to, days_ago(20))
+    assert isinstance(served.source().action("acme/tool", "v1.1.0"), Refused)
+    offline = source_for(served.settings(online=False))
+    assert offline.action("acme/tool", "v1.1.0") == Refused(
+        f"tag v1.1.0 moved from {served.v110[:7]} to {moved_to[:7]} (a live run saw it at {NOW:%Y-%m-%dT%H:%MZ}); "
+        "not pinned: check the upstream"
+    )
+    assert isinstance(offline.action("acme/tool", "v1"), Pinned)  # only the moved tag is marked
+    served.repo.tag("v1.1.0", served.v110, days_ago(30))  # put back where it was
+    assert isinstance(served.source().action("acme/tool", "v1.1.0"), Pinned)
+    back = source_for(served.settings(online=False)).action("acme/tool", "v1.1.0")
+    assert isinstance(back, Pinned) and (back.value, back.origin) == (served.v110, Origin.CACHE)
+
+
+def test_a_server_answering_with_an_error_is_refused_without_the_table_standing_in(served: Served) -> None:
+    """The forge answers (the repository is not there): not 'unreachable', so the shipped table does not vouch."""
+    found = LiveSource(served.settings(), timeout=30).action("actions/checkout", "v4")
+    assert isinstance(found, Refused) and not found.unreachable
+    assert found.reason.startswith(f"could not reach {served.daemon.url('actions/checkout')}: ")
+
+
+def test_tags_seen_at_the_first_listing_keep_their_own_dates_on_later_days(served: Served) -> None:
+    """The first listing of a remote cannot tell when its tags appeared: they are judged by their own dates then,
+    and on every later day (a cache started yesterday must not make every old release look a day old)."""
+    yesterday = replace(served.settings(), now=NOW - timedelta(days=1))
+    first = LiveSource(yesterday, advisories=NO_ADVISORIES).action("acme/tool", "v1")
+    again = served.source().action("acme/tool", "v1")
+    assert isinstance(first, Pinned) and isinstance(again, Pinned)
+    assert (again.value, again.version, again.note) == (served.v110, "v1.1.0", "")
+
+
+def test_a_backdated_release_is_judged_by_its_first_sighting_once_the_remote_is_known(served: Served) -> None:
+    assert isinstance(
+        LiveSource(replace(served.settings(), now=NOW - timedelta(days=3))).action("acme/tool", "v1"), Pinned
+    )
+    planted = served.release("v1.2.0", 40)  # pushed now, dated 40 days ago; v1 moves to it
+    found = served.source().action("acme/tool", "v1")
+    assert isinstance(found, Pinned) and (found.value, found.version) == (served.v110, "v1.1.0")
+    assert found.note.startswith("v1.2.0 was first seen by scaffold 0 seconds ago, though dated ")
+    exact = served.source().action("acme/tool", "v1.2.0")
+    assert isinstance(exact, Refused) and "first seen by scaffold" in exact.reason
+    week_later = LiveSource(replace(served.settings(), now=NOW + timedelta(days=8)), advisories=NO_ADVISORIES)
+    later = week_later.action("acme/tool", "v1")
+    assert isinstance(later, Pinned) and (later.value, later.version) == (planted, "v1.2.0")
+
+
+def test_a_first_listing_takes_a_backdated_release_by_its_own_date(served: Served) -> None:
+    """The documented limit: with no earlier record of the remote, only the tag's own date can be judged."""
+    planted = served.release("v1.2.0", 40)
+    found = served.source().action("acme/tool", "v1")
+    assert isinstance(found, Pinned) and found.value == planted
+
+
+def test_a_name_that_is_both_a_tag_and_a_branch_is_refused_naming_both(served: Served) -> None:
+    served.repo.commit("on a branch", days_ago(10), branch="v1.0.0")
+    for cooldown in (timedelta(days=7), timedelta(0)):
+        found = LiveSource(served.settings(cooldown=cooldown), advisories=NO_ADVISORIES).action("acme/tool", "v1.0.0")
+        assert isinstance(found, Refused)
+        assert found.reason.startswith(f"v1.0.0 is both a tag and a branch of {served.url}")
+
+
+def test_without_a_cooldown_a_release_stepped_back_to_is_checked_too(served: Served) -> None:
+    blob = served.repo.git("hash-object", "-w", "--stdin")
+    served.repo.set_ref("refs/tags/v1.0.1", blob)  # a "release" that is a blob
+    bad = served.release("v1.2.0", 20)
+    source = LiveSource(served.settings(cooldown=timedelta(0)), advisories={bad: "GHSA-test-0003"})
+    found = source.action("acme/tool", "v1")
+    assert isinstance(found, Pinned) and (found.value, found.version) == (served.v110, "v1.1.0")
+    assert isinstance(source.action("acme/tool", "v1.0.1"), Refused)
+
+
+def test_resolving_writes_the_cache_once_when_the_run_ends(served: Served) -> None:
+    with resolving(served.settings(), advisories=NO_ADVISORIES) as source:
+        assert isinstance(source.action("acme/tool", "v1"), Pinned)
+        assert not (served.cache / FILE_NAME).exists()
+    pins = json.loads((served.cache / FILE_NAME).read_text())
+    assert {pin["ref"] for pin in pins["pins"]} == {"v1", "v1.1.0"}
+    assert [seen["url"] for seen in pins["seen"]] == [served.url]
+    with pytest.raises(RuntimeError), resolving(served.settings(), advisories=NO_ADVISORIES) as source:
+        source.action("acme/tool", "v1.0.0")
+        raise RuntimeError("the run failed")
+    assert "v1.0.0" in {pin["ref"] for pin in json.loads((served.cache / FILE_NAME).read_text())["pins"]}

@@ -39,12 +39,14 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}).encode()
 MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+"""The registries here are on this machine: the tests name it, as a user does with ``--allow-host``."""
 
 
 def online() -> Settings:
     """Settings that allow live lookups; each call starts a new run (the answers remembered so far are dropped)."""
     forget()
-    return Settings(online=True, now=NOW, cache_dir=Path("/nonexistent-cache"))
+    return Settings(online=True, now=NOW, cache_dir=Path("/nonexistent-cache"), allowed_hosts=LOOPBACK_HOSTS)
 
 
 def refused(answer: Resolution) -> str:
@@ -279,7 +281,7 @@ def test_a_token_realm_that_breaks_the_rules_is_refused(realm: str, rule: str) -
     ],
 )
 def test_the_token_is_asked_for_pull_on_the_repository_only(registry: str, realm: str, expected: str) -> None:
-    assert token_url(parse_reference(registry), realm, "svc") == expected
+    assert token_url(parse_reference(registry), realm, "svc", online()) == expected
 
 
 @pytest.mark.parametrize("realm", ["https://127.0.0.1/token", "https://localhost:8443/token", "http://[::1]/token"])
@@ -522,3 +524,73 @@ def test_a_token_service_that_sends_too_much_is_refused() -> None:
         box.append(fake)
         reason = refused(resolve_image(f"{fake.host}/team/app:v1", online()))
     assert "token service: the answer is" in reason and "allowed" in reason
+
+
+# Registries a file may not send scaffold to ------------------------------------------------------------------------
+
+
+def _only(*hosts: str) -> Settings:
+    forget()
+    return Settings(online=True, now=NOW, cache_dir=Path("/nonexistent-cache"), allowed_hosts=frozenset(hosts))
+
+
+def test_a_loopback_registry_the_user_did_not_name_is_never_asked() -> None:
+    with fake_registry(lambda _request: Reply(200, {"Docker-Content-Digest": MANIFEST_DIGEST})) as fake:
+        found = resolve_image(f"{fake.host}/team/app:v1", _only())
+        other_port = resolve_image(f"{fake.host}/team/app:v1", _only("127.0.0.1:1"))
+        named = resolve_image(f"{fake.host}/team/app:v1", _only(f"127.0.0.1:{fake.port}"))
+    for answer in (found, other_port):
+        assert isinstance(answer, Refused) and not answer.unreachable
+        assert answer.reason == (
+            f"{fake.host}/team/app:v1: the registry 127.0.0.1 is a loopback address (this machine); scaffold reaches "
+            f"such a host only when you name it (--allow-host {fake.host})"
+        )
+    assert pinned(named).value == MANIFEST_DIGEST
+    assert len(fake.requests) == 1  # the named run's HEAD only
+
+
+@pytest.mark.parametrize(
+    ("reference", "kind"),
+    [
+        ("169.254.169.254/latest/meta-data:1", "the registry 169.254.169.254 is a cloud metadata address"),
+        ("169.254.7.7:5000/app:1", "the registry 169.254.7.7 is a link-local address"),
+        ("[fe80::1]:5000/app:1", "the registry fe80::1 is a link-local address"),
+        ("0.0.0.0:5000/app:1", "the registry 0.0.0.0 is an unspecified address"),
+        ("localhost/app:1", "the registry localhost names this machine"),
+        ("2130706433:5000/app:1", "the registry 2130706433 resolves to 127.0.0.1"),
+    ],
+)
+def test_a_registry_off_limits_is_refused_before_any_connection(reference: str, kind: str) -> None:
+    with hang_guard(30):
+        reason = refused(resolve_image(reference, _only()))
+    assert reason.startswith(f"{reference}: {kind}")
+    assert "could not" not in reason
+
+
+@pytest.mark.parametrize(
+    ("realm", "kind"),
+    [
+        ("https://169.254.169.254/latest/api/token", "a cloud metadata address"),
+        ("https://[fe80::1]/token", "a link-local address"),
+        ("http://127.0.0.1:{other}/token", "a loopback address"),
+    ],
+)
+def test_a_token_realm_off_limits_is_refused_even_from_a_named_registry(realm: str, kind: str) -> None:
+    """The user named the registry; the realm is the registry's word, judged like a file's: another port on the
+    same loopback host is another service."""
+    with fake_registry(lambda _request: Reply(200, {}, b'{"token": "t"}')) as other:
+        box: list[Fake] = []
+        with fake_registry(guarded("t", lambda _fake: realm.format(other=other.port), box)) as fake:
+            box.append(fake)
+            reason = refused(resolve_image(f"{fake.host}/team/app:v1", _only(fake.host)))
+    assert "token realm refused" in reason and kind in reason
+    assert [request.path for request in fake.requests] == ["/v2/team/app/manifests/v1"]
+    assert other.requests == []
+
+
+def test_token_url_judges_the_realm_with_nobody_named_when_no_settings_are_given() -> None:
+    image = ImageReference("registry.example.com", "team/app", "v1")
+    with pytest.raises(HttpError, match="a cloud metadata address"):
+        token_url(image, "https://169.254.169.254/latest/api/token", None)
+    named = Settings(allowed_hosts=frozenset({"169.254.169.254"}))
+    assert token_url(image, "https://169.254.169.254/t", None, named).startswith("https://169.254.169.254/t?scope=")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -281,3 +282,45 @@ def test_whatever_is_chosen_passes_the_policy_and_stays_in_the_series(
         assert result.commit not in advised
         assert releases.objection(repo[result.version], rules) is None
         assert bool(result.note) == (result.version != newest)
+
+
+# Objects that are not commits, first sightings, the index -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "said"), [("tree", "points to a tree, not a commit"), ("missing", "not a commit")])
+def test_a_tag_that_names_no_commit_is_refused_and_never_stepped_back_to(kind: str, said: str) -> None:
+    odd = tags(tag("v3.0.0", A, 60), Release("v3.1.0", B, NOW - timedelta(days=30), kind), Release("v3", B, None, kind))
+    for ref in ("v3.1.0", "v3"):
+        found = releases.choose(ref, odd, policy())
+        assert isinstance(found, Refused) and said in found.reason
+    young = {**odd, "v3": tag("v3", C, 1), "v3.2.0": tag("v3.2.0", C, 1)}
+    assert releases.choose("v3", young, policy()) == Chosen(
+        A, "v3.0.0", "v3.2.0 is 1 day old (cooldown 7 days); took v3.0.0"
+    )
+
+
+def test_a_release_first_seen_recently_is_as_young_as_that_whatever_its_date() -> None:
+    planted = Release("v1.2.0", C, NOW - timedelta(days=30), first_seen=NOW - timedelta(hours=5))
+    repo = {**REPO, "v1.2.0": planted, "v1": Release("v1", C, NOW - timedelta(days=30))}
+    found = releases.choose("v1", repo, policy())
+    assert found == Chosen(
+        B,
+        "v1.1.0",
+        f"v1.2.0 was first seen by scaffold 5 hours ago, though dated {planted.created:%Y-%m-%d} (cooldown 7 days); "
+        "took v1.1.0",
+    )
+    seen_long_ago = {**repo, "v1.2.0": replace(planted, first_seen=NOW - timedelta(days=8))}
+    assert releases.choose("v1", seen_long_ago, policy()) == Chosen(C, "v1.2.0")
+
+
+def test_a_first_sighting_before_the_tag_date_changes_nothing() -> None:
+    young = Release("v1.2.0", C, NOW - timedelta(days=2), first_seen=NOW - timedelta(days=20))
+    assert releases.objection(young, policy()) == "v1.2.0 is 2 days old (cooldown 7 days)"
+
+
+@given(st.lists(st.tuples(st.sampled_from(["v1", "v1.2", "v1.2.3", "v1.10.0", "2.0.0", "x"]), st.sampled_from("abc"))))
+def test_the_version_index_agrees_with_most_specific(pairs: list[tuple[str, str]]) -> None:
+    found = [Release(name, sha(commit)) for name, commit in pairs]
+    index = releases.version_index(found)
+    for commit in {sha(commit) for _, commit in pairs}:
+        assert index.get(commit) == releases.most_specific(commit, found)

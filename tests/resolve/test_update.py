@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -135,3 +137,66 @@ def test_a_malformed_file_is_one_line_naming_the_field(text: str, message: str) 
 )
 def test_a_release_stays_on_its_major_line(version: str, line: str) -> None:
     assert major_line(version) == line
+
+
+ENTRY = "{{repo: a/b, version: v1.0.0, sha: {sha}, verified: v}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (f"actions:\n  x: &x {ENTRY.format(sha=OLD_SHA)}\n  y: *x\n", "actions.y"),
+        (
+            f"actions:\n  x: {{repo: a/b, version: &v v1.0.0, sha: {OLD_SHA}, verified: v}}\n"
+            f"  y: {{repo: a/c, version: *v, sha: {OLD_SHA}, verified: v}}\n",
+            "actions.y",
+        ),
+        (f"actions:\n  x: {{repo: a/b, version: &v v1.0.0, sha: {OLD_SHA}, verified: *v}}\n", "actions.x"),
+        (f"actions: &a\n  x: {ENTRY.format(sha=OLD_SHA)}\nhooks: *a\n", "hooks"),
+        (f"hooks:\n  x: &x {ENTRY.format(sha=OLD_SHA)}\nactions:\n  y: {{<<: *x}}\n", "actions.y"),
+    ],
+    ids=["entry", "value-across-entries", "value-within-an-entry", "section", "merge-key"],
+)
+def test_a_yaml_alias_anywhere_in_the_entries_is_refused_before_anything_is_asked(text: str, named: str) -> None:
+    """An alias is the very node its anchor names: editing it in place would edit the anchor once per use."""
+    source = Releases({}, {})
+    with pytest.raises(UsageError) as caught:
+        update_text(text, source, action_forge="https://f.test", advisory=lambda sha: None, when="x")
+    assert str(caught.value).startswith(f"pins file: {named}: is or holds a YAML alias")
+    assert source.asked == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (
+            f"actions:\n  x: {{repo: a/b, version: v1.0.0, sha: {OLD_SHA}, sha: {NEW_SHA}, verified: v}}\n",
+            "actions.x.sha",
+        ),
+        (f"actions:\n  x: {ENTRY.format(sha=OLD_SHA)}\n  x: {ENTRY.format(sha=NEW_SHA)}\n", "actions.x"),
+        (f"actions:\n  x: {ENTRY.format(sha=OLD_SHA)}\nactions: {{}}\n", "actions"),
+        (f"images:\n  p: {{image: python, tag: '3', tag: '4', digest: {OLD_DIGEST}, verified: v}}\n", "images.p.tag"),
+    ],
+    ids=["key-in-an-entry", "entry", "section", "image-tag"],
+)
+def test_a_key_written_twice_is_refused_naming_it(text: str, named: str) -> None:
+    """Every loader keeps the last spelling, the update would edit the first: the file would say one thing and the
+    report another."""
+    source = Releases({}, {})
+    with pytest.raises(UsageError, match=rf"^pins file: {re.escape(named)}: is written twice; keep one$"):
+        update_text(text, source, action_forge="https://f.test", advisory=lambda sha: None, when="x")
+    assert source.asked == []
+
+
+def test_the_entries_looked_up_are_counted() -> None:
+    result = update_text(PINS, Releases({}, {}), action_forge="https://f.test", advisory=lambda sha: None, when="x")
+    assert result.checked == 3  # actions, hooks and images; tools are not looked up
+    assert len(result.refused) == 3
+
+
+def test_an_anchor_nobody_aliases_changes_nothing_and_is_accepted() -> None:
+    text = f"actions:\n  x: &x {ENTRY.format(sha=OLD_SHA)}\n"
+    source = Releases({("https://f.test/a/b", "v1"): _pinned(NEW_SHA, "v1.1.0")}, {})
+    result = update_text(text, source, action_forge="https://f.test", advisory=lambda sha: None, when="x")
+    assert [change.entry for change in result.changes] == ["actions.x"]
+    assert NEW_SHA in result.text and "&x" in result.text
