@@ -759,10 +759,13 @@ def test_missing_concurrency_without_a_blank_line_before_jobs_adds_none() -> Non
 
 
 def test_missing_concurrency_in_a_reusable_workflow_is_unfixable() -> None:
-    text = "on:\n  workflow_call:\njobs:\n  test:\n    runs-on: x\n    steps:\n      - run: make\n"
+    text = "on:\n  workflow_call:\n  push:\njobs:\n  test:\n    runs-on: x\n    steps:\n      - run: make\n"
     result = _harden(text, "missing-concurrency", level=Safety.UNSAFE)
     assert result.after == text
-    assert [(note.line, note.rule) for note in result.notes] == [(3, "missing-concurrency")]
+    assert [(note.line, note.rule) for note in result.notes] == [(4, "missing-concurrency")]
+    only_called = text.replace("  push:\n", "")
+    called = _harden(only_called, "missing-concurrency", level=Safety.UNSAFE)
+    assert (called.after, called.notes) == (only_called, [])  # it runs in its caller's group: nothing to report
 
 
 def test_missing_concurrency_proposes_nothing_when_every_job_has_a_group() -> None:

@@ -1,7 +1,8 @@
 """## What it does
-Finds caches restored in jobs that publish: every job of a workflow triggered by a release, a tag push or a push to
-a release branch, and any job that runs a publishing action (a package upload, a GitHub release, an image push, a
-cloud deployment, a provenance signature).
+Finds caches restored in jobs that publish: every job of a workflow triggered by a release or a tag push, and any
+job that runs a publishing action (a package upload, a GitHub release, an image push, a cloud deployment, a
+provenance signature). A branch filter alone does not make a workflow a release one: a branch named `release` may be
+the repository's main line, and a job on a release branch that publishes is found by its publishing step.
 
 A cache counts when a step restores one: `actions/cache` and `actions/cache/restore` (unless `lookup-only: true`),
 and the setup actions that cache on request or by default: `actions/setup-node` (`cache:` npm, yarn or pnpm, and
@@ -156,7 +157,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def _release_triggers(document: Document) -> set[str]:
-    """Which of the triggers used to publish the workflow has: a release, a tag push, a push to a release branch."""
+    """Which of the triggers used to publish the workflow has: a release, a tag push."""
     root = document.yaml
     on = root.get("on") if root is not None else None
     if on is None:
@@ -170,11 +171,6 @@ def _release_triggers(document: Document) -> set[str]:
     tags = push.get("tags") if push is not None else None
     if tags is not None and (tags.is_sequence or bool((tags.text or "").strip())):  # `tags:` left empty is no filter
         found.add("tag")
-    branches = push.get("branches") if push is not None else None
-    listed = [branches] if branches is not None and branches.text is not None else []
-    listed += branches.elements() if branches is not None else []
-    if any("release" in (item.text or "").lower() for item in listed):
-        found.add("release-branch")
     return found
 
 
