@@ -332,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  scaffold harden --write                                 # the safe fixes under .\n"
         "  cd .github/workflows && scaffold harden --write ci.yml  # still a GitHub workflow\n"
         "  scaffold harden --kind gitlab-ci ci/pipeline.yaml       # a file whose name does not say its kind\n"
-        "  scaffold harden --fix=all --online --write              # pin every tag upstream has, looked up live",
+        "  scaffold harden --fix=all --online --write              # pin every tag upstream has, looked up live\n"
+        "  scaffold harden --online --allow-host registry.lan:5000  # a registry files may name on a private host",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     harden.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH", help="files or folders (.)")
