@@ -1,8 +1,8 @@
 """## What it does
-Finds caches restored in jobs that publish: every job of a workflow triggered by a release or a tag push, and any
-job that runs a publishing action (a package upload, a GitHub release, an image push, a cloud deployment, a
-provenance signature). A branch filter alone does not make a workflow a release one: a branch named `release` may be
-the repository's main line, and a job on a release branch that publishes is found by its publishing step.
+Finds caches restored in jobs that publish: every job of a workflow triggered by a release, a tag push or a push to
+a family of release branches (a pattern such as `release/*`), and any job that runs a publishing action (a package
+upload, a GitHub release, an image push, a cloud deployment, a provenance signature). One literal branch, even one
+named `release`, is not taken for a release trigger: it may be the repository's main line.
 
 A cache counts when a step restores one: `actions/cache` and `actions/cache/restore` (unless `lookup-only: true`),
 and the setup actions that cache on request or by default: `actions/setup-node` (`cache:` npm, yarn or pnpm, and
@@ -157,7 +157,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def _release_triggers(document: Document) -> set[str]:
-    """Which of the triggers used to publish the workflow has: a release, a tag push."""
+    """Which of the triggers used to publish the workflow has: a release, a tag push, a push to release branches."""
     root = document.yaml
     on = root.get("on") if root is not None else None
     if on is None:
@@ -171,7 +171,18 @@ def _release_triggers(document: Document) -> set[str]:
     tags = push.get("tags") if push is not None else None
     if tags is not None and (tags.is_sequence or bool((tags.text or "").strip())):  # `tags:` left empty is no filter
         found.add("tag")
+    branches = push.get("branches") if push is not None else None
+    listed = [branches] if branches is not None and branches.text is not None else []
+    listed += branches.elements() if branches is not None else []
+    if any(_release_family(item.text or "") for item in listed):
+        found.add("release-branch")
     return found
+
+
+def _release_family(pattern: str) -> bool:
+    """A branch filter for a family of release branches (``release/*``, ``releases/**``, ``release-*``): a glob
+    naming releases. One literal branch, even one named ``release``, may be the repository's main line."""
+    return "release" in pattern.lower() and any(char in pattern for char in "*?[")
 
 
 def _publishes(step: YNode) -> bool:
