@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.resolve.model import Refused
 from scaffold.rules.docker.instructions import DIGEST, external_bases, from_subject, shown
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Proposal, Unfixable
@@ -61,6 +60,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.resolve.model import Refused
     from scaffold.rules.fixes import image_pins
     from scaffold.rules.fixes.pinning import refused
 

@@ -60,7 +60,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scaffold.resolve.model import Refused
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.gitlab.includes import includes
@@ -115,6 +114,7 @@ def fix(document: Document) -> Iterator[Proposal]:
 
 
 def _pin_project(document: Document, project: str, ref: YNode) -> Proposal:
+    from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
     from scaffold.untrusted.text import printable

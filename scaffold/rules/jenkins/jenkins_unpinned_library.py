@@ -41,7 +41,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.resolve.model import Refused
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.edits import content_end
 from scaffold.rules.fixes.model import Proposal, TextEdit, Unfixable
@@ -105,6 +104,7 @@ def _references(source: Source) -> Iterator[tuple[Literal, tuple[int, int] | Non
 def _pin(document: Document, source: Source, literal: Literal, call: tuple[int, int] | None, hit: Hit) -> Proposal:
     """The fix that puts the commit the reference's version points to now in place of the version, when the file
     names the library's repository; else the note saying why not."""
+    from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
 

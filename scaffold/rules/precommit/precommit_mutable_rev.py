@@ -43,7 +43,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scaffold.resolve.model import Refused
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
@@ -78,6 +77,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
     from scaffold.untrusted.text import printable
