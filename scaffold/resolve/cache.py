@@ -39,7 +39,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -322,19 +322,27 @@ def _entries(data: dict[str, Any], bad: _Bad) -> dict[Key, Entry]:
     if len(pins) > MAX_ENTRIES:
         raise bad("pins", f"holds more than {MAX_ENTRIES} entries")
     found: dict[Key, Entry] = {}
-    for number, item in enumerate(pins):
-        if not isinstance(item, dict):
-            raise bad(f"pins[{number}]", "must be an object")
-        problem = _entry_problem(item)
-        if problem is not None:
-            name, rule = problem
-            raise bad(f"pins[{number}].{name}" if name else f"pins[{number}]", rule)
-        at = _parse_time(item["at"])
-        if at is None:  # checked above; kept for the type checker
-            raise bad(f"pins[{number}].at", "must be an ISO 8601 time with a zone")
+    for item, at in _checked(pins, "pins", _entry_problem, bad):
         entry = Entry(item["kind"], item["url"], item["ref"], item["value"], item["version"], item["source"], at)
         found[entry.key] = entry
     return found
+
+
+def _checked(
+    items: list[Any], section: str, problem: Callable[[dict[str, Any]], tuple[str, str] | None], bad: _Bad
+) -> Iterator[tuple[dict[str, Any], datetime]]:
+    """Each item of a list section with its time, once ``problem`` finds nothing wrong with it."""
+    for number, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise bad(f"{section}[{number}]", "must be an object")
+        found = problem(item)
+        if found is not None:
+            name, rule = found
+            raise bad(f"{section}[{number}].{name}" if name else f"{section}[{number}]", rule)
+        at = _parse_time(item["at"])
+        if at is None:  # checked by ``problem``; kept for the type checker
+            raise bad(f"{section}[{number}].at", "must be an ISO 8601 time with a zone")
+        yield item, at
 
 
 def _seen(data: Any, bad: _Bad) -> dict[str, Seen]:
@@ -378,16 +386,7 @@ def _moved(data: Any, bad: _Bad) -> dict[MovedKey, Moved]:
     if len(data) > MAX_ENTRIES:
         raise bad("moved", f"holds more than {MAX_ENTRIES} entries")
     found: dict[MovedKey, Moved] = {}
-    for number, item in enumerate(data):
-        if not isinstance(item, dict):
-            raise bad(f"moved[{number}]", "must be an object")
-        problem = _moved_problem(item)
-        if problem is not None:
-            name, rule = problem
-            raise bad(f"moved[{number}].{name}" if name else f"moved[{number}]", rule)
-        at = _parse_time(item["at"])
-        if at is None:  # checked above; kept for the type checker
-            raise bad(f"moved[{number}].at", "must be an ISO 8601 time with a zone")
+    for item, at in _checked(data, "moved", _moved_problem, bad):
         found[(item["url"], item["ref"])] = Moved(item["url"], item["ref"], item["from"], item["to"], at)
     return found
 
