@@ -19,7 +19,8 @@ apt_install() {
 #   - nodejs and npm: for the tools in tools/npm, which need Node >= 20.19 (npm ci below refuses an older one);
 #   - chromium and chromium-driver: the fleet's HTML report is opened in headless chromium (through selenium);
 #   - gcc and libc6-dev: the first-run test runs the Go starter's `go test -race`, which needs cgo;
-#   - docker-registry and skopeo: the live pin tests resolve image tags against a registry they start on 127.0.0.1.
+#   - docker-registry and skopeo: the live pin tests resolve image tags against a registry they start on 127.0.0.1;
+#   - hyperfine and time (GNU time): the benchmarks in benchmarks/ time commands and read their peak memory.
 debs=()
 command -v shellcheck >/dev/null || debs+=(shellcheck)
 command -v git >/dev/null || debs+=(git)
@@ -29,6 +30,8 @@ command -v npm >/dev/null || debs+=(nodejs npm)
 { command -v chromium && command -v chromedriver; } >/dev/null || debs+=(chromium chromium-driver)
 command -v gcc >/dev/null || debs+=(gcc libc6-dev)
 { command -v docker-registry && command -v skopeo; } >/dev/null || debs+=(docker-registry skopeo)
+command -v hyperfine >/dev/null || debs+=(hyperfine)
+[ -x /usr/bin/time ] || debs+=(time)
 [ "${#debs[@]}" -eq 0 ] || apt_install "${debs[@]}"
 
 # npm packages pinned by tools/npm/package-lock.json (gitlab-ci-local, npm-groovy-lint, markdownlint-cli2),
