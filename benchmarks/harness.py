@@ -35,6 +35,9 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "benchmark@example.com",
 }
 SECRETS = ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_CONFIG", "SCAFFOLD_ONLINE")
+UNUSUAL = ("PYTHONDONTWRITEBYTECODE",)
+"""Settings a user's shell does not have: without bytecode caches every Python run would compile every module it
+imports, which measures the compiler, not the tools."""
 SETUP_TIMEOUT_SECONDS = 1800
 TIMES = "\N{MULTIPLICATION SIGN}"
 HEADER = (
@@ -81,7 +84,9 @@ def environment(folder: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in SECRETS and not key.startswith(("GIT_", "SCAFFOLD_", "COPIER_", "COOKIECUTTER_"))
+        if key not in SECRETS
+        and key not in UNUSUAL
+        and not key.startswith(("GIT_", "SCAFFOLD_", "COPIER_", "COOKIECUTTER_"))
     }
     env.update(GIT_IDENTITY)
     env.update(
