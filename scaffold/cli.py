@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -156,7 +156,9 @@ def _format_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. ``command`` names the one subcommand to build (the one ``main`` runs): the others
+    are left out, which keeps start-up light; None builds every command (the top-level help lists them all)."""
     parser = argparse.ArgumentParser(
         prog="scaffold",
         description="Generate hardened CI/CD kits (GitHub Actions, GitLab CI and Jenkins pipelines, Dockerfile, "
@@ -166,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
+    for name, add in _COMMAND_PARSERS.items():
+        if command is None or name == command:
+            add(commands)
+    return parser
+
+
+def _new_command(commands: Any) -> None:
     new = commands.add_parser(
         "new",
         help="write a new hardened kit into a repository",
@@ -194,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="overwrite existing files that differ from the kit")
     _pack_options(new)
 
+
+def _diff_command(commands: Any) -> None:
     diff = commands.add_parser(
         "diff",
         help="show how the repository differs from its kit (a CI drift gate)",
@@ -221,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 on any difference from the kit, your customisations and removals included",
     )
 
+
+def _upgrade_command(commands: Any) -> None:
     upgrade = commands.add_parser(
         "upgrade",
         help="apply the current kit or changed answers, keeping your edits",
@@ -252,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     _format_options(upgrade)
     _pack_options(upgrade, recorded=True)
 
+
+def _adopt_command(commands: Any) -> None:
     adopt = commands.add_parser(
         "adopt",
         help="take on a repository scaffold never generated",
@@ -276,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     adopt.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     _pack_options(adopt)
 
+
+def _audit_command(commands: Any) -> None:
     audit = commands.add_parser(
         "audit",
         help="find insecure CI/CD files in any repository",
@@ -311,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _kind_option(audit)
 
+
+def _harden_command(commands: Any) -> None:
     harden = commands.add_parser(
         "harden",
         help="fix insecure CI/CD files in place, keeping comments and layout",
@@ -347,12 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
     _kind_option(harden)
     _pin_options(harden)
-    _pack_command(commands)
-    _pins_command(commands)
+
+
+def _fleet_command(commands: Any) -> None:
     from scaffold.fleet.command import add_parser as add_fleet_parser
 
     add_fleet_parser(commands, _CommandParser)
-    return parser
 
 
 def _pack_command(commands: Any) -> None:
@@ -749,16 +768,17 @@ def _base_note(note: str | None) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from scaffold.audit import settings
+    from scaffold.audit import parallel, settings
     from scaffold.audit.run import audit_paths
     from scaffold.rules.model import Kind
 
     _require_paths(args.paths)
+    jobs = parallel.requested_jobs()
     policy = _pack_policy(args.pack) if args.pack else None
     config = settings.for_paths(
         args.paths, select=args.select, ignore=args.ignore, min_severity=args.min_severity, policy=policy
     )
-    report = audit_paths(args.paths, config, kind=Kind(args.kind) if args.kind else None)
+    report = audit_paths(args.paths, config, kind=Kind(args.kind) if args.kind else None, jobs=jobs)
     module = {"plain": "plain", "json": "json_report", "sarif": "sarif"}[args.format]
     formatter = importlib.import_module(f"scaffold.audit.output.{module}")
     sys.stdout.write(formatter.render(report))
@@ -845,6 +865,19 @@ def _run_fleet(args: argparse.Namespace) -> int:
     return run(args)
 
 
+_COMMAND_PARSERS: dict[str, Callable[[Any], None]] = {
+    "new": _new_command,
+    "diff": _diff_command,
+    "upgrade": _upgrade_command,
+    "adopt": _adopt_command,
+    "audit": _audit_command,
+    "harden": _harden_command,
+    "pack": _pack_command,
+    "pins": _pins_command,
+    "fleet": _fleet_command,
+}
+"""Each command's parser, in the order the top-level help lists them."""
+
 _COMMANDS = {
     "new": _run_new,
     "diff": _run_diff,
@@ -871,8 +904,10 @@ def _system_error(error: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    named = arguments[0] if arguments and arguments[0] in _COMMAND_PARSERS else None
+    parser = build_parser(named)  # only the command that runs; every one for the top-level help and its errors
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2

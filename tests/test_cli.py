@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 import yaml
 
 from scaffold import __version__
-from scaffold.cli import main
+from scaffold.cli import build_parser, main
 from scaffold.kit.answers import ANSWER_KEYS
 from scaffold.kit.record import file_hash
 from tests.support.keys import CLOUD_IDENTITY_KEYS
@@ -282,6 +283,63 @@ def test_version_does_not_import_the_heavy_modules() -> None:
     code += "print(sorted(m for m in ('pydantic', 'jinja2', 'questionary', 'yaml') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+HELPED = [
+    *[[name] for name in ("new", "diff", "upgrade", "adopt", "audit", "harden", "pack", "pins", "fleet")],
+    ["pack", "init"],
+    ["pack", "test"],
+    ["pins", "update"],
+    *[["fleet", action] for action in ("status", "upgrade", "merge", "ci")],
+]
+
+
+def _help(parser: argparse.ArgumentParser, words: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as raised:
+        parser.parse_args([*words, "--help"])
+    assert raised.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("words", HELPED, ids=" ".join)
+def test_a_command_built_alone_has_the_help_and_options_it_has_among_all(
+    words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main`` builds only the parser of the command it runs; what that parser says and accepts is the same."""
+    alone = _help(build_parser(words[0]), words, capsys)
+    assert alone == _help(build_parser(), words, capsys)
+    assert alone.startswith(f"usage: scaffold {' '.join(words)} ")
+    with pytest.raises(SystemExit):
+        build_parser(words[0]).parse_args([*words, "--no-such-option"])
+    alone_error = capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*words, "--no-such-option"])
+    assert alone_error == capsys.readouterr().err != ""
+
+
+def test_the_top_level_help_and_a_mistyped_command_name_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert text == _help(build_parser(), [], capsys)
+    for name in ("new", "diff", "upgrade", "adopt", "audit", "harden", "pack", "pins", "fleet"):
+        assert f"\n    {name} " in text, name
+    with pytest.raises(SystemExit) as raised:
+        main(["audt"])
+    assert raised.value.code == 2
+    assert "invalid choice: 'audt' (choose from 'new', 'diff', 'upgrade', 'adopt', 'audit'" in capsys.readouterr().err
+
+
+def test_an_audit_does_not_load_the_other_commands_or_rules_of_other_kinds(tmp_path: Path) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\njobs: {}\n")
+    code = f"import sys; from scaffold.cli import main\nmain(['audit', {str(workflow)!r}])\n"
+    code += "print(sorted(m for m in sys.modules if m.startswith(('scaffold.fleet', 'scaffold.rules.gitlab', "
+    code += "'scaffold.rules.kit', 'scaffold.rules.policy', 'pydantic', 'jinja2'))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "ci.yml" in result.stdout  # it did audit the file
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import datetime
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -17,11 +18,13 @@ from scaffold.audit.sources import repository_root
 from scaffold.errors import UsageError
 from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.config import AuditConfig, ConfigError, check_ids, from_section, severity
-from scaffold.rules.policy import OrgPolicy, PolicyError, parse_policy
 from scaffold.rules.requirements import RequirementsError, from_record
 from scaffold.untrusted import yaml_load
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
+
+if TYPE_CHECKING:
+    from scaffold.rules.policy import OrgPolicy
 
 RECORD = ".scaffold.yml"
 
@@ -83,10 +86,10 @@ def load(
         check_ids(select, known, "--select")
         check_ids(ignore, known, "--ignore")
         if policy is None and record.get("policy") is not None:
-            policy = parse_policy(record["policy"], f"{shown}: policy", today=today)
+            policy = _recorded_policy(record["policy"], f"{shown}: policy", today)
         asked = isinstance(section, dict) and section.get("min_severity") is not None
         level = severity(min_severity, "--min-severity") if min_severity else config.min_severity
-    except (ConfigError, RequirementsError, PolicyError) as error:
+    except (ConfigError, RequirementsError) as error:
         raise UsageError(str(error)) from None
     config = AuditConfig(
         config.disabled | frozenset(ignore),
@@ -101,6 +104,16 @@ def load(
     if any(item.path for item in config.exemptions):  # findings name files as given; exception paths are from here
         config = dataclasses.replace(config, root=str(folder.absolute()))
     return config
+
+
+def _recorded_policy(raw: object, where: str, today: datetime.date | None) -> OrgPolicy:
+    """The org policy a record's ``policy:`` section says; only a repository under one loads the policy module."""
+    from scaffold.rules.policy import PolicyError, parse_policy
+
+    try:
+        return parse_policy(raw, where, today=today)
+    except PolicyError as error:
+        raise UsageError(str(error)) from None
 
 
 def _record(path: Path) -> dict[object, object]:

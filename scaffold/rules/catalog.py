@@ -4,21 +4,17 @@ Each module defines ``ID`` (kebab-case), ``SEVERITY``, ``CONFIDENCE``, ``KINDS``
 ``check(document)``, a generator of ``Hit``s. Kit rules (``kit``) and policy rules (``policy_rules``) define
 ``check_tree(tree)`` instead. A module's docstring is the rule's documentation, in fixed sections
 (What it does / Why is this bad? / Example / Use instead / References), and becomes ``docs/checks.md``.
+
+``REGISTRY`` is built from the rule index (``scaffold.rules.index``, generated from the modules by
+``scaffold.rules.indexer``) without importing any rule: a rule's module is imported the first time the rule runs or
+its documentation is read, so auditing a workflow loads the workflow rules only.
 """
 
 from __future__ import annotations
 
-from scaffold.rules import common, dependabot, docker, github, gitlab, jenkins, kit, policy_rules, precommit
-from scaffold.rules.registry import Rule, rule_from_module
+from scaffold.rules.index import ENTRIES
+from scaffold.rules.registry import Rule
 
 __all__ = ["REGISTRY", "Rule"]
 
-REGISTRY: tuple[Rule, ...] = (
-    *(
-        rule_from_module(module)
-        for kind in (github, gitlab, jenkins, docker, precommit, dependabot, common)
-        for module in kind.RULES
-    ),
-    *kit.RULES,
-    *(rule_from_module(module) for module in policy_rules.RULES),
-)
+REGISTRY: tuple[Rule, ...] = tuple(Rule.indexed(entry) for entry in ENTRIES)

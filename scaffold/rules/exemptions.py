@@ -21,7 +21,6 @@ from the day the list is read. An entry whose date has passed is valid: it simpl
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime
 import os
 import re
@@ -154,7 +153,7 @@ def screen(
             continue
         if covering:
             expired = max(item.expires for item in covering).isoformat()
-            finding = dataclasses.replace(finding, message=f"{finding.message} (its exception expired {expired})")
+            finding = finding.with_message(f"{finding.message} (its exception expired {expired})")
         kept.append(finding)
     return kept
 

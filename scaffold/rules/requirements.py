@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scaffold.kit.controls import CONTROLS, PLATFORMS, PlatformName
 from scaffold.rules.model import Kind
+
+if TYPE_CHECKING:
+    from scaffold.kit.controls import PlatformName
 
 PLATFORM_KINDS: dict[PlatformName, Kind] = {
     "github": Kind.WORKFLOW,
@@ -56,6 +58,8 @@ NONE = Requirements()
 
 def from_answers(answers: Mapping[str, Any]) -> Requirements:
     """The controls a kit rendered from these answers implements, on each platform it chose."""
+    from scaffold.kit.controls import CONTROLS, PLATFORMS  # an audit without a kit record never needs them
+
     chosen: list[PlatformName] = [platform for platform in PLATFORMS if platform in answers["platforms"]]
     return Requirements(
         {
@@ -78,6 +82,8 @@ def from_record(answers: object, where: str) -> Requirements:
         return NONE
     if not isinstance(answers, Mapping):
         raise RequirementsError(f"{where}: must be a mapping")
+    from scaffold.kit.controls import PLATFORMS
+
     platforms = answers.get("platforms")
     if not isinstance(platforms, list) or not all(item in PLATFORMS for item in platforms):
         raise RequirementsError(f"{where}.platforms: must be a list of {', '.join(PLATFORMS)}")

@@ -9,7 +9,8 @@ line breaks and control characters taken from the file are escaped in messages.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import yaml
@@ -27,6 +28,9 @@ from scaffold.rules.tree import Located, Tree
 from scaffold.untrusted.text import printable
 
 YAML_KINDS = frozenset({Kind.WORKFLOW, Kind.ACTION, Kind.DEPENDABOT, Kind.GITLAB_CI, Kind.PRE_COMMIT})
+# The fields a Finding is ordered by, in order: sorting by them once each is the order ``sorted()`` gives, without
+# building two tuples for every comparison (tests/rules/test_runner.py checks they are Finding's compared fields).
+FINDING_ORDER = operator.attrgetter("path", "line", "column", "rule", "severity", "confidence", "message")
 
 
 @dataclass
@@ -56,28 +60,82 @@ def audit_tree(
 
 
 def audit_documents(
-    documents: Sequence[Document | FileError],
+    documents: Iterable[Document | FileError],
     config: AuditConfig | None = None,
     rules: Sequence[Rule] = REGISTRY,
     required: Requirements | None = None,
     *,
     honour_suppressions: bool = True,
+    settle: Callable[[Requirements], Requirements] | None = None,
 ) -> Report:
     """Run every file rule on each document, then the kit rules of the required controls (``required``, else the
-    config's) and the policy rules of its allow lists on all of them; drop what the config's exceptions cover."""
+    config's) and the policy rules of its allow lists on all of them; drop what the config's exceptions cover.
+
+    ``documents`` are audited one by one as they come, so a caller that streams them (``scaffold.audit.run``) holds
+    one parsed file at a time: a document is kept for the tree rules only when one of them may run. ``settle`` is
+    called once every document was read, with the requirements, and returns those the tree rules judge (the caller
+    narrows them to the kinds it read whole): it may only take controls away."""
     report = Report()
     config = config or AuditConfig()
     required = config.required if required is None else required
+    keep = tree_rules_run(rules, config, required)  # else no tree rule can run, whatever ``settle`` returns
+    plan = FileRules(rules, config)
     readable: list[Document] = []
     for item in documents:
-        if isinstance(item, FileError):
-            report.errors.append(item)
-        elif _audit_one(item, config, rules, report, honour_suppressions):
+        if audit_file(item, plan, report, honour_suppressions) and keep and isinstance(item, Document):
             readable.append(item)
+    if settle is not None:
+        required = settle(required)
+        if not keep and tree_rules_run(rules, config, required):
+            raise ValueError("settle may only take controls away: the documents were not kept for the tree rules")
+    return conclude(report, readable, config, rules, required, honour_suppressions=honour_suppressions)
+
+
+class FileRules:
+    """The file rules that run under a config, by the kind of file they read, in the catalogue's order: worked out
+    once per audit instead of once per file."""
+
+    def __init__(self, rules: Sequence[Rule], config: AuditConfig) -> None:
+        self.config = config
+        self._by_kind: dict[Kind, list[Rule]] = {}
+        for rule in rules:
+            if not rule.is_kit_rule and _runs(rule, config):
+                for kind in rule.kinds:
+                    self._by_kind.setdefault(kind, []).append(rule)
+
+    def of(self, kind: Kind) -> Sequence[Rule]:
+        return self._by_kind.get(kind, ())
+
+
+def audit_file(item: Document | FileError, plan: FileRules, report: Report, honour: bool = True) -> bool:
+    """Run the file rules on one document into ``report``; False when it cannot be read (its error is reported).
+    The per-file stage of ``audit_documents``, which ``scaffold.audit.parallel`` runs on several cores."""
+    if isinstance(item, FileError):
+        report.errors.append(item)
+        return False
+    return _audit_one(item, plan, report, honour)
+
+
+def conclude(
+    report: Report,
+    readable: Sequence[Document],
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    required: Requirements,
+    *,
+    honour_suppressions: bool = True,
+) -> Report:
+    """After the per-file stage: the tree rules over the ``readable`` documents, then the config's exceptions, and
+    the findings in order."""
     _audit_kit(Tree(tuple(readable), required), config, rules, report, honour_suppressions)
     report.findings = screen(report.findings, config.exemptions, config.today or datetime.date.today(), config.root)
-    report.findings.sort()
+    report.findings.sort(key=FINDING_ORDER)
     return report
+
+
+def tree_rules_run(rules: Sequence[Rule], config: AuditConfig, required: Requirements) -> bool:
+    """Whether a kit or policy rule runs under ``required``: else the documents need not be kept for them."""
+    return bool(_tree_rules(rules, config, required))
 
 
 def parse_error(document: Document) -> FileError | None:
@@ -131,9 +189,7 @@ def _finding(path: str, hit: Hit, rule: Rule) -> Finding:
     )
 
 
-def _audit_one(
-    document: Document, config: AuditConfig, rules: Sequence[Rule], report: Report, honour_suppressions: bool
-) -> bool:
+def _audit_one(document: Document, plan: FileRules, report: Report, honour_suppressions: bool) -> bool:
     """Run the file rules on one document; False when it cannot be read (its error is reported)."""
     report.files += 1
     error = parse_error(document)
@@ -141,10 +197,9 @@ def _audit_one(
         report.errors.append(error)
         return False
     by_line = suppressions(document.lines) if honour_suppressions else {}
+    config = plan.config
     enforced = config.enforced
-    for rule in rules:
-        if rule.is_kit_rule or document.kind not in rule.kinds or not _runs(rule, config):
-            continue
+    for rule in plan.of(document.kind):
         try:
             hits: list[Hit] = list(rule.check(document))
         except Exception as failure:  # one rule failing on one file is that file's error
@@ -159,19 +214,30 @@ def _audit_one(
     return True
 
 
+def _tree_rules(rules: Sequence[Rule], config: AuditConfig, required: Requirements) -> list[Rule]:
+    """The tree rules that run under ``required``: each kit rule whose controls the repository must keep, and each
+    policy rule whose allow list is set (without it the rule finds nothing, so it is not even loaded)."""
+    return [
+        rule
+        for rule in rules
+        if rule.is_kit_rule
+        and not (rule.controls and not required.wants_any(rule.kinds, rule.controls))
+        and not (rule.reads and getattr(required, rule.reads) is None)
+        and _runs(rule, config)
+    ]
+
+
 def _audit_kit(tree: Tree, config: AuditConfig, rules: Sequence[Rule], report: Report, honour: bool) -> None:
     """Run each kit rule whose controls the repository must keep, and each policy rule (a tree rule guarding no
     control: it reads its allow list from ``tree.required`` and finds nothing without one), over every readable
     document. Ignore comments do not hide the findings of a rule the config's org policy enforces."""
-    lines = {document.path: document.lines for document in tree.documents}
+    running = _tree_rules(rules, config, tree.required)
+    lines = {document.path: document.lines for document in tree.documents} if running else {}
     by_path: dict[str, dict[int, list[Suppression]]] = {}
-    for rule in rules:
-        if rule.check_tree is None or (rule.controls and not tree.required.wants_any(rule.kinds, rule.controls)):
-            continue
-        if not _runs(rule, config):
-            continue
+    for rule in running:
         try:
-            located: list[Located] = list(rule.check_tree(tree))
+            check_tree = rule.check_tree  # imports the rule's module the first time
+            located: list[Located] = list(check_tree(tree)) if check_tree is not None else []
         except Exception as failure:  # a kit rule failing is an error of the repository, never a pass
             report.errors.append(FileError(".", f"rule {rule.id} failed: {describe(failure)}"))
             continue

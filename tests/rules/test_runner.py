@@ -13,8 +13,8 @@ from scaffold.audit.run import audit_paths
 from scaffold.kit.answers import validate
 from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.config import AuditConfig
-from scaffold.rules.model import Severity
-from scaffold.rules.runner import audit_tree
+from scaffold.rules.model import Confidence, Finding, Severity
+from scaffold.rules.runner import FINDING_ORDER, audit_tree
 from tests.answer_sets import ANSWER_SETS
 
 UNPINNED = (
@@ -100,3 +100,26 @@ def test_a_gitlab_file_with_a_spec_header_is_audited_as_its_pipeline() -> None:
     report = audit_tree({".gitlab-ci.yml": text}, rules=pinning)
     assert report.errors == []
     assert [(item.rule, item.line) for item in report.findings] == [("gitlab-unpinned-image", 7)]
+
+
+def test_findings_are_sorted_by_the_fields_a_finding_is_ordered_by() -> None:
+    """The runner sorts with a key (FINDING_ORDER); it must be the order ``sorted()`` gives, ties kept in place."""
+    base = Finding("p", 1, 2, "r", Severity.LOW, Confidence.LOW, "m")
+    assert FINDING_ORDER(base) == ("p", 1, 2, "r", 1, 1, "m")
+    for field, other in [("path", "q"), ("line", 2), ("column", 3), ("rule", "s"), ("severity", Severity.MEDIUM),
+                         ("confidence", Confidence.MEDIUM), ("message", "n")]:  # fmt: skip
+        values = [getattr(base, name) for name in Finding._fields]
+        values[Finding._fields.index(field)] = other
+        moved = Finding(*values)  # type: ignore[arg-type]
+        assert base < moved and FINDING_ORDER(base) < FINDING_ORDER(moved), field
+    findings = [
+        Finding(path, line, 1, rule, severity, Confidence.HIGH, "same", subject=f"s{index}")
+        for index, (path, line, rule, severity) in enumerate(
+            [("b", 2, "x", Severity.LOW), ("a", 10, "x", Severity.HIGH), ("a", 9, "y", Severity.LOW)] * 3
+        )
+    ]
+    by_key = sorted(findings, key=FINDING_ORDER)
+    assert [(item.path, item.line, item.subject) for item in by_key] == [
+        (item.path, item.line, item.subject) for item in sorted(findings)
+    ]
+    assert [item.subject for item in by_key][:3] == ["s2", "s5", "s8"]  # equal keys keep the order they came in

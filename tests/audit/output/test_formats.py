@@ -10,7 +10,7 @@ import pytest
 
 from scaffold.audit.output import json_report, plain, sarif
 from scaffold.rules.catalog import REGISTRY
-from scaffold.rules.model import FileError
+from scaffold.rules.model import Confidence, FileError, Finding, Severity
 from scaffold.rules.runner import Report, audit_tree
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -32,6 +32,45 @@ def test_plain_is_one_line_per_finding_then_errors_and_a_summary(report: Report)
     )
     assert "Dockerfile: error: is a binary file" in lines
     assert lines[-1] == f"{len(report.findings)} finding(s) in 1 file(s); 1 file(s) could not be audited"
+
+
+def _dumped(report: Report) -> str:
+    """The JSON report as ``json.dumps(indent=2)`` writes it: what ``json_report`` assembles itself, byte for byte."""
+    keys = ("path", "line", "column", "rule", "severity", "confidence", "message")
+    document = {
+        "files": report.files,
+        "findings": [
+            {key: getattr(item, key).label if key in ("severity", "confidence") else getattr(item, key) for key in keys}
+            for item in report.findings
+        ],
+        "errors": [{"path": error.path, "message": error.message} for error in report.errors],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+HOSTILE = [
+    '"quoted"',
+    "back\\slash",
+    "tab\tnew\nline\r",
+    "\x00\x1b[31m\x7f",
+    "caf\u00e9 \u2028 \ud800",
+    "\U0001f600",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_json_is_what_json_dumps_writes_with_an_indent_byte_for_byte(report: Report, text: str) -> None:
+    assert json_report.render(report) == _dumped(report)
+    odd = Report(
+        [Finding(text, 10**12, 0, text, Severity.LOW, Confidence.MEDIUM, text) for _ in range(2)],
+        [FileError(text, text)],
+        7,
+    )
+    assert json_report.render(odd) == _dumped(odd)
+    assert (
+        json_report.render(Report()) == _dumped(Report()) == '{\n  "files": 0,\n  "findings": [],\n  "errors": []\n}\n'
+    )
 
 
 def test_json_has_every_field(report: Report) -> None:
