@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.docker.instructions import (
     Expansion,
@@ -59,9 +60,11 @@ from scaffold.rules.docker.instructions import (
     value,
 )
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.lines import Model
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "docker-root-user"
 SEVERITY = Severity.MEDIUM
@@ -124,6 +127,7 @@ def _unset_message(where: str, written: str, missing: Missing) -> str:
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.rules.fixes.edits import newline
+    from scaffold.rules.fixes.model import Fix, Safety, TextEdit, Unfixable
 
     for hit in check(document):
         text = document.text.rstrip()

@@ -38,11 +38,14 @@ pin, are reported with the reason: find their digest with `crane digest` or `doc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.docker.instructions import DIGEST, external_bases, from_subject, shown
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "docker-unpinned-base"
 SEVERITY = Severity.MEDIUM
@@ -62,6 +65,7 @@ def check(document: Document) -> Iterator[Hit]:
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.resolve.model import Refused
     from scaffold.rules.fixes import image_pins
+    from scaffold.rules.fixes.model import Unfixable
     from scaffold.rules.fixes.pinning import refused
 
     for stage, image, resolved in external_bases(document):

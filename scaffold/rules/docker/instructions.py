@@ -122,7 +122,11 @@ class Instruction:
         return None
 
     def words(self) -> list[Word]:
-        return split_words(self.args)
+        cached: list[Word] | None = self.__dict__.get("_words")
+        if cached is None:  # split once: several rules ask for the same instruction's words
+            cached = split_words(self.args)
+            self.__dict__["_words"] = cached
+        return list(cached)
 
     def exec_form(self) -> list[str] | None:
         """The arguments of the JSON (exec) form, or None for the shell form."""
@@ -153,34 +157,18 @@ def _body_position(line: int, offset: int) -> Position:
 def split_words(text: str, escape: str = "") -> list[Word]:
     """Whitespace-separated words; quoted runs stay in one word, and so does a character after ``escape`` (as
     BuildKit splits ``ENV`` and ``ARG`` pairs; pass the file's escape character)."""
-    words: list[Word] = []
-    start: int | None = None
-    quote = ""
-    escaped = False
-    for index, char in enumerate(text):
-        if escaped:
-            escaped = False
-            continue
-        if escape and char == escape and quote != "'":
-            escaped = True
-            start = index if start is None else start
-            continue
-        if quote:
-            if char == quote:
-                quote = ""
-            continue
-        if char.isspace():
-            if start is not None:
-                words.append(Word(text[start:index], start))
-                start = None
-            continue
-        if start is None:
-            start = index
-        if char in "\"'":
-            quote = char
-    if start is not None:
-        words.append(Word(text[start:], start))
-    return words
+    return [Word(found.group(), found.start()) for found in _word_pattern(escape).finditer(text)]
+
+
+@functools.cache
+def _word_pattern(escape: str) -> re.Pattern[str]:
+    """A word: a run of characters other than blanks and quotes, of quoted runs (an unclosed quote runs to the
+    end of the text) and of ``escape`` with the character after it (also inside double quotes, not inside single
+    ones). Each alternative takes one character or one quoted run, so nothing backtracks."""
+    if not escape:
+        return re.compile(r"""(?:"[^"]*"?|'[^']*'?|[^\s"'])+""")
+    mark = re.escape(escape)
+    return re.compile(rf"""(?:{mark}[\s\S]?|"(?:{mark}[\s\S]?|[^"{mark}])*"?|'[^']*'?|[^\s"'{mark}])+""")
 
 
 def unquote(word: str) -> str:
@@ -374,19 +362,23 @@ def _logical_line(
     line = lines[index - 1]
     first = len(line) - len(line.lstrip())
     pieces: list[tuple[int, int, int]] = [(0, index, first + 1)]
-    joined = line[first:]
-    ended = continuation.search(joined)
+    part = line[first:]
+    ended = continuation.search(part)
     if ended:
-        joined = joined[: ended.start()]
+        part = part[: ended.start()]
+    parts = [part]  # joined once at the end: adding to one string would copy it for every continued line
+    size = len(part)
     while ended and index < len(lines):
         line = lines[index]
         index += 1
         if not line.strip() or _COMMENT.match(line):
             continue
         ended = continuation.search(line)
-        pieces.append((len(joined), index, 1))
-        joined += line[: ended.start()] if ended else line
-    return joined, pieces, index
+        pieces.append((size, index, 1))
+        part = line[: ended.start()] if ended else line
+        parts.append(part)
+        size += len(part)
+    return "".join(parts), pieces, index
 
 
 def _heredoc_names(keyword: str, args: str, joined: str) -> list[tuple[str, bool]]:
@@ -514,16 +506,18 @@ class _Walk:
 
 def _split(joined: str) -> tuple[str, tuple[str, ...], str, int]:
     """Keyword (upper case), leading ``--flags``, the rest, and where the rest starts in ``joined``."""
-    words = split_words(joined)
-    if not words:
+    words = _word_pattern("").finditer(joined)  # read only as far as the first word after the flags
+    first = next(words, None)
+    if first is None:
         return "", (), "", len(joined)
-    keyword = words[0].text.upper()
     flags: list[str] = []
-    rest = words[1:]
-    while rest and rest[0].text.startswith("--"):
-        flags.append(rest.pop(0).text)
-    start = rest[0].offset if rest else len(joined)
-    return keyword, tuple(flags), joined[start:].rstrip(), start
+    start = len(joined)
+    for word in words:
+        if not word.group().startswith("--"):
+            start = word.start()
+            break
+        flags.append(word.group())
+    return first.group().upper(), tuple(flags), joined[start:].rstrip(), start
 
 
 def _shift(pieces: list[tuple[int, int, int]], start: int) -> tuple[tuple[int, int, int], ...]:

@@ -22,6 +22,8 @@ _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", "|", "&", ";", "\n", "(", ")"
 _PREFIX = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "time", "exec", "sudo", "env", "xargs"})
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _HEREDOC_WORD = re.compile(r"<<-?")
+_OPERATOR_STARTS = frozenset(item[0] for item in _OPERATORS)
+_WORD_SPECIAL = re.compile(r"[\\'\"`$()<>& \t\r\n;|]")  # what ends a word or needs reading in one
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,11 @@ def tokenize(text: str) -> tuple[Token, ...]:
             end = text.find("\n", index)
             index = length if end < 0 else end
             continue
-        operator = next((item for item in _OPERATORS if text.startswith(item, index)), None)
+        operator = (
+            next((item for item in _OPERATORS if text.startswith(item, index)), None)
+            if char in _OPERATOR_STARTS
+            else None
+        )
         if text.startswith("&>", index):
             operator = None
         if operator is not None and operator in ("{", "}"):
@@ -151,6 +157,10 @@ def _word_end(text: str, index: int) -> int:
     length = len(text)
     depth = 0
     while index < length:
+        found = _WORD_SPECIAL.search(text, index)  # any other character is part of the word
+        if found is None:
+            return length
+        index = found.start()
         char = text[index]
         if char == "\\":
             index += 2
@@ -180,17 +190,15 @@ def _word_end(text: str, index: int) -> int:
 
 
 def _quote_end(text: str, index: int) -> int:
-    quote = text[index]
-    position = index + 1
-    while position < len(text):
-        char = text[position]
-        if char == "\\" and quote != "'":
-            position += 2
-            continue
-        if char == quote:
-            return position
-        position += 1
+    """The offset of the quote closing the one at ``index`` (a backslash escapes the next character, except in
+    single quotes); the text's last offset when it is never closed."""
+    for found in _IN_QUOTES[text[index]].finditer(text, index + 1):
+        if found.group() == text[index]:
+            return found.start()
     return len(text) - 1
+
+
+_IN_QUOTES = {"'": re.compile("'"), '"': re.compile(r'\\[\s\S]?|"'), "`": re.compile(r"\\[\s\S]?|`")}
 
 
 def scripts(instruction: Instruction) -> list[Script]:

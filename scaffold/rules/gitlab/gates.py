@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from scaffold.rules.common import shell_exit
-from scaffold.rules.common.scans import NON_BLOCKING, SCANS
+from scaffold.rules.common.scans import NON_BLOCKING, SCANS, scans_in
 from scaffold.rules.document import Document
 from scaffold.rules.gitlab.jobs import setting
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, is_reference, key_of, resolve, scalars, text
@@ -161,33 +161,46 @@ def rule_entries(top: YNode | None, rules: YNode | None) -> list[YNode] | None:
 def lines(pipeline: Pipeline, job: Job) -> Iterator[Line]:
     """The job's shell lines: ``script`` (own or through ``extends:``), and ``before_script``/``after_script``
     (also from ``default:``), each with the shell it runs in (``before_script`` and ``script`` share one)."""
-    shells: dict[bool, list[Line]] = {False: [], True: []}
+    shells: dict[bool, list[tuple[str, YNode, str, int]]] = {False: [], True: []}
     for key in SCRIPT_KEYS:
         value = pipeline.lookup(job, key)[0] if key == "script" else setting(pipeline, job, key).value
         for item in scalars(pipeline.top, value):
-            shells[key == "after_script"].extend(_logical(job, key, item))
+            shells[key == "after_script"].extend((key, item, logical, hint) for logical, hint in _logical(item))
     for found in shells.values():
-        script = "\n".join(line.text for line in found)
+        script = "\n".join(logical for _, _, logical, _ in found)
         offset = 0
-        for line in found:
-            yield replace(line, script=script, offset=offset)
-            offset += len(line.text) + 1
+        for key, item, logical, hint in found:
+            yield Line(job, key, logical, item, hint, script, offset)
+            offset += len(logical) + 1
 
 
-def _logical(job: Job, key: str, item: YNode) -> Iterator[Line]:
+def _logical(item: YNode) -> tuple[tuple[str, int], ...]:
+    """(text, physical lines before it) of each logical line of a script item, read once per item: a template's
+    or ``default:``'s script is part of the shell of every job that gets it."""
+    cached: tuple[tuple[str, int], ...] | None = item.node.__dict__.get(_LOGICAL)
+    if cached is None:
+        cached = tuple(_read_logical(item.text or ""))
+        item.node.__dict__[_LOGICAL] = cached
+    return cached
+
+
+_LOGICAL = "_scaffold_gitlab_logical_lines"
+
+
+def _read_logical(text: str) -> Iterator[tuple[str, int]]:
     pending: list[str] = []
     start = 0
-    for number, physical in enumerate((item.text or "").split("\n")):
+    for number, physical in enumerate(text.split("\n")):
         if not pending:
             start = number
         if physical.endswith("\\"):
             pending.append(physical[:-1])
             continue
         pending.append(physical)
-        yield Line(job, key, _joined(pending), item, start)
+        yield _joined(pending), start
         pending = []
     if pending:
-        yield Line(job, key, _joined(pending), item, start)
+        yield _joined(pending), start
 
 
 def _joined(parts: list[str]) -> str:
@@ -219,14 +232,30 @@ def scans(line: Line) -> Iterator[tuple[str, str | None]]:
     """(control, why it cannot fail or None) for each scan of ``scaffold.rules.common.scans`` the line runs; DAST
     (``NON_BLOCKING``) as ``dast``. A line that makes an SBOM is not also a vulnerability scan."""
     found: dict[str, str | None] = {}
-    for control, pattern in [*SCANS.items(), ("dast", NON_BLOCKING)]:
-        match = pattern.search(line.text)
-        reason = command(line, match.start(), match.end()) if match is not None else MENTION
+    for control, start, end in _scan_matches(line):
+        reason = command(line, start, end)
         if reason != MENTION:
             found[control] = reason or ("after_script" if line.key == "after_script" else None)
     if "sbom" in found:
         found = {control: reason for control, reason in found.items() if control not in _SBOM_ALSO}
     yield from found.items()
+
+
+def _scan_matches(line: Line) -> tuple[tuple[str, int, int], ...]:
+    """(control, start, end) of the first match of each scan pattern in the line's text, in table order. Kept on
+    the script item, by text: the lines of a template or of ``default:`` are in the shell of every job that gets
+    them, and the patterns need not be searched again for each."""
+    cache: dict[str, tuple[tuple[str, int, int], ...]] = line.item.node.__dict__.setdefault(_MATCHES, {})
+    found = cache.get(line.text)
+    if found is None:
+        runs = [(control, SCANS[control].search(line.text)) for control in scans_in(line.text)]
+        runs.append(("dast", NON_BLOCKING.search(line.text)))
+        found = tuple((control, match.start(), match.end()) for control, match in runs if match is not None)
+        cache[line.text] = found
+    return found
+
+
+_MATCHES = "_scaffold_gitlab_scan_matches"
 
 
 def command(line: Line | str, start: int, end: int) -> str | None:

@@ -65,13 +65,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Fix, Proposal, Safety, Unfixable
 from scaffold.rules.gitlab.jobs import Setting, setting
 from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, key_of, resolve, scalars
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "gitlab-job-hygiene"
 SEVERITY = Severity.LOW
@@ -118,6 +121,7 @@ _BY_HAND = {
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.rules.fixes import yaml_edit
+    from scaffold.rules.fixes.model import Fix, Safety, Unfixable
     from scaffold.rules.github.missing_timeout import TIMEOUT
 
     pipeline = Pipeline(document)

@@ -45,12 +45,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Proposal
 from scaffold.rules.gitlab.pipeline import get, holders, resolve, root
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "gitlab-unpinned-image"
 SEVERITY = Severity.HIGH

@@ -59,13 +59,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.gitlab.includes import includes
 from scaffold.rules.gitlab.pipeline import SHA, get
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "gitlab-unpinned-include"
 SEVERITY = Severity.HIGH
@@ -99,6 +102,8 @@ def check(document: Document) -> Iterator[Hit]:
 
 
 def fix(document: Document) -> Iterator[Proposal]:
+    from scaffold.rules.fixes.model import Unfixable
+
     for problem in _problems(document):
         line = problem.node.line
         if problem.kind == "remote":
@@ -117,6 +122,7 @@ def _pin_project(document: Document, project: str, ref: YNode) -> Proposal:
     from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
+    from scaffold.rules.fixes.model import Unfixable
     from scaffold.untrusted.text import printable
 
     value = (ref.text or "").strip()

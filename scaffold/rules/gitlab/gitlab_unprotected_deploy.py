@@ -48,7 +48,9 @@ Also protect the environment and require an approval for production.
 
 from __future__ import annotations
 
+import bisect
 import re
+from array import array
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
@@ -153,63 +155,108 @@ def unrestricted_rule(top: YNode | None, rules: YNode, unknown: YNode | None = N
 
 def protected(expression: str) -> bool:
     """Whether a rules ``if:`` expression is only true on protected refs (see the module documentation)."""
-    return _disjunction(_BRACED.sub(r"$\1", expression))
+    return _Expression(_BRACED.sub(r"$\1", expression)).disjunction(0, -1, 0)
 
 
-def _disjunction(expression: str) -> bool:
-    return all(_conjunction(part) for part in _split(expression, "||"))
+class _Expression:
+    """An ``if:`` expression read once, then judged part by part.
+
+    It is ``||`` alternatives of ``&&`` terms, each an atom or a parenthesised expression, split outside quotes,
+    ``/regex/`` literals (a ``/`` after ``=~`` or ``!~``) and parentheses; a term that is wholly in parentheses
+    (counted without regard to quotes) is read as the expression inside them. One pass over the text finds where
+    quotes and regexes are, the depth of every operator and which ``)`` closes each ``(``; every level of nesting
+    is then split by looking its operators up, so deep nesting costs no more than the text's length (reading each
+    level's text again would cost depth times length).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.operators: dict[tuple[str, int], array[int]] = {}  # (operator, depth) -> its offsets, in order
+        self.closing = array("i", [-1]) * len(text)  # offset of a "(" -> offset of the ")" closing it, or -1
+        self._read_quotes_and_depths()
+        self._match_parentheses()
+
+    def disjunction(self, start: int, end: int, depth: int) -> bool:
+        end = len(self.text) if end < 0 else end
+        return all(self._conjunction(a, b, depth) for a, b in self._split(start, end, depth, "||"))
+
+    def _conjunction(self, start: int, end: int, depth: int) -> bool:
+        return any(self._atom(a, b, depth) for a, b in self._split(start, end, depth, "&&"))
+
+    def _atom(self, start: int, end: int, depth: int) -> bool:
+        text = self.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end - start >= 2 and text[start] == "(" and self.closing[start] == end - 1:
+            return self.disjunction(start + 1, end - 1, depth + 1)
+        return bool(_ATOM.fullmatch(text[start:end]))
+
+    def _split(self, start: int, end: int, depth: int, operator: str) -> list[tuple[int, int]]:
+        """The parts of ``text[start:end]`` between the ``operator``s at ``depth``; an operator overlapping the one
+        just split on (``|||``) is not one."""
+        offsets = self.operators.get((operator, depth), array("i"))
+        parts: list[tuple[int, int]] = []
+        for index in range(bisect.bisect_left(offsets, start), len(offsets)):
+            offset = offsets[index]
+            if offset + len(operator) > end:
+                break
+            if offset >= start:
+                parts.append((start, offset))
+                start = offset + len(operator)
+        parts.append((start, end))
+        return parts
+
+    def _read_quotes_and_depths(self) -> None:
+        text = self.text
+        depth = 0
+        index = 0
+        while (found := _SPECIAL.search(text, index)) is not None:
+            index = found.start()
+            char = text[index]
+            if char in "\"'" or (char == "/" and self._after_match_operator(index)):
+                index = _quote_end(text, index + 1, char)
+                continue
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            elif char in "|&" and text.startswith(char * 2, index):
+                self.operators.setdefault((char * 2, depth), array("i")).append(index)
+            index += 1
+
+    def _after_match_operator(self, index: int) -> bool:
+        """Whether the text before ``index`` ends with ``=~`` or ``!~`` and blanks: a ``/`` there opens a regex.
+        Only blanks are read back over, so many slashes are read in linear time."""
+        end = index
+        while end > 0 and self.text[end - 1].isspace():
+            end -= 1
+        return end >= 2 and self.text[end - 1] == "~" and self.text[end - 2] in "=!"
+
+    def _match_parentheses(self) -> None:
+        opened: list[int] = []
+        for found in _PARENTHESIS.finditer(self.text):
+            if found.group() == "(":
+                opened.append(found.start())
+            elif opened:
+                self.closing[opened.pop()] = found.start()
 
 
-def _conjunction(expression: str) -> bool:
-    return any(_atom(part) for part in _split(expression, "&&"))
+_SPECIAL = re.compile(r"[\"'/()|&]")
+_PARENTHESIS = re.compile(r"[()]")
 
 
-def _atom(expression: str) -> bool:
-    expression = expression.strip()
-    if expression.startswith("(") and expression.endswith(")") and _balanced(expression[1:-1]):
-        return _disjunction(expression[1:-1])
-    return bool(_ATOM.fullmatch(expression))
+def _quote_end(text: str, index: int, quote: str) -> int:
+    """The offset after the quote that closes a string (or regex) whose inside starts at ``index``; a backslash
+    escapes the character after it. The text's length when it is never closed."""
+    for found in _QUOTED[quote].finditer(text, index):
+        if found.group() == quote:
+            return found.end()
+    return len(text)
 
 
-def _split(expression: str, operator: str) -> list[str]:
-    """Split on ``operator`` outside parentheses, quotes and ``/regex/`` literals."""
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    index = 0
-    quote = ""
-    while index < len(expression):
-        char = expression[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "/" and re.search(r"[=!]~\s*$", expression[start:index]):
-            quote = "/"
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and expression.startswith(operator, index):
-            parts.append(expression[start:index])
-            index += len(operator)
-            start = index
-            continue
-        index += 1
-    parts.append(expression[start:])
-    return parts
-
-
-def _balanced(expression: str) -> bool:
-    depth = 0
-    for char in expression:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+_QUOTED = {quote: re.compile(r"\\[\s\S]|" + re.escape(quote)) for quote in "\"'/"}
 
 
 def _only_restricted(only: YNode | None, except_: YNode | None) -> bool:

@@ -8,13 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text, variables
+from scaffold.rules.gitlab.pipeline import Job, Pipeline, get, resolve, text
 from scaffold.rules.yaml_view import YNode
 
 
 def external_includes(top: YNode | None) -> bool:
     """Whether the file includes other configuration that could hold ``default:`` or templates: any ``include:``
-    entry other than a GitLab ``template:`` (those define jobs and variables only)."""
+    entry other than a GitLab ``template:`` (those define jobs and variables only). Read once per file and kept
+    on its top node: every job's every setting asks, and a file may have thousands of both."""
+    if top is None:
+        return False
+    cached: bool | None = top.node.__dict__.get(_EXTERNAL)
+    if cached is None:
+        cached = _any_external_include(top)
+        top.node.__dict__[_EXTERNAL] = cached
+    return cached
+
+
+_EXTERNAL = "_scaffold_gitlab_external_includes"
+
+
+def _any_external_include(top: YNode) -> bool:
     section = resolve(top, get(top, "include"))
     if section is None:
         return False
@@ -63,7 +77,18 @@ def variable(pipeline: Pipeline, job: Job, name: str) -> YNode | None:
     members, _ = pipeline.lineage(job)
     for holder in [*(member.node for member in members), pipeline.top]:
         block = resolve(pipeline.top, get(holder, "variables"))
-        for found, _, value in variables(block) if block is not None and block.is_mapping else []:
-            if found == name:
-                return value
+        value = _variable_value(block.get(name)) if block is not None and block.is_mapping and name != "<<" else None
+        if value is not None:
+            return value
     return None
+
+
+def _variable_value(value: YNode | None) -> YNode | None:
+    """What ``variables`` gives for an entry's value, looked up by name (the top-level block may be long, and every
+    job asks): a scalar, or the ``value:`` of ``NAME: {value: ...}``; None for anything else."""
+    if value is None:
+        return None
+    if value.is_mapping:
+        inner = value.get("value")
+        return inner if inner is not None and inner.text is not None else None
+    return value if value.text is not None else None

@@ -270,11 +270,14 @@ def walk(top: YNode | None, node: YNode, skip: str | None = None) -> Iterator[YN
 
 
 def locate(document: Document, start: YNode, snippet: str) -> tuple[int, int]:
-    """The line and column of ``snippet`` in the file, searching from the node's line; the node's own place when the
-    text is not found literally (escapes in a quoted scalar)."""
+    """The line and column of ``snippet`` on the node's own lines; the node's own place when the text is not there
+    literally (escapes in a quoted scalar, a line continued with a backslash). The search stops at the node's last
+    line: a finding never lands in another job, and a file of many such nodes is read once, not once per node."""
     snippet = snippet.strip()
     if snippet:
-        for number in range(start.line, len(document.lines) + 1):
+        end = start.node.end_mark
+        last = end.line if end.column > 0 else end.line - 1  # 0-based; a block scalar ends at column 0 after it
+        for number in range(start.line, min(max(last + 1, start.line), len(document.lines)) + 1):
             column = document.lines[number - 1].find(snippet)
             if column >= 0:
                 return number, column + 1

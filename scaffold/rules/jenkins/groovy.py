@@ -43,6 +43,12 @@ from dataclasses import dataclass, field
 from scaffold.rules.lines import LineMap, Model
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_STARTERS = re.compile(r"[/'\"$]")  # what a comment or a string literal starts with
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_STRUCTURAL = re.compile(r"[()\[\]{};\n]")
+_IN_STRING = {"'": re.compile(r"['\\\n]"), '"': re.compile(r'["\\\n$]')}  # what may end or nest in a string
+_IN_INTERPOLATION = re.compile(r"[\n'\"{}]")
+_IN_SLASHY = re.compile(r"[\\/\n]")
 _LONE_CR = re.compile("\r(?!\n)")
 _SPACES = re.compile(r"\s+")
 MAX_NESTING = 200  # blocks: real Jenkinsfiles stay under 20
@@ -55,6 +61,7 @@ _STEP_BEFORE = re.compile(
     rf"(?<![\w.$])(?P<step>{_STEP})"
     r"(?:\s*\(?\s*|\s*\(\s*(?:[^(){};]*?[\s,])?script\s*:\s*|\s+(?:[^\n(){};]*?[\s,])?script\s*:\s*)\Z"
 )
+_STEP_WORD = re.compile(rf"(?<![\w.$])(?:{_STEP})")  # where _STEP_BEFORE can start
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ class Source:
         self._roots = [block for block in self.blocks if block.parent is None]
         self._opens: dict[int, list[int]] = {}  # id of a block (of None for the top level): its children's "{"
         self._steps: list[tuple[str, Literal]] | None = None
+        self._step_words: list[int] | None = None  # where a step's name starts in the code view
 
     # Positions and lookups.
 
@@ -232,8 +240,17 @@ class Source:
 
     def step_of(self, literal: Literal) -> str | None:
         """The step (sh, bat, powershell, pwsh or echo) whose script this literal is, if any."""
-        match = _STEP_BEFORE.search(self.code, max(0, literal.start - 400), literal.start)
-        return match.group("step") if match else None
+        if self._step_words is None:
+            self._step_words = [found.start() for found in _STEP_WORD.finditer(self.code)]
+        words = self._step_words
+        # what searching the 400 characters before the literal finds, tried only where a step's name starts
+        for index in range(bisect.bisect_left(words, max(0, literal.start - 400)), len(words)):
+            if words[index] >= literal.start:
+                break
+            match = _STEP_BEFORE.match(self.code, words[index], literal.start)
+            if match:
+                return match.group("step")
+        return None
 
     def step_scripts(self, steps: tuple[str, ...] = STEP_NAMES) -> list[tuple[str, Literal]]:
         """Every literal that is the script of one of these steps, with the step's name."""
@@ -271,8 +288,9 @@ class Source:
                 pos = self._literal(pos, end, "$/", True)
             elif text[pos] == "/" and (end := _slashy_end(text, pos)) > 0 and self._expression_starts(pos):
                 pos = self._literal(pos, end, "/", True)
-            else:
-                pos += 1
+            else:  # only these characters start a comment or a string: skip to the next one
+                found = _STARTERS.search(text, pos + 1)
+                pos = found.start() if found is not None else len(text)
 
     def _dollar_slashy(self, pos: int) -> int:
         """The offset after the ``/$`` closing a ``$/`` at pos, else -1 (remembered, so a file full of ``$/`` with
@@ -303,11 +321,11 @@ class Source:
         )
 
     def _blank(self, start: int, end: int, joined: bool = False) -> int:
+        """Blank ``[start, end)`` in the code view, line breaks kept (the spans the scan blanks never overlap, so
+        the code view there is still the text)."""
         if joined and "\n" in self.text[start:end]:
             self._multiline.append((start, end))
-        for index in range(start, end):
-            if self._code[index] != "\n":
-                self._code[index] = " "
+        self._code[start:end] = _NOT_NEWLINE.sub(" ", self.text[start:end])
         return end
 
 
@@ -335,7 +353,12 @@ def _skip_string(text: str, pos: int, depth: int) -> tuple[int, bool]:
     """The offset after the string that starts at pos, and whether its closing quote was found."""
     quote = _quote_at(text, pos)
     pos += len(quote)
+    special = _IN_STRING[quote[0]]
     while pos < len(text):
+        found = special.search(text, pos)  # any other character is the string's own
+        if found is None:
+            break
+        pos = found.start()
         if text.startswith(quote, pos):
             return pos + len(quote), True
         char = text[pos]
@@ -353,7 +376,8 @@ def _skip_string(text: str, pos: int, depth: int) -> tuple[int, bool]:
 def _slashy_end(text: str, pos: int) -> int:
     """The offset after a slashy string ``/.../`` starting at pos and closed on the same line, else -1."""
     pos += 1
-    while pos < len(text) and text[pos] != "\n":
+    while (found := _IN_SLASHY.search(text, pos)) is not None and found.group() != "\n":
+        pos = found.start()
         if text[pos] == "\\" and text.startswith("/", pos + 1):
             pos += 2
         elif text[pos] == "/":
@@ -367,6 +391,10 @@ def _skip_interpolation(text: str, pos: int, one_line: bool, depth: int) -> int:
     """The offset after the ``}`` closing a ``${`` whose contents start at pos (at a newline in a one-line string)."""
     braces = 1
     while pos < len(text):
+        found = _IN_INTERPOLATION.search(text, pos)  # any other character is code of the expression
+        if found is None:
+            break
+        pos = found.start()
         char = text[pos]
         if char == "\n" and one_line:
             return pos
@@ -403,7 +431,8 @@ class _Structure:
         self._brackets: list[tuple[str, int]] = []  # open ( and [ in the current block, with their offsets
         self._statement = 0  # where the current statement starts
         self._previous: Statement | None = None  # the last statement ended by a newline or ";", for a lone "{"
-        for offset, char in enumerate(code):
+        for found in _STRUCTURAL.finditer(code):  # the other characters change nothing here
+            offset, char = found.start(), found.group()
             if char in "([":
                 self._brackets.append((char, offset))
             elif char in ")]":
@@ -537,21 +566,30 @@ def _closing_brace(value: str, pos: int) -> int:
     return len(value)
 
 
-def names_bound_at(scopes: list[tuple[Block | None, int, int, list[str], int]], offsets: list[int]) -> list[set[str]]:
-    """For each offset, the names of every scope around it (``start < offset < end``), in one sweep over scopes and
-    offsets sorted by position, so a file of thousands of scopes and steps is not read once per step."""
+def names_bound_at(
+    scopes: list[tuple[Block | None, int, int, list[str], int]], queries: list[tuple[int, set[str]]]
+) -> list[set[str]]:
+    """For each (offset, names) query, those of the names that a scope around the offset binds (``start < offset <
+    end``). One sweep over scopes and queries sorted by position keeps a count of each name bound by the scopes
+    open so far, so a query costs what it asks, not the number of scopes around it: a file of thousands of scopes
+    and steps is read in linear time."""
     ordered = sorted(scopes, key=lambda scope: scope[1])
     active: list[tuple[int, int]] = []  # (end, index in ordered): a heap of the scopes opened so far
-    bound: dict[int, set[str]] = {}
+    counts: dict[str, int] = {}
+    found: list[set[str]] = [set() for _ in queries]
     following = 0
-    for offset in sorted(set(offsets)):
+    for number in sorted(range(len(queries)), key=lambda number: queries[number][0]):
+        offset, names = queries[number]
         while following < len(ordered) and ordered[following][1] < offset:
             heapq.heappush(active, (ordered[following][2], following))
+            for name in ordered[following][3]:
+                counts[name] = counts.get(name, 0) + 1
             following += 1
         while active and active[0][0] <= offset:
-            heapq.heappop(active)
-        bound[offset] = {name for _, index in active for name in ordered[index][3]}
-    return [bound[offset] for offset in offsets]
+            for name in ordered[heapq.heappop(active)[1]][3]:
+                counts[name] -= 1
+        found[number] = {name for name in names if counts.get(name, 0) > 0}
+    return found
 
 
 def credential_scopes(source: Source) -> list[tuple[Block | None, int, int, list[str], int]]:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.rules.common.scans import COMMAND_SCANS, NON_BLOCKING, SCANS
+from scaffold.rules.common.scans import COMMAND_SCANS, NON_BLOCKING, SCANS, scans_in
 from scaffold.rules.document import Document
 from scaffold.rules.jenkins.groovy import Block, read
 from scaffold.rules.jenkins.pipeline import cannot_fail, commands, scan_controls, subject
@@ -61,14 +61,13 @@ CONTROLS = COMMAND_SCANS
 
 
 def check(document: Document) -> Iterator[Hit]:
-    if not any(pattern.search(document.text) for pattern in SCANS.values()):
-        return  # no scan anywhere: the steps need not be read
     source = read(document.text)
     reported: set[Block | None] = set()
+    scan_in_text: bool | None = None
     for command in commands(source):
         if command.stage in reported or NON_BLOCKING.search(command.text):
             continue
-        controls = scan_controls(command.text)
+        controls = scan_controls(command.text)  # remembered: the kit judges ask the same of every command
         if not controls:
             continue
         tool = SCANS[controls[0]].search(command.text)
@@ -76,6 +75,10 @@ def check(document: Document) -> Iterator[Hit]:
         why = cannot_fail(source, command, at)
         if why is None:
             continue
+        if scan_in_text is None:  # only a file with a finding pays for searching its whole text
+            scan_in_text = bool(scans_in(document.text))
+        if not scan_in_text:
+            return  # the file as written names no scan (a command may, once its continued lines are joined)
         reported.add(command.stage)
         offset, reason = why
         line, column = source.position(offset)

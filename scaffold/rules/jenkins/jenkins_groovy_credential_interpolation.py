@@ -55,10 +55,14 @@ def check(document: Document) -> Iterator[Hit]:
     candidates = [
         (step, literal) for step, literal in source.step_scripts() if literal.interpolates and "$" in literal.value
     ]
-    holding = names_bound_at(scopes, [literal.start for _, literal in candidates])
-    for (step, literal), bound in zip(candidates, holding, strict=True):
+    expanded = [interpolated_names(literal.value) for _, literal in candidates]
+    queries = [
+        (literal.start, {name for _, name in names}) for (_, literal), names in zip(candidates, expanded, strict=True)
+    ]
+    holding = names_bound_at(scopes, queries)
+    for (step, literal), names, bound in zip(candidates, expanded, holding, strict=True):
         reported = set()
-        for index, name in interpolated_names(literal.value):
+        for index, name in names:
             if name in bound and name not in reported:
                 reported.add(name)
                 line, column = source.position(literal.body + index)

@@ -45,11 +45,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable
 from scaffold.rules.jenkins.groovy import Block, Source, read
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal, TextEdit
 
 ID = "jenkins-missing-timeout"
 SEVERITY = Severity.LOW
@@ -76,6 +79,7 @@ def check(document: Document) -> Iterator[Hit]:
 
 def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.rules.fixes.edits import newline
+    from scaffold.rules.fixes.model import Fix, Safety, TextEdit, Unfixable
     from scaffold.rules.github.missing_timeout import TIMEOUT
 
     source = read(document.text)
@@ -134,6 +138,8 @@ def _ancestors(block: Block) -> Iterator[Block]:
 def _into_options(source: Source, pipeline: Block, step: str, end: str) -> TextEdit | None:
     """The edit that puts ``step`` first in the pipeline's ``options``, or adds ``options { step }`` on its own
     lines above ``stages``; None when the file's layout leaves no clear place."""
+    from scaffold.rules.fixes.model import TextEdit
+
     options = next((child for child in pipeline.children if child.head == "options"), None)
     if options is not None:
         first = options.statements[0] if options.statements else None

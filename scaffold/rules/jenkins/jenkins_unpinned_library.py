@@ -40,13 +40,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.edits import content_end
-from scaffold.rules.fixes.model import Proposal, TextEdit, Unfixable
 from scaffold.rules.jenkins.groovy import Literal, Source, read
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
-from scaffold.untrusted.text import printable
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "jenkins-unpinned-library"
 SEVERITY = Severity.HIGH
@@ -107,6 +108,9 @@ def _pin(document: Document, source: Source, literal: Literal, call: tuple[int, 
     from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
+    from scaffold.rules.fixes.edits import content_end
+    from scaffold.rules.fixes.model import TextEdit, Unfixable
+    from scaffold.untrusted.text import printable
 
     what = f"shared library {printable(literal.value.strip(), 120)}"
     remote = _remote(source, call) if call is not None else None

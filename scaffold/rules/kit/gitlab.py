@@ -72,9 +72,12 @@ def _runs(
 ) -> Iterator[_Run]:
     """The shell lines that run ``pattern`` (not in a comment, not only named by another command); with
     ``printed`` false, not only printed either (``echo cmd ...``)."""
+    matches: dict[str, re.Match[str] | None] = {}  # by text: a template's or default:'s lines are in many jobs
     for document, pipeline, job in _jobs(documents):
         for line in gates.lines(pipeline, job):
-            match = pattern.search(line.text)
+            if line.text not in matches:
+                matches[line.text] = pattern.search(line.text)
+            match = matches[line.text]
             if match is None or gates.command(line, match.start(), match.end()) == gates.MENTION:
                 continue
             if (printed or gates.executes(line, match)) and (accepts is None or accepts(line.text, match)):
@@ -549,10 +552,13 @@ def _script_problems(
     documents: list[Document], judge: Callable[[str], list[installs.Found]]
 ) -> Iterator[tuple[Document, Job, int, int, installs.Found]]:
     """One finding per job and problem that ``judge`` finds in a command the job's shell lines run."""
+    judged: dict[str, list[installs.Found]] = {}  # by text: a template's or default:'s lines are in many jobs
     for document, pipeline, job in _jobs(documents):
         seen: set[str] = set()
         for line in gates.lines(pipeline, job):
-            for found in judge(line.text):
+            if line.text not in judged:
+                judged[line.text] = judge(line.text)
+            for found in judged[line.text]:
                 why = gates.command(line, found.start, found.end)
                 if found.noun in seen or why == gates.MENTION or (why or "").startswith(gates.PRINTED):
                     continue

@@ -42,12 +42,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from scaffold.rules.document import Document
-from scaffold.rules.fixes.model import Proposal, Unfixable
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.precommit.config import remote_repos
 from scaffold.rules.yaml_view import YNode
+
+if TYPE_CHECKING:
+    from scaffold.rules.fixes.model import Proposal
 
 ID = "precommit-mutable-rev"
 SEVERITY = Severity.HIGH
@@ -80,6 +83,7 @@ def fix(document: Document) -> Iterator[Proposal]:
     from scaffold.resolve.model import Refused
     from scaffold.resolve.source import current
     from scaffold.rules.fixes import pinning
+    from scaffold.rules.fixes.model import Unfixable
     from scaffold.untrusted.text import printable
 
     for url, rev, value in _mutable(document):
