@@ -50,6 +50,8 @@ _BREAK = {
     Model.YAML: re.compile("(\r\n|[\r\n\x85\u2028\u2029])"),
     Model.GROOVY: re.compile("(\r\n|[\r\n])"),
 }
+# The breaks other than a LF of each model split by ``_BREAK``: a text without any splits on LF alone.
+_OTHER_BREAKS = {Model.YAML: ("\r", "\x85", "\u2028", "\u2029"), Model.GROOVY: ("\r",)}
 
 
 def model_for(kind: Kind | Model) -> Model:
@@ -60,7 +62,7 @@ def model_for(kind: Kind | Model) -> Model:
 def _split(text: str, model: Model) -> tuple[list[str], list[str]]:
     """(line contents, line terminators), in linear time with C-speed splitting; no empty line after a final
     terminator."""
-    if model in (Model.BUILDKIT, Model.SHELL):
+    if model in (Model.BUILDKIT, Model.SHELL) or not any(mark in text for mark in _OTHER_BREAKS[model]):
         lines = text.split("\n")
         ends = ["\n"] * (len(lines) - 1) + [""]
         if model is Model.BUILDKIT:  # BuildKit's scanner drops one CR before the LF, and at the end of the file

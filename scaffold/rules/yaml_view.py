@@ -8,6 +8,10 @@ A key written twice in one mapping is read the way GitLab, pre-commit and PyYAML
 ``get``, ``key``, ``items`` and ``entries`` alike (``all_entries`` keeps every pair, for the rule that reports the
 duplicate). Walks are iterative and visit a node shared through aliases once, so no input makes them recurse
 deeply or take exponential time.
+
+Rules ask the same mapping for the same keys many times: each mapping and list wraps its children once, on first
+use, and keeps them on the composed node (a ``YNode`` per child, the last-wins pairs and their index by key text),
+so a lookup after that is one dictionary read and allocates nothing. Callers get copies of the lists.
 """
 
 from __future__ import annotations
@@ -23,34 +27,52 @@ class AuditLoader(yaml_load.BoundedLoader):
     """The audit's loader: the bounded composer; nothing is constructed."""
 
 
-_INDEX = "_scaffold_entries"  # the cached last-wins reading of a mapping, kept on the composed node
-_WRAPPED = "_scaffold_wrapped"  # the same entries as YNode pairs
-_Index = tuple[list[tuple[Node, Node]], dict[str, tuple[Node, Node]]]
+_VIEW = "_scaffold_view"  # a collection's children as YNodes, read once and kept on the composed node
 
 
-def _index(node: MappingNode) -> _Index:
-    """(entries in file order with repeated keys dropped but the last, {key text: (key, value)}), cached."""
-    cached = node.__dict__.get(_INDEX)
-    if cached is None:
-        last: dict[str, int] = {}
-        for number, (key, _) in enumerate(node.value):
+class _MappingView:
+    """A mapping as its consumers read it, built once: its entries in file order with a repeated key's earlier
+    pairs dropped, and the same pairs by key text (the last pair of a key wins)."""
+
+    __slots__ = ("by_text", "pairs")
+
+    def __init__(self, node: MappingNode) -> None:
+        pairs: list[tuple[YNode, YNode]] = []
+        by_text: dict[str, tuple[YNode, YNode]] = {}
+        repeated = False
+        for key, value in node.value:
+            pair = (YNode(key), YNode(value))
+            pairs.append(pair)
             if isinstance(key, ScalarNode):
-                last[str(key.value)] = number
-        entries = [
-            (key, value)
-            for number, (key, value) in enumerate(node.value)
-            if not isinstance(key, ScalarNode) or last[str(key.value)] == number
-        ]
-        by_text: dict[str, tuple[Node, Node]] = {
-            str(key.value): (key, value) for key, value in entries if isinstance(key, ScalarNode)
-        }
-        cached = (entries, by_text)
-        node.__dict__[_INDEX] = cached
-    result: _Index = cached
-    return result
+                text = str(key.value)
+                if text in by_text:
+                    repeated = True
+                    del by_text[text]  # re-inserted last: the dict keeps the winning pairs in file order
+                by_text[text] = pair
+        if repeated:
+            winners = {id(pair) for pair in by_text.values()}
+            pairs = [pair for pair in pairs if not isinstance(pair[0].node, ScalarNode) or id(pair) in winners]
+        self.pairs = pairs
+        self.by_text = by_text
 
 
-@dataclass(frozen=True)
+def _mapping_view(node: MappingNode) -> _MappingView:
+    view: _MappingView | None = getattr(node, _VIEW, None)
+    if view is None:
+        view = _MappingView(node)
+        setattr(node, _VIEW, view)
+    return view
+
+
+def _elements(node: SequenceNode) -> list[YNode]:
+    elements: list[YNode] | None = getattr(node, _VIEW, None)
+    if elements is None:
+        elements = [YNode(item) for item in node.value]
+        setattr(node, _VIEW, elements)
+    return elements
+
+
+@dataclass(frozen=True, slots=True)
 class YNode:
     node: Node
 
@@ -84,50 +106,49 @@ class YNode:
     def entries(self) -> list[tuple[YNode, YNode]]:
         """(key, value) pairs of a mapping as its consumers read it (a repeated key: its last pair only), in file
         order, keys as nodes so their lines are known; empty for anything else."""
-        if not isinstance(self.node, MappingNode):
-            return []
-        wrapped = self.node.__dict__.get(_WRAPPED)
-        if wrapped is None:  # built once per mapping: rules ask for the same entries many times
-            wrapped = [(YNode(key), YNode(value)) for key, value in _index(self.node)[0]]
-            self.node.__dict__[_WRAPPED] = wrapped
-        return list(wrapped)
+        return list(_mapping_view(self.node).pairs) if isinstance(self.node, MappingNode) else []
 
     def items(self) -> list[tuple[str, YNode]]:
-        return [(key.text, value) for key, value in self.entries() if key.text is not None]
+        """(key text, value) for the entries whose key is a scalar, in file order."""
+        if not isinstance(self.node, MappingNode):
+            return []
+        return [(text, value) for text, (_, value) in _mapping_view(self.node).by_text.items()]
 
     def get(self, name: str) -> YNode | None:
         """The value of key ``name`` (its last one when the key is repeated), or None."""
-        if not isinstance(self.node, MappingNode):
+        node = self.node
+        if not isinstance(node, MappingNode):
             return None
-        found = _index(self.node)[1].get(name)
-        return YNode(found[1]) if found is not None else None
+        found = (getattr(node, _VIEW, None) or _mapping_view(node)).by_text.get(name)
+        return found[1] if found is not None else None
 
     def key(self, name: str) -> YNode | None:
         """The node of the key itself (its last occurrence), to report a finding on the key's line."""
         if not isinstance(self.node, MappingNode):
             return None
-        found = _index(self.node)[1].get(name)
-        return YNode(found[0]) if found is not None else None
+        found = _mapping_view(self.node).by_text.get(name)
+        return found[0] if found is not None else None
 
     def elements(self) -> list[YNode]:
-        return [YNode(item) for item in self.node.value] if isinstance(self.node, SequenceNode) else []
+        return list(_elements(self.node)) if isinstance(self.node, SequenceNode) else []
 
     def walk(self) -> list[YNode]:
         """This node and every node below it, depth first in file order; a node shared through aliases once."""
         found: list[YNode] = []
         seen: set[int] = set()
-        pending: list[Node] = [self.node]
+        pending: list[YNode] = [self]
         while pending:
-            node = pending.pop()
+            item = pending.pop()
+            node = item.node
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            found.append(YNode(node))
+            found.append(item)
             if isinstance(node, MappingNode):
-                for key, value in reversed(_index(node)[0]):
-                    pending += [value, key]
+                for key, value in reversed(_mapping_view(node).pairs):
+                    pending += (value, key)
             elif isinstance(node, SequenceNode):
-                pending += reversed(node.value)
+                pending += reversed(_elements(node))
         return found
 
 

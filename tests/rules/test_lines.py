@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scaffold.rules.document import Document
 from scaffold.rules.lines import LineMap, Model, model_for, spans, split_lines, split_lines_keepends
@@ -107,3 +111,20 @@ def test_yaml_refuses_a_form_feed_rather_than_counting_it() -> None:
     text = "# scaffold: ignore[unpinned-uses] vendored\x0c\non: push\njobs: {t: {steps: [{uses: org/action@v1}]}}\n"
     report = audit_tree({".github/workflows/ci.yml": text})
     assert [error.message for error in report.errors] == ["is not valid YAML at line 1"]
+
+
+_BREAKS = {Model.YAML: "\r\n|[\r\n\x85\u2028\u2029]", Model.GROOVY: "\r\n|[\r\n]", Model.SHELL: "\n"}
+
+
+@settings(derandomize=True, max_examples=300)
+@given(st.text(alphabet="a \n\r\x85\u2028\u2029\x0c", max_size=30), st.sampled_from(sorted(_BREAKS, key=str)))
+def test_lines_break_exactly_at_the_model_breaks_with_or_without_rare_ones(text: str, model: Model) -> None:
+    """A text with LF breaks only is split on LF at once; any other text by the model's rule: the same lines."""
+    parts = re.split(f"({_BREAKS[model]})", text)
+    lines, ends = parts[0::2], [*parts[1::2], ""]
+    if lines[-1] == "" and len(lines) > 1:
+        lines, ends = lines[:-1], ends[:-1]
+    if text == "":
+        lines, ends = [], []
+    assert split_lines(text, model) == lines
+    assert split_lines_keepends(text, model) == [line + end for line, end in zip(lines, ends, strict=True)]
