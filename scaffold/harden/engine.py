@@ -72,12 +72,15 @@ def harden_document(
     rules: Sequence[Rule] = REGISTRY,
 ) -> FileResult:
     """The file with every allowed fix made, in up to ``_MAX_ROUNDS`` rounds while fixes were deferred and the last
-    round changed something. Lines in the report are those of the text each round started from."""
-    result = _one_round(document, level, config, rules)
+    round changed something. Lines in the report are those of the text each round started from.
+
+    Each round parses the file once more (the fixed text, to check it still parses and to re-audit it); the next
+    round starts from that parsed document instead of parsing its text again."""
+    result, fixed = _one_round(document, level, config, rules)
     for _ in range(_MAX_ROUNDS - 1):
-        if not result.deferred or not result.changed:
+        if not result.deferred or not result.changed or fixed is None:
             break
-        again = _one_round(Document(document.path, document.kind, result.after), level, config, rules)
+        again, fixed = _one_round(fixed, level, config, rules)
         if not again.changed:
             break
         result = FileResult(
@@ -97,8 +100,9 @@ def _one_round(
     level: Safety,
     config: AuditConfig | None,
     rules: Sequence[Rule],
-) -> FileResult:
-    """The file with every allowed fix made. The document must parse (the caller reports a file that does not).
+) -> tuple[FileResult, Document | None]:
+    """The file with every allowed fix made, and the parsed document of its new text (None when nothing changed).
+    The document must parse (the caller reports a file that does not).
 
     Every fix is computed on the original text; the accepted ones are made together, the result is parsed and
     audited once, and a fix that breaks the file or that the re-audit does not confirm is dropped with a note, so
@@ -110,7 +114,7 @@ def _one_round(
     candidates: list[tuple[Rule, Fix]] = []
     taken = EditSet()
     for rule in rules:
-        if rule.fix is None or document.kind not in rule.kinds:
+        if document.kind not in rule.kinds or rule.fix is None:
             continue
         if not config.runs(rule.id) or rule.severity < config.min_severity:
             continue
@@ -140,53 +144,65 @@ def _one_round(
             else:
                 taken.add(proposal.edits)
                 candidates.append((rule, proposal))
-    _settle(document, candidates, result)
+    fixed = _settle(document, candidates, result)
     for items in (result.applied, result.held, result.notes):
         items.sort()
-    return result
+    return result, fixed
 
 
-def _settle(document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult) -> None:
-    """Make the candidates that keep the file parsing and that the re-audit confirms; note the others."""
-    pending = _parsing(document, candidates, result)
+def _settle(document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult) -> Document | None:
+    """Make the candidates that keep the file parsing and that the re-audit confirms; note the others. The parsed
+    document of the text made, or None when no fix was made."""
+    pending, parsed = _parsing(document, candidates, result)
     for _ in range(4):
         if not pending:
-            return
+            return None
         text = _apply(document.text, pending)
-        fixed = Document(document.path, document.kind, text)
+        # _parsing has usually parsed this very text already (every candidate kept): its document is reused
+        fixed = parsed if parsed is not None and parsed.text == text else Document(document.path, document.kind, text)
         if parse_error(fixed) is not None:  # only when fixes that parse alone break the file together
             result.deferred += len(pending)
             for rule, fix in pending:
                 result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
-            return
+            return None
         failures = _unconfirmed(document, fixed, pending)
         if not failures:
             result.after = text
             result.applied += [Change(fix.line, rule.id, fix.message, fix.safety, fix.risk) for rule, fix in pending]
-            return
+            return fixed
         for index, reason in sorted(failures.items()):
             rule, fix = pending[index]
             result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, {reason}"))
         pending = [item for index, item in enumerate(pending) if index not in failures]
     for rule, fix in pending:
         result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the re-audit did not settle"))
+    return None
 
 
 def _apply(text: str, fixes: Sequence[tuple[Rule, Fix]]) -> str:
     return apply(text, [edit for _, fix in fixes for edit in fix.edits])
 
 
-def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult) -> list[tuple[Rule, Fix]]:
-    """The candidates that keep the file parsing, found by halving the set that does not (bounded parses)."""
+def _parsing(
+    document: Document, candidates: list[tuple[Rule, Fix]], result: FileResult
+) -> tuple[list[tuple[Rule, Fix]], Document | None]:
+    """The candidates that keep the file parsing, found by halving the set that does not (bounded parses), and the
+    last document that parsed (the file with every candidate kept so far made)."""
     budget = [_MAX_PARSES]
     kept: list[tuple[Rule, Fix]] = []
+    parsed: list[Document] = []
 
-    def parses(group: list[tuple[Rule, Fix]]) -> bool:
-        budget[0] -= 1
-        text = _apply(document.text, [*kept, *group])
-        return parse_error(Document(document.path, document.kind, text)) is None
+    def parses(group: list[tuple[Rule, Fix]], known_to_fail: bool) -> bool:
+        budget[0] -= 1  # counted even when known, so the budget runs out where it always did
+        if known_to_fail:
+            return False
+        candidate = Document(document.path, document.kind, _apply(document.text, [*kept, *group]))
+        if parse_error(candidate) is not None:
+            return False
+        parsed[:] = [candidate]
+        return True
 
-    def search(group: list[tuple[Rule, Fix]]) -> None:
+    def search(group: list[tuple[Rule, Fix]], known_to_fail: bool = False) -> None:
         if not group:
             return
         if budget[0] <= 0:
@@ -194,7 +210,7 @@ def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: Fil
             why = "not made: too many fixes would break the file; run harden again"
             result.notes += [Note(fix.line, rule.id, f"{fix.message}: {why}") for rule, fix in group]
             return
-        if parses(group):
+        if parses(group, known_to_fail):
             kept.extend(group)
             return
         if len(group) == 1:
@@ -203,11 +219,13 @@ def _parsing(document: Document, candidates: list[tuple[Rule, Fix]], result: Fil
             result.notes.append(Note(fix.line, rule.id, f"{fix.message}: not made, the file would no longer parse"))
             return
         half = len(group) // 2
+        before = len(kept)
         search(group[:half])
-        search(group[half:])
+        # with the whole first half kept, the second half makes the very text that just failed to parse
+        search(group[half:], known_to_fail=len(kept) == before + half)
 
     search(candidates)
-    return kept
+    return kept, (parsed[0] if parsed else None)
 
 
 def _findings(rule: Rule, document: Document) -> list[tuple[int, str]]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scaffold.kit.packs import Pack
+if TYPE_CHECKING:  # only named in annotations: the file writer (and so audit and harden) need not load pydantic
+    from scaffold.kit.packs import Pack
 
 MAX_PATH = 1024
 """Longest accepted path, in UTF-8 bytes."""

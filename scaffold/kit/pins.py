@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
-import yaml
-
 from scaffold.errors import UnsafePackError
+from scaffold.kit.shipped import shipped_yaml
 
 _T = TypeVar("_T")
 
@@ -162,5 +160,4 @@ def parse_pins(data: dict[str, Any]) -> Pins:
 @cache
 def load_pins() -> Pins:
     """The pins shipped inside the package (``scaffold/pins.yml``)."""
-    text = resources.files("scaffold").joinpath("pins.yml").read_text(encoding="utf-8")
-    return parse_pins(yaml.safe_load(text))
+    return parse_pins(shipped_yaml("pins.yml"))

@@ -10,9 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
+from scaffold.kit.shipped import shipped_yaml
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -29,9 +28,8 @@ class Advisory:
 @functools.cache
 def shipped() -> tuple[Advisory, ...]:
     """Every (action, commit) of the packaged list; the action lower-cased, the commit a full lower-case SHA."""
-    text = resources.files("scaffold").joinpath("data/advisories.yml").read_text(encoding="utf-8")
     found = []
-    for entry in yaml.safe_load(text)["advisories"]:
+    for entry in shipped_yaml("data/advisories.yml")["advisories"]:
         for commit in entry.get("commits") or ():
             sha = str(commit).lower()
             if not _SHA.fullmatch(sha):

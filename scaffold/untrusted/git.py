@@ -391,9 +391,18 @@ def repository_root(folder: Path) -> Path | None:
 
 def git_dirs(folder: Path) -> tuple[Path, ...]:
     """The resolved git directory and common directory of the repository holding ``folder`` (they differ in a
-    linked worktree), wherever they are: a ``.git`` file can place them under any name. Empty outside git."""
+    linked worktree), wherever they are: a ``.git`` file can place them under any name. Empty outside git.
+
+    Inside git, one call usually names both; when it fails, or a path holds a line break, each is asked alone."""
     if repository_root(folder) is None:
         return ()
+    try:
+        lines = run_git(folder, "rev-parse", "--absolute-git-dir", "--git-common-dir").split(b"\n")
+        if len(lines) == 3 and not lines[2]:  # two paths, each ended by a line break: neither holds one
+            paths = [git_path(line) for line in lines[:2]]
+            return tuple(dict.fromkeys((path if path.is_absolute() else folder / path).resolve() for path in paths))
+    except (GitError, OSError, RuntimeError):
+        pass
     found: list[Path] = []
     for option in ("--absolute-git-dir", "--git-common-dir"):
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -162,13 +161,11 @@ def test_a_kit_pin_missing_from_the_refs_table_is_taken_from_pins_yml(monkeypatc
     real = (Path(action_refs.__file__).parents[2] / "data" / "action-refs.yml").read_text(encoding="utf-8")
     data = yaml.safe_load(real)
     del data["actions"]["actions/checkout"]["refs"]["v7.0.1"]
-    reduced = yaml.safe_dump(data)
-    files = SimpleNamespace(joinpath=lambda name: SimpleNamespace(read_text=lambda encoding: reduced))
     pin = load_pins().action("checkout")
     assert (pin.repo, pin.version) == ("actions/checkout", "v7.0.1")
     try:
         with monkeypatch.context() as patch:
-            patch.setattr(action_refs, "resources", SimpleNamespace(files=lambda package: files))
+            patch.setattr(action_refs, "shipped_yaml", lambda name: data if name == "data/action-refs.yml" else None)
             action_refs._table.cache_clear()
             resolved = action_refs.lookup("actions/checkout", "v7.0.1")
             fallback_v7 = action_refs.lookup("actions/checkout", "v7")

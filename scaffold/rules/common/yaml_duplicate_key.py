@@ -64,17 +64,19 @@ def _repeated(root: Node) -> Iterator[tuple[ScalarNode, int]]:
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
-            first: dict[str, int] = {}
-            for key, value in node.value:
-                if isinstance(key, ScalarNode):
-                    text = str(key.value)
-                    if text in first:
-                        yield key, first[text]
-                    else:
-                        first[text] = int(key.start_mark.line) + 1
-                pending += [key, value]
+            texts = [str(key.value) for key, _ in node.value if isinstance(key, ScalarNode)]
+            if len(set(texts)) < len(texts):  # some key is repeated: find which, with the first one's line
+                first: dict[str, int] = {}
+                for key, _ in node.value:
+                    if isinstance(key, ScalarNode):
+                        text = str(key.value)
+                        if text in first:
+                            yield key, first[text]
+                        else:
+                            first[text] = int(key.start_mark.line) + 1
+            pending += [item for pair in node.value for item in pair if not isinstance(item, ScalarNode)]
         elif isinstance(node, SequenceNode):
-            pending += node.value
+            pending += [item for item in node.value if not isinstance(item, ScalarNode)]
 
 
 def _shown(name: str) -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from scaffold.kit.pins import load_pins
+from scaffold.kit.shipped import shipped_yaml
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -30,9 +28,8 @@ def lookup(repo: str, ref: str) -> ResolvedRef | None:
 
 @cache
 def _table() -> dict[tuple[str, str], ResolvedRef]:
-    text = resources.files("scaffold").joinpath("data/action-refs.yml").read_text(encoding="utf-8")
     table: dict[tuple[str, str], ResolvedRef] = {}
-    for repo, entry in yaml.safe_load(text)["actions"].items():
+    for repo, entry in shipped_yaml("data/action-refs.yml")["actions"].items():
         for ref, pin in entry["refs"].items():
             sha = str(pin["sha"])
             if not _SHA.fullmatch(sha):

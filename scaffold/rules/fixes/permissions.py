@@ -9,11 +9,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from scaffold.kit.shipped import shipped_yaml
 from scaffold.rules.yaml_view import YNode
 
 _TOKEN = re.compile(r"github\.token|secrets\.GITHUB_TOKEN", re.IGNORECASE)
@@ -374,8 +372,7 @@ def _actions() -> dict[str, dict[str, Any]]:
 
 @cache
 def _knowledge() -> dict[str, Any]:
-    text = resources.files("scaffold").joinpath("data/permissions.yml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = shipped_yaml("data/permissions.yml")
     return data
 
 

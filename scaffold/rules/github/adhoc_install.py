@@ -44,12 +44,12 @@ install --require-hashes -r ...`), or at least an exact version. Download a scri
 
 from __future__ import annotations
 
+import functools
 import re
-import shlex
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
-from scaffold.rules.github.scripts import logical_lines, run_scripts
+from scaffold.rules.github.scripts import logical_lines, run_scripts, shell_words
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 
 ID = "adhoc-install"
@@ -62,16 +62,24 @@ _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _SEPARATOR = re.compile(r"&&|\|\||[;|&()`]")
 _SHELL = r"(?:sudo\s+(?:-\S+\s+)*)?(?:/\S*/)?(?:ba|z|da|k)?sh\b"
-_DOWNLOAD_RUN = re.compile(
-    rf"\b(?:curl|wget)\b[^|;&]*\|\s*{_SHELL}"
-    rf"|{_SHELL}\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b"
-    rf"|{_SHELL}\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"
-)
-# A download of a "latest" URL: GitHub's /releases/latest/download/, a /latest/ folder, a file named *-latest.*
-_LATEST_DOWNLOAD = re.compile(
-    r"\b(?:curl|wget)\b[^|;&]*?https?://(?!api\.github\.com/)[^\s\"']*?(?:/latest(?:/|[\"'\s]|$)|[-_.]latest[-_.])",
-    re.IGNORECASE,
-)
+
+
+@functools.cache
+def _downloads() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A download piped or fed into a shell; a download of a "latest" URL (GitHub's /releases/latest/download/, a
+    /latest/ folder, a file named *-latest.*). Both name curl or wget, so they are compiled when a line first does."""
+    piped = re.compile(
+        rf"\b(?:curl|wget)\b[^|;&]*\|\s*{_SHELL}"
+        rf"|{_SHELL}\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b"
+        rf"|{_SHELL}\s+-c\s+[\"']?\$\(\s*(?:curl|wget)\b"
+    )
+    latest = re.compile(
+        r"\b(?:curl|wget)\b[^|;&]*?https?://(?!api\.github\.com/)[^\s\"']*?(?:/latest(?:/|[\"'\s]|$)|[-_.]latest[-_.])",
+        re.IGNORECASE,
+    )
+    return piped, latest
+
+
 _PIP = re.compile(r"(?:.*/)?pip[0-9.]*")
 # Options whose value is the next word, so that the value is not read as a package.
 _PIP_VALUED = {
@@ -92,12 +100,28 @@ _LOCAL = re.compile(r"^(?:\.{1,2}(?:/|\[|$)|~?/|file:)|\.(?:whl|tar\.gz|tgz|zip)
 _REDIRECT = re.compile(r"(?:^|\s)\d*[<>]+&?\s*\S+")
 
 
+# What a line must hold, in lower case, for ``_problem`` to find anything in it: a download (curl, wget) or a tool it
+# reads (pip, pipx, npm, pnpm, yarn, go), or a quote or a backslash, with which a word can be spelt apart.
+_MARKS = re.compile(r"curl|wget|pip|npm|yarn|go|['\"\\\\]")
+
+
 def check(document: Document) -> Iterator[Hit]:
     for job, script in run_scripts(document):
+        if not _may_install(script.text or ""):  # each logical line is made of pieces of the script
+            continue
         for line in logical_lines(document, script):
-            problem = _unmask(_problem(_COMMENT.sub("", _mask(line.text))), _expressions(line.text))
+            if not _may_install(line.text):
+                continue
+            problem = _problem(_COMMENT.sub("", _mask(line.text)))
             if problem:
-                yield Hit(line.line, line.column, f"job {job}: {problem}")
+                yield Hit(line.line, line.column, f"job {job}: {_unmask(problem, _expressions(line.text))}")
+
+
+def _may_install(text: str) -> bool:
+    """Whether ``_problem`` may find something in a line or a script. Joining continued lines, masking expressions
+    (with ``@``s and digits) and cutting comments off never put letters together, and ``shlex`` joins the letters of
+    a word only across quotes and backslashes: every mark ``_problem`` reads is already in the text."""
+    return _MARKS.search(text.lower()) is not None
 
 
 def _mask(text: str) -> str:
@@ -130,10 +154,13 @@ def _unmask(text: str, expressions: list[str]) -> str:
 
 def _problem(command: str) -> str:
     """What is installed unpinned on one logical script line, or ""."""
-    if _DOWNLOAD_RUN.search(command):
-        return "a downloaded script is piped into a shell without checking it"
-    if _LATEST_DOWNLOAD.search(command):
-        return "downloads whatever release is latest instead of a pinned version"
+    lowered = command.lower()
+    if "curl" in lowered or "wget" in lowered:  # no letter of them has a case-blind match outside ASCII
+        piped, latest = _downloads()
+        if piped.search(command):
+            return "a downloaded script is piped into a shell without checking it"
+        if latest.search(command):
+            return "downloads whatever release is latest instead of a pinned version"
     for part in _SEPARATOR.split(command):
         words = _words(part)
         for index, word in enumerate(words[:-1]):
@@ -158,7 +185,7 @@ def _words(command: str) -> list[str]:
     """The words of one simple command, without redirections."""
     command = _REDIRECT.sub(" ", command)
     try:
-        return shlex.split(command)
+        return list(shell_words(command))
     except ValueError:
         return command.split()
 

@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from importlib import resources
 
-import yaml
-
+from scaffold.kit.shipped import shipped_yaml
 from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import action_name, jobs, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
@@ -47,8 +45,10 @@ KINDS = (Kind.WORKFLOW, Kind.ACTION)
 @functools.cache
 def archived() -> dict[str, str]:
     """Archived ``owner/repo`` (lowercase) -> the date the entry gives, from the packaged data file."""
-    text = resources.files("scaffold").joinpath("data/archived-actions.yml").read_text(encoding="utf-8")
-    return {str(entry["repo"]).lower(): str(entry["date"]) for entry in yaml.safe_load(text)["archived"]}
+    return {
+        str(entry["repo"]).lower(): str(entry["date"])
+        for entry in shipped_yaml("data/archived-actions.yml")["archived"]
+    }
 
 
 def check(document: Document) -> Iterator[Hit]:

@@ -35,6 +35,7 @@ alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -49,8 +50,6 @@ SEVERITY = Severity.MEDIUM
 CONFIDENCE = Confidence.HIGH
 KINDS = (Kind.WORKFLOW, Kind.ACTION)
 FIX_SAFETY = "safe; unsafe when a later step uses git with the remote or runs an action not known to leave git alone"
-# git commands that talk to the remote, and so use the credentials checkout stored.
-_REMOTE_GIT = re.compile(r"\bgit\b[^\n|;&]*\b(?:push|pull|fetch|submodule|ls-remote|clone|remote|archive)\b")
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -89,11 +88,19 @@ def fix(document: Document) -> Iterator[Proposal]:
             yield Fix(step.line, f"job {name}: checkout with persist-credentials: false", safety, (edit,), risk)
 
 
-# git and the tools that drive git against the remote with the credentials checkout stored.
-_REMOTE_TOOLS = re.compile(
-    r"\b(?:gh\s+(?:repo\s+(?:clone|sync|fork)|pr\s+checkout)|hub|lerna\s+(?:publish|version)|semantic-release|"
-    r"release-it|mvn\b[^\n]*\brelease:|gradle\w*\b[^\n]*\brelease|cargo\s+release|git-[\w-]+)\b"
-)
+@functools.cache
+def _remote_git() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """git commands that talk to the remote, and the tools that drive git against it, with the credentials checkout
+    stored (compiled when a fix first asks)."""
+    return (
+        re.compile(r"\bgit\b[^\n|;&]*\b(?:push|pull|fetch|submodule|ls-remote|clone|remote|archive)\b"),
+        re.compile(
+            r"\b(?:gh\s+(?:repo\s+(?:clone|sync|fork)|pr\s+checkout)|hub|lerna\s+(?:publish|version)|semantic-release|"
+            r"release-it|mvn\b[^\n]*\brelease:|gradle\w*\b[^\n]*\brelease|cargo\s+release|git-[\w-]+)\b"
+        ),
+    )
+
+
 # Actions that run git against the remote themselves, whatever scaffold's permissions table says of their token.
 _GIT_ACTIONS = ("peter-evans/create-pull-request", "stefanzweifel/git-auto-commit-action", "ad-m/github-push-action")
 
@@ -105,7 +112,8 @@ def _later_remote_git(later: list[YNode]) -> str:
     for step in later:
         script, uses = step.get("run"), step.get("uses")
         if script is not None and script.text is not None:
-            found = _REMOTE_GIT.search(script.text) or _REMOTE_TOOLS.search(script.text)
+            git, tools = _remote_git()
+            found = git.search(script.text) or tools.search(script.text)
             if found:
                 return f"a later step runs '{' '.join(found.group(0).split())}' with the stored credentials"
         if uses is not None and uses.text is not None:

@@ -49,9 +49,10 @@ Leave caching out of release and publish jobs (`cache: false` on `actions/setup-
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scaffold.rules.document import Document
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
@@ -91,15 +92,9 @@ _OFF = ("false", "no", "0")
 _MAJOR = re.compile(r"^v?(\d+)(?:\.|$)")
 _COMMENT_VERSION = re.compile(r"#\s*v?(\d+)(?:[.\s]|$)")
 _EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$", re.DOTALL)
-_TAG_REF = re.compile(r"startswith\(\s*github\.ref\s*,\s*'refs/tags/'\s*\)")
-_TAG_PUSH = re.compile(
-    r"github\.event_name\s*==\s*'push'\s*&&\s*github\.ref_type\s*==\s*'tag'"
-    r"|github\.ref_type\s*==\s*'tag'\s*&&\s*github\.event_name\s*==\s*'push'"
-)
 
 
-@dataclass(frozen=True)
-class _Toggle:
+class _Toggle(NamedTuple):
     """One input that turns an action's cache on (``opt_in``) or off; ``default`` is the cache's state without it."""
 
     field: str
@@ -242,11 +237,22 @@ def _for_tag_push(expression: str) -> bool | None:
             text = text[1:-1].strip()
     if text in ("true", "false"):
         value = text == "true"
-    elif _TAG_REF.fullmatch(text) or _TAG_PUSH.fullmatch(text):
+    elif _tag_push().fullmatch(text):
         value = True
     else:
         return None
     return not value if negated else value
+
+
+@functools.cache
+def _tag_push() -> re.Pattern[str]:
+    """An expression true exactly on a tag push: ``startsWith(github.ref, 'refs/tags/')``, or the event is a push
+    and the ref a tag (lower-cased; compiled when an input first sets a cache by an expression)."""
+    return re.compile(
+        r"startswith\(\s*github\.ref\s*,\s*'refs/tags/'\s*\)"
+        r"|github\.event_name\s*==\s*'push'\s*&&\s*github\.ref_type\s*==\s*'tag'"
+        r"|github\.ref_type\s*==\s*'tag'\s*&&\s*github\.event_name\s*==\s*'push'"
+    )
 
 
 def _gha_cache_from(step: YNode) -> bool:

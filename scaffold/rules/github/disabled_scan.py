@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scaffold.rules.common.scans import NON_BLOCKING, SCANS, scans_in
+from scaffold.rules.common.scans import SCANS, non_blocking, scans_in
 from scaffold.rules.document import Document
 from scaffold.rules.github import gating
 from scaffold.rules.github.workflow import jobs, steps
@@ -93,13 +93,13 @@ def check(document: Document) -> Iterator[Hit]:
 
 def _scans(text: str) -> list[str]:
     found = scans_in(text)
-    return [*found, "dast"] if NON_BLOCKING.search(text) else found
+    return [*found, "dast"] if non_blocking(text) else found
 
 
 def _blocking_text(job: YNode) -> str:
     """The job's text without its DAST steps, which may keep running when they fail."""
     parts = [gating.node_text(value) for key, value in job.entries() if key.text != "steps"]
-    parts += [text for step in steps(job) if not NON_BLOCKING.search(text := gating.node_text(step))]
+    parts += [text for step in steps(job) if not non_blocking(text := gating.node_text(step))]
     return "\n".join(parts)
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from scaffold.rules.common import shell_exit
 from scaffold.rules.github.expressions import expressions
 from scaffold.rules.yaml_view import YNode
+
+if TYPE_CHECKING:
+    from scaffold.rules.common.shell_exit import Shell
 
 _MAX_DEPTH = 8  # nested parentheses and negations read in a condition; deeper ones are not judged constant
 _STATUS_CHECKS = ("always(", "failure(", "cancelled(")  # an if: with one runs after a job it needs was skipped
@@ -40,8 +42,7 @@ def _expression(text: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Unknown:
+class _Unknown(NamedTuple):
     """A value that depends on the run; ``truthy`` is known for ``x && false`` (always falsy) and the like."""
 
     truthy: bool | None = None
@@ -373,8 +374,9 @@ def node_text(node: YNode) -> str:
     seen: set[int] = set()
     while pending:
         key, item = pending.pop()
-        if item.text is not None:
-            lines.append(f"{key}: {item.text}" if key else item.text)
+        text = item.text
+        if text is not None:
+            lines.append(f"{key}: {text}" if key else text)
             continue
         if key:
             lines.append(f"{key}:")
@@ -404,8 +406,7 @@ def label(step: YNode, number: int) -> str:
 # ---- shell commands -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One command line of a script (quoted newlines and ``\\`` continuations kept inside it): ``code`` is the
     text with comments blanked, ``bare`` the same with quoted text blanked too, both the same length, and
     ``offset`` where it starts in the script."""
@@ -472,40 +473,11 @@ def _close(found: list[Command], code: list[str], bare: list[str], end: int) -> 
         found.append(Command(text, "".join(bare), end - len(text)))
 
 
-_SEPARATOR = re.compile(r"\|\||&&|[;|&]")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One simple command of a command line: the separator before it and its words (quoted text blanked)."""
-
-    separator: str
-    start: int
-    words: list[str]
-
-
-def segments(command: Command) -> list[Segment]:
-    found: list[Segment] = []
-    separator, start = "", 0
-    for match in _SEPARATOR.finditer(command.bare):
-        found.append(Segment(separator, start, _words(command.bare[start : match.start()])))
-        separator, start = match.group(0), match.end()
-    found.append(Segment(separator, start, _words(command.bare[start:])))
-    return found
-
-
-def _words(text: str) -> list[str]:
-    """The words of a simple command without leading ``VAR=value`` assignments, ``sudo``, ``then``, ``do`` …"""
-    words = text.split()
-    while words and (_ASSIGNMENT.fullmatch(words[0]) or words[0] in ("sudo", "then", "do", "else", "!", "{", "(")):
-        words = words[1:]
-    return words
-
-
-def shell_of(step: YNode, job: YNode | None = None, root: YNode | None = None) -> shell_exit.Shell:
+def shell_of(step: YNode, job: YNode | None = None, root: YNode | None = None) -> Shell:
     """How a ``run:`` step's script is started: its ``shell:``, else the job's or the workflow's
     ``defaults: run: shell:``, else GitHub's default (``bash -e {0}``, no pipefail)."""
+    from scaffold.rules.common import shell_exit  # loaded only for a script that runs a scan
+
     for owner in (step, job, root):
         value = owner.get("shell") if owner is step else _default_shell(owner)
         if value is not None and value.text is not None and value.text.strip():
@@ -519,11 +491,13 @@ def _default_shell(owner: YNode | None) -> YNode | None:
     return run.get("shell") if run is not None else None
 
 
-def effective(
-    script: str, pattern: re.Pattern[str], shell: shell_exit.Shell = shell_exit.GITHUB_DEFAULT
-) -> tuple[list[Command], list[str]]:
+def effective(script: str, pattern: re.Pattern[str], shell: Shell | None = None) -> tuple[list[Command], list[str]]:
     """The command lines of ``script`` that run ``pattern`` and can fail, and why each other one cannot
-    (``scaffold.rules.common.shell_exit``); a line that only names it in a here-document is neither."""
+    (``scaffold.rules.common.shell_exit``, in ``shell``, GitHub's default one when None); a line that only names
+    it in a here-document is neither."""
+    from scaffold.rules.common import shell_exit  # loaded only for a script that runs a scan
+
+    shell = shell_exit.GITHUB_DEFAULT if shell is None else shell
     live: list[Command] = []
     dead: list[str] = []
     for command in commands(script):

@@ -44,6 +44,7 @@ keep privileged workflows from acting on untrusted data at all where you can.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -60,20 +61,27 @@ KINDS = (Kind.WORKFLOW, Kind.ACTION)
 
 PRIVILEGED = ("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment")
 _FILE = r"[\"']?\$(?:\{(GITHUB_ENV|GITHUB_PATH)\}|env:(GITHUB_ENV|GITHUB_PATH)\b|(GITHUB_ENV|GITHUB_PATH)\b)"
-_WRITE = re.compile(
-    r"(?:>>?\s*|\btee\s+(?:-\w+\s+|--\w[\w-]*\s+)*|\b(?:Out-File|Add-Content|Set-Content)\b[^|;]*?)" + _FILE,
-    re.IGNORECASE,
-)
+
+
+@functools.cache
+def _write() -> re.Pattern[str]:
+    """A write to the env or path file (compiled when a script first may write one that matters)."""
+    return re.compile(
+        r"(?:>>?\s*|\btee\s+(?:-\w+\s+|--\w[\w-]*\s+)*|\b(?:Out-File|Add-Content|Set-Content)\b[^|;]*?)" + _FILE,
+        re.IGNORECASE,
+    )
 
 
 def check(document: Document) -> Iterator[Hit]:
     events = [event for event in triggers(document) if event in PRIVILEGED]
     for job, script in run_scripts(document):
+        if not _may_write(script.text or ""):
+            continue
         for line in located_lines(document, script):
             if line.text.startswith("#"):
                 continue
             chosen = unsafe_expressions(line.text) if not events and "${{" in line.text else []
-            for match in _WRITE.finditer(line.text) if events or chosen else ():
+            for match in _write().finditer(line.text) if events or chosen else ():
                 target = f"${next(group for group in match.groups() if group).upper()}"
                 if events:
                     message = f"job {job}: the script writes to {target} in a workflow triggered by {events[0]}"
@@ -81,3 +89,10 @@ def check(document: Document) -> Iterator[Hit]:
                     value = "${{" + chosen[0] + "}}"
                     message = f"job {job}: the script writes {value} to {target}, so whoever sets it sets the job's env"
                 yield Hit(line.line, line.column + match.start(), message)
+
+
+def _may_write(script: str) -> bool:
+    """Whether a line of the script may write to ``$GITHUB_ENV`` or ``$GITHUB_PATH`` (each line is a piece of the
+    script): an ASCII script that does holds ``github_`` once lower-cased; other text may pair ``i`` with a dotless
+    or dotted I in a case-blind match, so it is searched line by line."""
+    return "github_" in script.lower() if script.isascii() else True

@@ -73,12 +73,21 @@ def check(document: Document) -> Iterator[Hit]:
             elif "${{" in text:
                 yield Hit(key.line, key.column, f"{label}: {name} comes from an expression and may be true")
     for job, script in run_scripts(document):
+        if not _may_write(script.text or ""):
+            continue
         for line in located_lines(document, script):
             match = _WRITE.search(line.text)
             if match is not None and not line.text.startswith("#"):
                 name = match.group(1).upper()
                 message = f"job {job}: the script sets {name} in $GITHUB_ENV, which {_EFFECTS[name]}"
                 yield Hit(line.line, line.column + match.start(), message)
+
+
+def _may_write(script: str) -> bool:
+    """Whether a line of the script may set a toggle in ``$GITHUB_ENV`` (each line is a piece of the script): an
+    ASCII script that does holds ``github_env`` once lower-cased; other text may pair ``i`` with a dotless or dotted
+    I in a case-blind match, so it is searched line by line."""
+    return "github_env" in script.lower() if script.isascii() else True
 
 
 def _environments(document: Document) -> Iterator[tuple[str, YNode]]:

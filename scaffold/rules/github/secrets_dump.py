@@ -43,6 +43,8 @@ _TOJSON = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.IGNORECASE)
 
 
 def check(document: Document) -> Iterator[Hit]:
+    if not _may_dump(document.text):
+        return
     for number, line in enumerate(document.lines, start=1):
         if line.lstrip().startswith("#"):
             continue
@@ -54,3 +56,10 @@ def check(document: Document) -> Iterator[Hit]:
             if opening >= 0:
                 yield Hit(number, opening + 1, "toJSON(secrets) exposes every secret at once")
                 break
+
+
+def _may_dump(text: str) -> bool:
+    """Whether some line may call ``toJSON(secrets)`` (each line is a piece of the text). An ASCII text that does
+    holds ``tojson`` once lower-cased; other text is searched, since a case-blind match may pair ``s`` with the long
+    s (U+017F)."""
+    return "tojson" in text.lower() if text.isascii() else _TOJSON.search(text) is not None

@@ -48,7 +48,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scaffold.rules.document import Document
 from scaffold.rules.fixes.model import Fix, Proposal, Safety, TextEdit, Unfixable, Verify
@@ -63,24 +63,35 @@ CONFIDENCE = Confidence.MEDIUM
 KINDS = (Kind.WORKFLOW, Kind.ACTION)
 FIX_SAFETY = "safe"
 
-# Contexts GitHub sets to a fixed shape, that nobody outside the repository's writers can fill with shell syntax.
-_FIXED = re.compile(
-    r"github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
-    r"workspace|action_path|server_url|api_url|graphql_url|job|retention_days|ref_type)|runner\.[\w-]+|strategy\.[\w-]+|"
-    r"job\.status|needs\.(?:[\w-]+|\*)\.result|steps\.[\w-]+\.(?:outcome|conclusion)|"
-    # event fields GitHub fills with a number or a commit SHA
-    r"github\.event\.(?:number|after|before|(?:issue|pull_request|discussion)\.number|"
-    r"pull_request\.(?:head|base)\.sha|workflow_run\.head_sha)"
-)
-# Contexts no attacker can fill, but that are worth keeping out of script text: graded low.
-_LOW = re.compile(r"secrets(?:\..*)?|github\.token|github\.event_name")
+
+@functools.cache
+def _graded() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(fixed, low): contexts GitHub sets to a fixed shape, that nobody outside the repository's writers can fill
+    with shell syntax; contexts no attacker can fill, but that are worth keeping out of script text (graded low).
+    Compiled when a script first holds an expression."""
+    fixed = re.compile(
+        r"github\.(?:sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|repository_owner_id|"
+        r"workspace|action_path|server_url|api_url|graphql_url|job|retention_days|ref_type)|runner\.[\w-]+|"
+        r"strategy\.[\w-]+|job\.status|needs\.(?:[\w-]+|\*)\.result|steps\.[\w-]+\.(?:outcome|conclusion)|"
+        # event fields GitHub fills with a number or a commit SHA
+        r"github\.event\.(?:number|after|before|(?:issue|pull_request|discussion)\.number|"
+        r"pull_request\.(?:head|base)\.sha|workflow_run\.head_sha)"
+    )
+    return fixed, re.compile(r"secrets(?:\..*)?|github\.token|github\.event_name")
+
+
 # What a value the file fixes must not hold to count as a plain literal in a script.
 _NOT_PLAIN = re.compile(r"\$\{\{|[`$;&|<>()\\\"'\r\n]")
-# `echo "name=literal" >> "$GITHUB_OUTPUT"`, the one way of setting a step output that is read as fixed.
-_OUTPUT_LINE = re.compile(
-    r"""[ \t]*echo[ \t]+(?P<quote>["']?)(?P<name>[A-Za-z_][\w-]*)=(?P<value>[^"'`$\\;&|<>()\r\n]*)(?P=quote)"""
-    r"""[ \t]*>>[ \t]*(?P<file>["']?)\$(?:GITHUB_OUTPUT|\{GITHUB_OUTPUT\})(?P=file)[ \t]*"""
-)
+
+
+@functools.cache
+def _output_line() -> re.Pattern[str]:
+    """`echo "name=literal" >> "$GITHUB_OUTPUT"`, the one way of setting a step output that is read as fixed."""
+    return re.compile(
+        r"""[ \t]*echo[ \t]+(?P<quote>["']?)(?P<name>[A-Za-z_][\w-]*)=(?P<value>[^"'`$\\;&|<>()\r\n]*)(?P=quote)"""
+        r"""[ \t]*>>[ \t]*(?P<file>["']?)\$(?:GITHUB_OUTPUT|\{GITHUB_OUTPUT\})(?P=file)[ \t]*"""
+    )
+
 
 # Actions whose inputs are code that the action runs (an interpreter, a shell, a template engine): an expression
 # expanded there is injection just as in `run:`. Each entry: (inputs, where it is documented as such).
@@ -104,11 +115,10 @@ CODE_INPUTS: Mapping[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Script:
+class _Script(NamedTuple):
     job_name: str
     job: YNode
-    index: int  # the step's place in its job
+    number: int  # the step's place in its job, from 0
     step: YNode
     node: YNode
     action: str  # the action whose input is code, or "" for a `run:` script
@@ -165,7 +175,7 @@ def reported_expressions(document: Document) -> dict[tuple[str, int], list[str]]
     for script in _scripts(document):
         if not script.action:
             graded = grade(document, script.job, script.step, script.node.text or "")
-            found[(script.job_name, script.index)] = [expression for expression, _ in graded]
+            found[(script.job_name, script.number)] = [expression for expression, _ in graded]
     return found
 
 
@@ -195,9 +205,10 @@ def _expression_severity(expression: str, fixed_here: Callable[[str], bool]) -> 
 
 def _path_severity(path: str, fixed_here: Callable[[str], bool]) -> Severity | None:
     lowered = path.lower()
-    if _FIXED.fullmatch(lowered) or fixed_here(path):
+    fixed, low = _graded()
+    if fixed.fullmatch(lowered) or fixed_here(path):
         return None
-    return Severity.LOW if _LOW.fullmatch(lowered) else Severity.HIGH
+    return Severity.LOW if low.fullmatch(lowered) else Severity.HIGH
 
 
 def _fixed_by_file(document: Document, job: YNode, step: YNode, path: str) -> bool:
@@ -302,7 +313,7 @@ def _static_output(job: YNode, step_id: str, output: str) -> bool:
         for line in text.splitlines():
             if "GITHUB_OUTPUT" not in line:
                 continue
-            match = _OUTPUT_LINE.fullmatch(line)
+            match = _output_line().fullmatch(line)
             if match is None:
                 return False
             written.add(match.group("name").lower())
@@ -339,7 +350,12 @@ def _positions(document: Document, script: YNode, expressions: list[str]) -> lis
     return result
 
 
-_PATH = re.compile(r"[ \t]*([A-Za-z_][\w-]*(?:\.[\w-]+|\[[0-9]+\])+)[ \t]*")
+@functools.cache
+def _path() -> re.Pattern[str]:
+    """An expression that is one context path, blanks around it allowed (what a fix can move into ``env:``)."""
+    return re.compile(r"[ \t]*([A-Za-z_][\w-]*(?:\.[\w-]+|\[[0-9]+\])+)[ \t]*")
+
+
 _SHELLS = {"bash": "sh", "sh": "sh", "pwsh": "pwsh", "powershell": "pwsh", "cmd": "cmd"}
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _PLAIN_RISK = (
@@ -376,7 +392,7 @@ def fix(document: Document) -> Iterator[Proposal]:
         try:
             if shared.intersection({id(step.node), id(script.node)}):
                 raise _CannotFixError("the step or its script is shared with others through a YAML alias")
-            yield _move_to_env(document, root, (name, found.index, line), (job, step, script), flagged)
+            yield _move_to_env(document, root, (name, found.number, line), (job, step, script), flagged)
         except _CannotFixError as reason:
             yield Unfixable(line, f"job {name}: {reason}; move the expressions into env: by hand")
 
@@ -429,7 +445,7 @@ def _move_to_env(
         expression = match.group(1)
         if expression not in flagged:
             continue
-        path = _PATH.fullmatch(expression)
+        path = _path().fullmatch(expression)
         if path is None:
             raise _CannotFixError(f"${{{{{expression}}}}} is more than a context path")
         variable = names.get(path.group(1)) or _variable(path.group(1), taken, document.text)
@@ -605,7 +621,7 @@ def _env_names(root: YNode | None, job: YNode, step: YNode) -> dict[str, str]:
 def _held_path(value: str) -> str | None:
     """The context path of a value that is exactly ``${{ path }}``."""
     whole = EXPRESSION.fullmatch(value.strip())
-    path = _PATH.fullmatch(whole.group(1)) if whole else None
+    path = _path().fullmatch(whole.group(1)) if whole else None
     return path.group(1) if path else None
 
 

@@ -43,6 +43,7 @@ guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -60,16 +61,17 @@ KINDS = (Kind.WORKFLOW, Kind.ACTION)
 CONTROLS = ("pinned-dependencies",)
 FIX_SAFETY = "safe; unsafe when the cooldown or the advisory list made the pin source take an earlier release"
 
-# The SLSA generator's reusable workflows at a release tag: they must be called so (see "What it does").
-_SLSA_BUILDER = re.compile(
-    r"slsa-framework/slsa-github-generator/\.github/workflows/[^@]+@v\d+\.\d+\.\d+", re.IGNORECASE
-)
+
+@functools.cache
+def _slsa_builder() -> re.Pattern[str]:
+    """The SLSA generator's reusable workflows at a release tag: they must be called so (see "What it does")."""
+    return re.compile(r"slsa-framework/slsa-github-generator/\.github/workflows/[^@]+@v\d+\.\d+\.\d+", re.IGNORECASE)
 
 
 def _unpinned(document: Document) -> Iterator[tuple[str, YNode, str]]:
     for name, job in jobs(document):
         called = job.get("uses")
-        if called is not None and called.text is not None and _SLSA_BUILDER.fullmatch(called.text):
+        if called is not None and called.text is not None and _slsa_builder().fullmatch(called.text):
             called = None
         for uses in [called] + [step.get("uses") for step in steps(job)]:
             if uses is not None and uses.text is not None and not pinned_ref(uses.text):

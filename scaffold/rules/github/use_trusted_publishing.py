@@ -45,11 +45,10 @@ only, and delete the stored token.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
-from scaffold.rules.github.scripts import logical_lines
+from scaffold.rules.github.scripts import logical_lines, shell_words
 from scaffold.rules.github.workflow import action_name, jobs, step_input, steps
 from scaffold.rules.model import Confidence, Hit, Kind, Severity
 from scaffold.rules.yaml_view import YNode
@@ -66,6 +65,9 @@ _SEPARATOR = re.compile(r"&&|\|\||[;|&()`]")
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _DRY_RUN = ("--dry-run", "-n")
 _VERBS = ("upload", "publish", "push")
+# Every command ``_publishes`` names has one of the verbs as a word; a line holds it, or a quote or a backslash with
+# which a word can be spelt apart.
+_MARKS = re.compile(r"upload|publish|push|['\"\\\\]")
 
 
 def check(document: Document) -> Iterator[Hit]:
@@ -80,6 +82,8 @@ def check(document: Document) -> Iterator[Hit]:
                 yield Hit(node.line, node.column, f"job {name}: {what}; use Trusted Publishing instead")
             script = step.get("run")
             if oidc or document.kind is Kind.ACTION or script is None or script.text is None:
+                continue
+            if not _may_publish(script.text):  # each logical line is made of pieces of the script
                 continue
             github_packages = packages_job or _env_to_github_packages(step)
             for line in logical_lines(document, script):
@@ -162,9 +166,11 @@ def _without_expressions(text: str) -> str:
 
 def _publish_command(text: str) -> str:
     """The publishing command on one logical script line (``twine upload``, ``npm publish``...), or ""."""
+    if not _may_publish(text):
+        return ""
     for part in _SEPARATOR.split(text):
         try:
-            words = shlex.split(part)
+            words = list(shell_words(part))
         except ValueError:
             words = part.split()
         while words and (words[0] == "sudo" or "=" in words[0]):
@@ -173,6 +179,13 @@ def _publish_command(text: str) -> str:
             verb = next((index for index, word in enumerate(words) if word in _VERBS), 1)
             return " ".join(words[: verb + 1])
     return ""
+
+
+def _may_publish(text: str) -> bool:
+    """Whether a line or a script may run a publishing command. Joining continued lines, putting ``EXPR`` (capitals)
+    for an expression and cutting comments off never spell a lower-case verb, and ``shlex`` joins the letters of a
+    word only across quotes and backslashes: a verb ``_publishes`` reads is already in the text."""
+    return _MARKS.search(text) is not None
 
 
 def _publishes(command: str, words: list[str]) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from scaffold.rules.document import Document
+from scaffold.rules.github.memo import per_document, per_node
 from scaffold.rules.model import Kind
 from scaffold.rules.yaml_view import YNode
 
@@ -31,16 +32,16 @@ ACTION_JOB = "runs"  # the name an action's ``runs:`` goes by as a pseudo-job, i
 
 def jobs(document: Document) -> Iterator[tuple[str, YNode]]:
     """(name, job) for each job of a workflow; for an action, its ``runs:`` as the one job ``runs``."""
+    return iter(per_document(document, "jobs", lambda: _jobs(document)))
+
+
+def _jobs(document: Document) -> tuple[tuple[str, YNode], ...]:
     root = document.yaml
     if document.kind is Kind.ACTION:
         runs = root.get("runs") if root is not None else None
-        if runs is not None and runs.is_mapping:
-            yield ACTION_JOB, runs
-        return
+        return ((ACTION_JOB, runs),) if runs is not None and runs.is_mapping else ()
     section = root.get("jobs") if root is not None else None
-    for name, job in section.items() if section is not None else []:
-        if job.is_mapping:
-            yield name, job
+    return tuple((name, job) for name, job in (section.items() if section is not None else []) if job.is_mapping)
 
 
 def steps(job: YNode) -> Iterator[YNode]:
@@ -49,13 +50,19 @@ def steps(job: YNode) -> Iterator[YNode]:
     ``parallel:`` is GitHub's syntax for a group of ``run:``/``uses:`` steps run at once (workflow syntax,
     ``jobs.<job_id>.steps[*].parallel``); its steps run with the job's token and secrets like any other.
     """
+    return iter(per_node(job, "_scaffold_github_steps", lambda: _steps(job)))
+
+
+def _steps(job: YNode) -> tuple[YNode, ...]:
+    found: list[YNode] = []
     section = job.get("steps")
     for step in section.elements() if section is not None else []:
         group = step.get("parallel") if step.is_mapping else None
         if group is not None and group.is_sequence:
-            yield from (inner for inner in group.elements() if inner.is_mapping)
+            found += (inner for inner in group.elements() if inner.is_mapping)
         elif step.is_mapping:
-            yield step
+            found.append(step)
+    return tuple(found)
 
 
 def is_action_runs(job: YNode) -> bool:
