@@ -8,10 +8,14 @@ the parsed result (``functools.cache``), so a run reads each file once, and only
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+PACKAGE = Path(__file__).resolve().parent.parent
+"""The installed ``scaffold`` package folder. Read directly: ``importlib.resources`` would import zipfile, tempfile and
+threading on every run for files that are always plain files beside the code."""
 
 MAX_BYTES = 4 * 1024 * 1024
 """Largest shipped data file read (the largest today is about 50 KB)."""
@@ -22,7 +26,7 @@ LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def shipped_yaml(name: str) -> Any:
     """The data of ``scaffold/<name>`` (a path inside the package); ValueError when it is larger than the cap."""
-    raw = resources.files("scaffold").joinpath(name).read_bytes()
+    raw = (PACKAGE / name).read_bytes()
     if len(raw) > MAX_BYTES:
         raise ValueError(f"scaffold/{name} is larger than {MAX_BYTES} bytes")
     return yaml.load(raw.decode("utf-8"), Loader=LOADER)  # noqa: S506 - a safe loader, on shipped data
