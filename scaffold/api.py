@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold import __version__
 from scaffold.errors import UnsafePackError, UntrustedPackError, UsageError
@@ -34,18 +34,19 @@ from scaffold.kit.writer import (
     resolved,
     write_atomically,
 )
-from scaffold.new.inference import Inference, infer_answers
 from scaffold.new.starter import StarterPlan, plan_starter
 from scaffold.packs.chosen import BUILTIN, AnswerSet, ChosenPack, chosen, opened, recorded_spec
-from scaffold.packs.gate import render_problems
+from scaffold.packs.gate import ParsedFiles, render_problems
 from scaffold.untrusted.text import printable
 from scaffold.upgrade import repo, transaction
 from scaffold.upgrade.base import BaseFinder
 from scaffold.upgrade.line_merge import Labels
 from scaffold.upgrade.plan import Outcome, Planner, Status, read_current
-from scaffold.upgrade.posture import weakenings
 from scaffold.upgrade.results import DiffEntry, DiffResult, Pending, UpgradeResult
 from scaffold.upgrade.transaction import STAGING
+
+if TYPE_CHECKING:  # each flow imports what only it needs: new the inference, diff and upgrade the ratchet
+    from scaffold.new.inference import Inference
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def new_layers(
     """Answer layers for ``new``: what the folder already holds (lockfiles, git's HEAD, the origin remote, ...)
     proposed between the defaults and the user's answers, which win; and the inference, whose evidence the CLI
     shows before the first question. A cookiecutter template's variables are not inferred."""
+    from scaffold.new.inference import Inference, infer_answers
+
     layers = collect_layers(output=output, answers_file=answers_file, settings=settings, pack=pack)
     if pack is not None and pack.cookiecutter is not None:
         return layers, Inference({}, {})
@@ -200,9 +203,11 @@ def new(
     return NewResult(output, answers, planned, written, False, starter, base_note)
 
 
-def audit_render(files: dict[str, str], pack: ChosenPack, answers: AnswerSet) -> None:
+def audit_render(
+    files: dict[str, str], pack: ChosenPack, answers: AnswerSet, parsed: ParsedFiles | None = None
+) -> None:
     """A kit must pass scaffold's own audit; a pack whose render does not is refused before anything is written."""
-    problems = render_problems(files, pack, answers)
+    problems = render_problems(files, pack, answers, parsed)
     if problems:
         raise UnsafePackError(
             f"pack {pack.label}: the kit fails scaffold's audit ({problems[0]}"
@@ -355,11 +360,19 @@ def _record_text(
     )
 
 
-def _weakenings(pack: ChosenPack, theirs: dict[str, str], merged: dict[str, str], answers: AnswerSet) -> list[Any]:
+def _weakenings(
+    pack: ChosenPack,
+    theirs: dict[str, str],
+    merged: dict[str, str],
+    answers: AnswerSet,
+    parsed: ParsedFiles | None = None,
+) -> list[Any]:
     """The ratchet: findings of the merged tree the render lacks, under the pack's policy when it has one."""
+    from scaffold.upgrade.posture import weakenings
+
     if pack.cookiecutter is not None:
-        return weakenings(theirs=theirs, merged=merged, answers=None)
-    return weakenings(theirs=theirs, merged=merged, answers=answers.model_dump(), policy=pack.policy)
+        return weakenings(theirs=theirs, merged=merged, answers=None, parsed=parsed)
+    return weakenings(theirs=theirs, merged=merged, answers=answers.model_dump(), policy=pack.policy, parsed=parsed)
 
 
 def _known_answers(record: Record, pack: ChosenPack) -> dict[str, Any]:
@@ -436,7 +449,8 @@ def _upgrade(
     layers = AnswerLayers(known, from_file, flags, locked=dict(pack.locked), pack=pack)
     new_answers = resolve_answers(layers)
     theirs = render_kit(answers=new_answers, pack=pack)
-    audit_render(theirs, pack, new_answers)  # the gate of new: a pack version whose kit fails it is not applied
+    parsed = ParsedFiles()  # the gate and the ratchet audit mostly the same texts: each is parsed once
+    audit_render(theirs, pack, new_answers, parsed)  # the gate of new: a pack version whose kit fails it is not applied
     finder = _finder(path, record, pack)
     labels = _labels(record, pack)
     outcomes = Planner(path, record.files, theirs, finder, labels, rejects, kit.renders, record.is_removed).plan()
@@ -447,7 +461,7 @@ def _upgrade(
         theirs[RECORD_PATH] = _record_text(pack, new_answers, theirs, record.audit, removed)
     rejects_to_write = _rejects(path, outcomes)
     merged = {o.path: o.text for o in outcomes if o.text is not None}
-    weak = _weakenings(pack, theirs, merged, new_answers)
+    weak = _weakenings(pack, theirs, merged, new_answers, parsed)
     before, after = record.pack_version, pack.version
     if record.pack_name != pack.name:  # moving onto another pack: name both
         before, after = f"{record.pack_name} {before}", pack.label
@@ -578,6 +592,8 @@ def adopt_layers(
 ) -> tuple[AnswerLayers, Inference]:
     """Answer layers for adopting ``path``, with what the repository's files say between the defaults and the user's
     answers; and the inference itself, whose evidence the CLI shows."""
+    from scaffold.new.inference import infer_answers
+
     _refuse_adopted(path)
     layers = collect_layers(output=path, answers_file=answers_file, settings=settings, pack=pack)
     if pack is not None and pack.cookiecutter is not None:

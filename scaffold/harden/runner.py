@@ -10,7 +10,8 @@ from pathlib import Path
 from scaffold.audit import sources
 from scaffold.errors import UsageError
 from scaffold.harden.engine import FileResult, harden_document
-from scaffold.kit.writer import git_dirs, replace_in_place
+from scaffold.kit.durable import sync_files
+from scaffold.kit.writer import StagedReplacement, finish_replacement, git_dirs, stage_replacement
 from scaffold.rules.catalog import REGISTRY
 from scaffold.rules.config import AuditConfig
 from scaffold.rules.document import Document
@@ -86,19 +87,41 @@ def harden_paths(
         on_disk[shown] = (path, root)
         _harden_one(Document(shown, kind_of, text), level, config, report)
     if write:
-        for result in report.changed:
-            path, root = on_disk[result.path]
-            refused = _refusal(path, root)  # checked again just before writing
-            if refused is not None:
-                report.errors.append(FileError(result.path, f"{refused}; not written"))
-                continue
-            try:
-                replace_in_place(path, result.after)
-            except UsageError as error:
-                report.errors.append(FileError(result.path, printable(str(error))))
-                continue
-            report.written.append(result.path)
+        _write(report, on_disk)
     return report
+
+
+def _write(report: HardenReport, on_disk: Mapping[str, tuple[Path, Path]]) -> None:
+    """Replace each changed file atomically: every new text is written to a temp file beside its file, the temp
+    files are fsynced together (a journaling file system commits them at once), then each is renamed into place.
+    A file that fails is an error of its own; the others are still written, and the report lists both in order."""
+    failed: dict[str, str] = {}
+    staged: list[tuple[str, StagedReplacement]] = []
+    for result in report.changed:
+        path, root = on_disk[result.path]
+        refused = _refusal(path, root)  # checked again just before writing
+        if refused is not None:
+            failed[result.path] = f"{refused}; not written"
+            continue
+        try:
+            staged.append((result.path, stage_replacement(path, result.after)))
+        except UsageError as error:
+            failed[result.path] = printable(str(error))
+    try:
+        sync_files([item.temp for _, item in staged])
+        synced = True
+    except OSError:
+        synced = False  # each file is fsynced again on its own, so the one that fails is named
+    for shown, item in staged:
+        try:
+            finish_replacement(item, synced=synced)
+        except UsageError as error:
+            failed[shown] = printable(str(error))
+    for result in report.changed:
+        if result.path in failed:
+            report.errors.append(FileError(result.path, failed[result.path]))
+        else:
+            report.written.append(result.path)
 
 
 def _candidates(

@@ -24,6 +24,7 @@ from typing import Literal
 
 from scaffold.errors import ConflictError, UsageError
 from scaffold.kit import kit_paths
+from scaffold.kit.durable import sync_files
 from scaffold.untrusted import git
 from scaffold.untrusted.read import UnreadableInput, read_bytes
 from scaffold.untrusted.text import printable
@@ -135,14 +136,7 @@ def git_dirs(folder: Path) -> tuple[Path, ...]:
     """The resolved git directory and common directory of the repository holding the existing ``folder`` (empty
     outside git). Asking git costs a few processes, and every target of a run asks, so the answer is kept while
     nothing git would look at changed: the environment, and each ``.git`` entry from ``folder`` up."""
-    signature: list[object] = [folder, *(os.environ.get(name) for name in _GIT_ENVIRONMENT)]
-    for parent in (folder, *folder.parents):
-        try:
-            info = (parent / ".git").lstat()
-            signature.append((info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns))
-        except OSError:
-            signature.append(None)
-    key = tuple(signature)
+    key = _git_signature(folder)
     if key not in _GIT_DIRS:
         if len(_GIT_DIRS) > 64:
             _GIT_DIRS.clear()
@@ -150,16 +144,73 @@ def git_dirs(folder: Path) -> tuple[Path, ...]:
     return _GIT_DIRS[key]
 
 
-def safe_target(root: Path, relative: str, *, reading: bool = False) -> Path:
+_ROOTS: dict[tuple[object, ...], Path | None] = {}
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The top of the git work tree holding ``folder`` (``untrusted.git.repository_root``: None outside one), kept
+    as ``git_dirs`` keeps its answer: a run asks it of the same folder at each step (the clean-tree check, reading
+    the stored base, storing the new one)."""
+    try:
+        absolute = folder.resolve()
+    except (OSError, RuntimeError):
+        return git.repository_root(folder)
+    key = _git_signature(absolute)
+    if key not in _ROOTS:
+        if len(_ROOTS) > 64:
+            _ROOTS.clear()
+        _ROOTS[key] = git.repository_root(absolute)
+    return _ROOTS[key]
+
+
+def _git_signature(folder: Path) -> tuple[object, ...]:
+    """What git looks at to find the repository of ``folder``: the environment, and each ``.git`` entry (its inode,
+    type, size and modification time) from ``folder`` up."""
+    signature: list[object] = [folder, *(os.environ.get(name) for name in _GIT_ENVIRONMENT)]
+    for parent in (folder, *folder.parents):
+        try:
+            info = (parent / ".git").lstat()
+            signature.append((info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns))
+        except OSError:
+            signature.append(None)
+    return tuple(signature)
+
+
+class RootCheck:
+    """The checks of ``root`` itself that ``safe_target`` makes for every target (``real_root``, and the git
+    directories of the repository holding it), made once for a batch of targets: each at the first target that
+    needs it, so a bad path is still named before a bad root, as a lone ``safe_target`` call names them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._base: Path | None = None
+        self._fence: tuple[Path, ...] | None = None
+
+    @property
+    def base(self) -> Path:
+        if self._base is None:
+            self._base = real_root(self.root)
+        return self._base
+
+    @property
+    def fence(self) -> tuple[Path, ...]:
+        if self._fence is None:
+            self._fence = git_dirs(_nearest_existing(self.root, self.base))
+        return self._fence
+
+
+def safe_target(root: Path, relative: str, *, reading: bool = False, checked: RootCheck | None = None) -> Path:
     """Where ``relative`` lives under ``root``, with its existing folders resolved. Refuses a bad path; a folder on
     the way that is a file or a symlink leading outside root (or into .git or the repository's git directory); and a
     target that is a symlink, a folder or anything but a regular file. Reads no file content, creates nothing.
-    ``reading`` words the refusals for a command that only reads (diff)."""
+    ``reading`` words the refusals for a command that only reads (diff). ``checked`` shares the checks of ``root``
+    among the targets of one batch."""
     verb = "read" if reading else "write"
     reason = kit_paths.problem(relative)
     if reason is not None:
         raise UsageError(f"{_named(root)}: {_named(repr(str(relative)))}: the path {reason}")
-    base = real_root(root)
+    checked = checked if checked is not None else RootCheck(root)
+    base = checked.base
     parts = relative.split("/")
     current = base
     target: Path | None = None
@@ -184,7 +235,7 @@ def safe_target(root: Path, relative: str, *, reading: bool = False) -> Path:
                 raise UsageError(f"{_named(root)}: {relative}: is a folder where the kit has a file")
             if not stat.S_ISREG(info.st_mode):
                 raise UsageError(f"{_named(root)}: {relative}: is not a regular file (a FIFO, device or socket)")
-    fence = _inside(target, git_dirs(_nearest_existing(root, base)))
+    fence = _inside(target, checked.fence)
     if fence is not None:
         raise UsageError(
             f"{_named(root)}: {relative}: is inside the repository's git directory {_named(fence)}; "
@@ -220,9 +271,11 @@ def _followed(root: Path, relative: str, link: Path, base: Path, verb: str) -> P
     return target
 
 
-def read_existing(root: Path, relative: str, *, reading: bool = False) -> bytes | None:
+def read_existing(
+    root: Path, relative: str, *, reading: bool = False, checked: RootCheck | None = None
+) -> bytes | None:
     """The bytes of a kit file as it is on disk, or None when it does not exist (checked with ``safe_target``)."""
-    target = safe_target(root, relative, reading=reading)
+    target = safe_target(root, relative, reading=reading, checked=checked)
     if not os.path.lexists(target):
         return None
     try:
@@ -234,8 +287,9 @@ def read_existing(root: Path, relative: str, *, reading: bool = False) -> bytes 
 def plan(root: Path, files: Mapping[str, str]) -> list[PlannedFile]:
     """Compare the tree with what is on disk under root. Reads only."""
     planned = []
+    checked = RootCheck(root)
     for relative, text in files.items():
-        data = read_existing(root, relative)
+        data = read_existing(root, relative, checked=checked)
         current = None if data is None else data.decode("utf-8", errors="replace")
         if current is None:
             change = Change.NEW
@@ -395,7 +449,8 @@ def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
     a failure while writing leaves no file changed and removes the temp files and the folders it created.
     """
     chosen = [item for item in planned if item.change is not Change.UNCHANGED]
-    targets = [(item, safe_target(root, item.path)) for item in chosen]
+    checked = RootCheck(root)
+    targets = [(item, safe_target(root, item.path, checked=checked)) for item in chosen]
     pending: list[tuple[str, Path, str]] = []
     created: list[Path] = []
     try:
@@ -405,9 +460,8 @@ def write_atomically(root: Path, planned: list[PlannedFile]) -> list[str]:
             pending.append((temp_name, target, item.path))
             with os.fdopen(handle, "wb") as stream:
                 stream.write(item.text.encode("utf-8"))
-                stream.flush()
-                os.fsync(stream.fileno())
             Path(temp_name).chmod(0o644)
+        sync_files([Path(temp_name) for temp_name, _, _ in pending])  # all of them, side by side
     except OSError as error:
         for temp_name, _, _ in pending:
             with contextlib.suppress(OSError):
@@ -448,6 +502,21 @@ def replace_in_place(path: Path, text: str) -> None:
 
     A symlink is followed, so the file it points to changes and the link stays a link.
     """
+    finish_replacement(stage_replacement(path, text), synced=False)
+
+
+@dataclass(frozen=True)
+class StagedReplacement:
+    """A file's new content in a temp file beside the file it replaces: not yet fsynced, not yet in place."""
+
+    path: Path
+    target: Path
+    temp: Path
+
+
+def stage_replacement(path: Path, text: str) -> StagedReplacement:
+    """The first half of ``replace_in_place``: the new content written to a temp file (UsageError on failure). Many
+    staged files can be fsynced together (``sync_files``) before each is finished."""
     target = path.resolve()
     try:
         bom = _BOM if read_bytes(target).startswith(_BOM) else b""  # a regular file only, never a FIFO or device
@@ -460,11 +529,22 @@ def replace_in_place(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(bom + text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
         Path(temp_name).chmod(mode)
-        Path(temp_name).replace(target)
     except OSError as error:
         with contextlib.suppress(OSError):
             Path(temp_name).unlink()
         raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+    return StagedReplacement(path, target, Path(temp_name))
+
+
+def finish_replacement(staged: StagedReplacement, *, synced: bool) -> None:
+    """The second half: fsync the temp file unless ``synced`` says it was, then rename it over its target. On
+    failure the temp file is removed and UsageError says why."""
+    try:
+        if not synced:
+            sync_files([staged.temp])
+        staged.temp.replace(staged.target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            staged.temp.unlink()
+        raise UsageError(f"{staged.path}: cannot write: {error.strerror or error}") from None

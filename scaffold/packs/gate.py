@@ -9,13 +9,44 @@ control without ``waive:``."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from scaffold.packs.chosen import BUILTIN, AnswerSet, ChosenPack
 from scaffold.rules.requirements import NONE
 
 if TYPE_CHECKING:
+    from scaffold.rules.document import Document
+    from scaffold.rules.model import Kind
     from scaffold.rules.requirements import Requirements
+
+
+class ParsedFiles:
+    """The audited files of one run, each read once. ``upgrade`` audits the render at the gate and again in the
+    ratchet, and the merged tree, which mostly holds the same texts: a file with the same path and text is one
+    Document, which keeps its parse and the readings rules took of it (rules never change a document)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], Document] = {}
+
+    def document(self, path: str, kind: Kind, text: str) -> Document:
+        from scaffold.rules.document import Document
+
+        found = self._known.get((path, text))
+        if found is None or found.kind is not kind:
+            found = self._known[(path, text)] = Document(path, kind, text)
+        return found
+
+    def documents(self, files: Mapping[str, str]) -> list[Document]:
+        """The files of an audited kind, sorted by path, as ``audit_tree`` reads them."""
+        from scaffold.rules.kinds import classify
+
+        found = []
+        for path, text in sorted(files.items()):
+            kind = classify(path)
+            if kind is not None:
+                found.append(self.document(path, kind, text))
+        return found
 
 
 def _keeps_the_kit(pack: ChosenPack) -> bool:
@@ -36,13 +67,15 @@ def _guarding(required: Requirements) -> frozenset[str]:
     return frozenset(ids)
 
 
-def render_problems(files: dict[str, str], pack: ChosenPack, answers: AnswerSet) -> list[str]:
+def render_problems(
+    files: dict[str, str], pack: ChosenPack, answers: AnswerSet, parsed: ParsedFiles | None = None
+) -> list[str]:
     """What scaffold's audit finds in a render: every file rule, the kit rule of every control the pack's policy
     (or, without one, the answers) require, and the policy's allow lists. A cookiecutter template's render is not
-    a kit: none."""
+    a kit: none. ``parsed`` shares the files' parses with the run's other audits."""
     from scaffold.rules.config import AuditConfig
     from scaffold.rules.model import Severity
-    from scaffold.rules.runner import audit_tree
+    from scaffold.rules.runner import audit_documents
 
     if pack.cookiecutter is not None:
         return []
@@ -57,7 +90,7 @@ def render_problems(files: dict[str, str], pack: ChosenPack, answers: AnswerSet)
         enforced=config.enforced | guarding,
         exemptions=tuple(item for item in config.exemptions if item.rule not in guarding),
     )
-    report = audit_tree(files, config, required=required)
+    report = audit_documents((parsed or ParsedFiles()).documents(files), config, required=required)
     findings = [item for item in report.findings if item.rule in guarding or item.severity >= floor]
     problems = [f"{item.path}:{item.line}: {item.rule}: {item.message}" for item in findings]
     return problems + [f"{error.path}: {error.message}" for error in report.errors]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.kit.record import RECORD_PATH, file_hash
-from scaffold.kit.writer import read_existing
+from scaffold.kit.writer import RootCheck, read_existing
 from scaffold.upgrade.base import BaseFinder
 from scaffold.upgrade.line_merge import Conflict, Labels, Merged, merge_lines
 from scaffold.upgrade.merge import merge_file
@@ -70,10 +70,10 @@ def _marker(line: str, char: str) -> bool:
     return run >= 7 and line[run : run + 1] == " "
 
 
-def read_current(kit: Path, path: str, *, reading: bool = False) -> str | None:
+def read_current(kit: Path, path: str, *, reading: bool = False, checked: RootCheck | None = None) -> str | None:
     """The repository's text of a kit file, byte-exact (line endings kept), or None when it does not exist.
-    ``reading``: the command only reads (diff), and its refusals say so."""
-    data = read_existing(kit, path, reading=reading)
+    ``reading``: the command only reads (diff), and its refusals say so. ``checked``: see ``safe_target``."""
+    data = read_existing(kit, path, reading=reading, checked=checked)
     if data is None:
         return None
     try:
@@ -96,7 +96,10 @@ class Planner:
 
     def plan(self) -> list[Outcome]:
         paths = sorted((set(self.recorded) | set(self.theirs)) - {RECORD_PATH})
-        return [self._outcome(path, read_current(self.kit, path, reading=self.reading)) for path in paths]
+        checked = RootCheck(self.kit)
+        return [
+            self._outcome(path, read_current(self.kit, path, reading=self.reading, checked=checked)) for path in paths
+        ]
 
     def _outcome(self, path: str, current: str | None) -> Outcome:
         new = self.theirs.get(path)

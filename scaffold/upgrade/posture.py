@@ -27,13 +27,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scaffold.packs.gate import ParsedFiles
 from scaffold.rules.catalog import REGISTRY
-from scaffold.rules.document import Document
 from scaffold.rules.guards import control_of
 from scaffold.rules.kinds import classify
 from scaffold.rules.policy import OrgPolicy
 from scaffold.rules.requirements import NONE, from_answers
-from scaffold.rules.runner import audit_tree, parse_error
+from scaffold.rules.runner import audit_documents, parse_error
 from scaffold.upgrade.plan import has_conflict_markers
 
 __all__ = ["UNREADABLE", "Weakening", "weakenings"]
@@ -58,15 +58,17 @@ def weakenings(
     merged: Mapping[str, str],
     answers: Mapping[str, Any] | None,
     policy: OrgPolicy | None = None,
+    parsed: ParsedFiles | None = None,
 ) -> list[Weakening]:
     """The findings of ``merged`` (the tree after the merge) that ``theirs`` (the new kit render) does not have.
     Under an org ``policy`` both are audited with the controls it requires and its allow lists; its exceptions and
-    its severity floor do not apply here."""
+    its severity floor do not apply here. ``parsed`` shares the files' parses with the run's other audits."""
     base = NONE if answers is None else from_answers(answers)  # None: not a kit (a cookiecutter template's files)
     required = base if policy is None else policy.apply(base)
-    kit = audit_tree(theirs, required=required, honour_suppressions=False)
-    readable, found = _readable(theirs, merged)
-    after = audit_tree(readable, required=required, honour_suppressions=False)
+    parsed = parsed or ParsedFiles()
+    kit = audit_documents(parsed.documents(theirs), required=required, honour_suppressions=False)
+    readable, found = _readable(theirs, merged, parsed)
+    after = audit_documents(parsed.documents(readable), required=required, honour_suppressions=False)
     known = Counter(finding.fingerprint for finding in kit.findings)
     for finding in after.findings:
         if known[finding.fingerprint]:
@@ -77,14 +79,16 @@ def weakenings(
     return sorted(set(found), key=lambda w: (w.path, w.line, w.rule, w.message))
 
 
-def _readable(theirs: Mapping[str, str], merged: Mapping[str, str]) -> tuple[dict[str, str], list[Weakening]]:
+def _readable(
+    theirs: Mapping[str, str], merged: Mapping[str, str], parsed: ParsedFiles
+) -> tuple[dict[str, str], list[Weakening]]:
     """The merged tree with each audited file the rules cannot read replaced by the kit's (or left out), and a
     weakening for each such file that is not a conflict the merge reports."""
     readable: dict[str, str] = {}
     unreadable: list[Weakening] = []
     for path, text in merged.items():
         kind = classify(path)
-        error = None if kind is None else parse_error(Document(path, kind, text))
+        error = None if kind is None else parse_error(parsed.document(path, kind, text))
         if error is None:
             readable[path] = text
             continue

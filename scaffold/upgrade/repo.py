@@ -16,11 +16,11 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.kit.writer import git_dirs as git_dirs  # re-exported: where the repository keeps its data (kept)
+from scaffold.kit.writer import repository_root as repository_root  # re-exported (kept while .git is unchanged)
 from scaffold.untrusted.git import GitError as GitError  # re-exported: callers catch repo.GitError
-from scaffold.untrusted.git import git_dirs as git_dirs  # re-exported: where the repository keeps its data
 from scaffold.untrusted.git import git_path as _path
 from scaffold.untrusted.git import gitdir_file_target, run_git
-from scaffold.untrusted.git import repository_root as repository_root  # re-exported
 from scaffold.untrusted.read import UnreadableInput, read_text
 from scaffold.untrusted.text import printable
 
@@ -80,10 +80,11 @@ def committed_paths(folder: Path, relative: str) -> list[str]:
     return sorted({*found, *(os.fsdecode(name) for name in output.split(b"\0") if name)})
 
 
-def dirty_paths(folder: Path, ignore: Iterable[str] = ()) -> list[str]:
-    """Changed, staged and untracked paths under ``folder`` (relative to it), except those starting with ``ignore``."""
+def dirty_paths(folder: Path, ignore: Iterable[str] = (), root: Path | None = None) -> list[str]:
+    """Changed, staged and untracked paths under ``folder`` (relative to it), except those starting with ``ignore``.
+    ``root`` is the top of the work tree when the caller knows it already."""
     output = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ".")
-    root = repository_root(folder)
+    root = root or repository_root(folder)
     prefix = relative_to_root(root, folder) + "/" if root and root != folder.resolve() else ""
     paths = []
     entries = [os.fsdecode(entry) for entry in output.split(b"\0")]
@@ -125,19 +126,39 @@ def store_base(kit: Path, files: Mapping[str, str], message: str) -> str | None:
     if refusal is not None:
         raise BaseStoreRefusedError(refusal)
     with tempfile.TemporaryDirectory(prefix="scaffold-base-") as scratch:  # never a path the repository chose
-        entries = []
-        for path, text in sorted(files.items()):
-            blob = _git(kit, "hash-object", "-w", "--stdin", stdin=text.encode("utf-8")).decode().strip()
-            entries.append(f"100644 {blob}\t{path}\n")
+        paths = sorted(files)
+        blobs = _store_blobs(kit, Path(scratch), [files[path] for path in paths])
+        entries = [f"100644 {blob}\t{path}\n" for path, blob in zip(paths, blobs, strict=True)]
         env = {"GIT_INDEX_FILE": os.fspath(Path(scratch) / "index")}
         _git(root, "update-index", "--add", "--index-info", stdin="".join(entries).encode("utf-8"), env=env)
         tree = _git(root, "write-tree", env=env).decode().strip()
     previous = _base_commit(kit, ref)
     parents = ["-p", previous] if previous else []
     commit = _git(kit, "commit-tree", tree, *parents, "-m", message, env=_IDENTITY).decode().strip()
-    _clear_ref(kit, ref)
+    _clear_ref(kit, ref, previous)
     _git(kit, "update-ref", "--no-deref", ref, commit)
     return commit
+
+
+def _store_blobs(kit: Path, scratch: Path, texts: list[str]) -> list[str]:
+    """Write each text into the repository's object store as a blob and return their ids, in order, with one git
+    process: each text goes to a file of the scratch folder (scaffold's own temporary folder), and
+    ``hash-object --stdin-paths`` reads them all. ``--no-filters`` stores the bytes as they are, as ``--stdin``
+    does: no attribute, filter or end-of-line setting of the repository touches them."""
+    folder = scratch / "blobs"
+    folder.mkdir()
+    names = []
+    for number, text in enumerate(texts):
+        name = folder / str(number)
+        name.write_bytes(text.encode("utf-8"))
+        names.append(os.fsencode(name))
+    if any(b"\n" in name for name in names):  # a line break in the temporary folder's path: one process a blob
+        return [_git(kit, "hash-object", "-w", "--stdin", stdin=text.encode()).decode().strip() for text in texts]
+    listing = b"".join(name + b"\n" for name in names)
+    blobs = _git(kit, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).decode().split()
+    if len(blobs) != len(texts):
+        raise GitError(f"git hash-object stored {len(blobs)} of {len(texts)} files")
+    return blobs
 
 
 def base_store_refusal(root: Path, ref: str) -> str | None:
@@ -243,23 +264,22 @@ def _base_commit(kit: Path, ref: str) -> str | None:
         return None  # a symbolic ref: never read through it, never update through it
     except GitError:
         pass
-    try:
-        direct = _git(kit, "rev-parse", "--verify", "--quiet", "--end-of-options", ref).decode().strip()
-        kind = _git(kit, "cat-file", "-t", direct).decode().strip()
+    try:  # the object the ref names and its type, in one call (what rev-parse --verify and cat-file -t say)
+        found = _git(kit, "cat-file", "--batch-check", stdin=f"{ref}\n".encode()).decode(errors="replace").split()
     except GitError:
         return None
-    return direct if kind == "commit" else None
+    return found[0] if len(found) == 3 and found[1] == "commit" else None
 
 
-def _clear_ref(kit: Path, ref: str) -> None:
-    """Remove whatever stands where the base ref goes and is not a base commit: a symbolic ref, a ref to a
-    non-commit, or refs below it (``<ref>/x``) that would keep git from creating it. Only ``refs/scaffold/``,
-    scaffold's own namespace, is touched."""
+def _clear_ref(kit: Path, ref: str, current: str | None) -> None:
+    """Remove whatever stands where the base ref goes and is not a base commit (``current``, what ``_base_commit``
+    found there): a symbolic ref, a ref to a non-commit, or refs below it (``<ref>/x``) that would keep git from
+    creating it. Only ``refs/scaffold/``, scaffold's own namespace, is touched."""
     below = _git(kit, "for-each-ref", "--format=%(refname)", f"{ref}/", limit=_MAX_REF_LISTING).decode().split()
     for name in below:
         if name.startswith(f"{ref}/"):
             _git(kit, "update-ref", "--no-deref", "-d", name)
-    if _base_commit(kit, ref) is None:
+    if current is None:
         with contextlib.suppress(GitError):
             _git(kit, "update-ref", "--no-deref", "-d", ref)
 
@@ -370,13 +390,14 @@ def require_clean(kit: Path, ignore: Iterable[str], allowed: Collection[str] = (
 
     Paths starting with ``ignore`` and the exact paths in ``allowed`` may differ; ``besides`` names what they are
     in the message (an interrupted upgrade's own files)."""
-    if repository_root(kit) is None:
+    root = repository_root(kit)
+    if root is None:
         raise UsageError(
             f"{kit.resolve()}: is not in a git repository, so an upgrade could not be reviewed or undone; "
             "commit it to git first, or pass --allow-dirty"
         )
     try:
-        dirty = [path for path in dirty_paths(kit, ignore) if path not in allowed]
+        dirty = [path for path in dirty_paths(kit, ignore, root) if path not in allowed]
     except GitError as error:
         raise UsageError(f"{kit}: git cannot tell whether the tree is clean: {error}") from None
     if dirty:

@@ -1,13 +1,12 @@
 """Apply an upgrade so that a crash leaves every file fully old or fully new, and a re-run finishes the job.
 
 Every path is checked first (a plain kit path; its folders real folders inside the kit; the file, if any, a regular
-file), so a refused apply changes nothing. Then every new text is staged and fsynced under ``.scaffold-upgrade/``
-in the kit, and a journal listing every move and deletion, each with its sha256, is written atomically next to it
-(``.scaffold-upgrade.json``). Only then
-are files moved into place (``os.replace``, atomic on one file system): the kit files, then the deletions, then
-``.scaffold.yml`` last, so until the very end the record still describes the old kit. The staging folder, then the
-journal, are removed only after the caller stored the new base in git, so a crash before that is still finished by
-a re-run.
+file), so a refused apply changes nothing. Then every new text is staged under ``.scaffold-upgrade/`` in the kit
+and fsynced (all of them side by side), and a journal listing every move and deletion, each with its sha256, is
+written atomically next to it (``.scaffold-upgrade.json``). Only then are files moved into place (``os.replace``,
+atomic on one file system): the kit files, then the deletions, then ``.scaffold.yml`` last, so until the very end
+the record still describes the old kit. The staging folder, then the journal, are removed only after the caller
+stored the new base in git, so a crash before that is still finished by a re-run.
 
 A run that finds a journal finishes it before doing anything else, but only after checking all of it: the staging
 folder must not be tracked by git (a committed journal is an attack, not a crash), every entry must be well formed,
@@ -27,8 +26,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.kit.durable import sync_files
 from scaffold.kit.record import RECORD_PATH, parse_record, read_record
-from scaffold.kit.writer import make_folders, safe_target
+from scaffold.kit.writer import RootCheck, make_folders, safe_target
 from scaffold.untrusted.read import UnreadableInput, read_bytes
 from scaffold.untrusted.text import printable
 from scaffold.upgrade import journal as journals
@@ -61,16 +61,18 @@ def apply(root: Path, writes: Mapping[str, str], deletes: Mapping[str, str]) -> 
     if os.path.lexists(staging) or os.path.lexists(root / JOURNAL):
         raise UsageError(f"{staging}: exists; run 'scaffold upgrade' to finish the interrupted upgrade first")
     ordered = sorted(writes.items(), key=lambda item: item[0] == RECORD_PATH)
+    checked = RootCheck(root)
     for path in [*writes, *deletes]:
-        safe_target(root, path)
+        safe_target(root, path, checked=checked)
     moves: list[Move] = []
     try:
         staging.mkdir()
         for index, (path, text) in enumerate(ordered):
             data = text.encode("utf-8")
             name = journals.stage_name(index)
-            _write_synced(staging / name, data)
+            _write(staging / name, data)
             moves.append(Move(path, name, digest(data)))
+        sync_files([staging / move.stage for move in moves])  # every staged file, side by side, before the journal
         journal = Journal(tuple(moves), tuple(Delete(path, sha) for path, sha in deletes.items()))
         _write_synced(staging / _JOURNAL_TEMP, journal.dumps())
         _sync_folder(staging)
@@ -281,14 +283,18 @@ def _read(path: Path) -> bytes:
         raise UsageError(f"{path}: {error}; {_GIVE_UP}") from None
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> None:
+    """A new file of scaffold's own (never through a symlink), not yet fsynced."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     handle = os.open(path, flags, 0o644)
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
     path.chmod(0o644)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    _write(path, data)
+    sync_files([path])
 
 
 def _sync_folder(folder: Path) -> None:

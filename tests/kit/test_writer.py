@@ -241,3 +241,55 @@ def test_the_bounded_diff_is_difflibs_unified_diff(before: list[str], after: lis
     expected = difflib.unified_diff(old.splitlines(True), new.splitlines(True), "a/p", "b/p")
     text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in expected)
     assert text_diff("p", old, new) == text
+
+
+def test_every_file_is_fsynced_before_the_first_is_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def recording_fsync(fd: int) -> None:
+        events.append("fsync " + Path(f"/proc/self/fd/{fd}").readlink().name.split(".")[1])
+        real_fsync(fd)
+
+    def recording_replace(source: str | Path, target: str | Path) -> None:
+        events.append("rename " + Path(target).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    names = [f"f{number}" for number in range(40)]
+    written = write_atomically(
+        tmp_path, plan(tmp_path, {f"d{number % 3}/{name}": name for number, name in enumerate(names)})
+    )
+
+    assert len(written) == 40 and all((tmp_path / path).read_text() == path.split("/")[1] for path in written)
+    assert sorted(event for event in events[:40]) == sorted(f"fsync {name}" for name in names)
+    assert sorted(events[40:]) == sorted(f"rename {name}" for name in names)
+
+
+def test_the_repository_root_is_asked_once_and_again_when_git_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold.kit import writer
+    from scaffold.untrusted import git
+
+    asked: list[Path] = []
+    real = git.repository_root
+
+    def counting(folder: Path) -> Path | None:
+        asked.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(git, "repository_root", counting)
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    assert writer.repository_root(work / "sub") is None
+    _git(work, "init", "-q")  # a .git appears: asked again
+    assert writer.repository_root(work / "sub") == work.resolve()
+    assert writer.repository_root(work / "sub" / ".." / "sub") == work.resolve()
+    assert len(asked) == 2
+    (work / "sub" / ".git").write_text("gitdir: ../.git\n")  # a .git entry nearer the folder: asked again
+    writer.repository_root(work / "sub")
+    assert len(asked) == 3

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -152,15 +153,17 @@ def _inject_and_upgrade(repo: Path, pack: Pack, kill_at: int, log: Path) -> int:
     state = {"armed": False, "count": 0, "hashed": False}
     originals = {name: getattr(system, name) for name in ("mkdir", "replace", "unlink", "rmdir", "fsync")}
     run = subprocess.run
+    counting = threading.Lock()  # the staged files are fsynced on several threads at once
 
     def point(kind: str) -> None:
-        if not state["armed"]:
-            return
-        state["count"] += 1
-        with log.open("a") as stream:
-            stream.write(kind + "\n")
-        if state["count"] == kill_at:
-            system.kill(system.getpid(), signal.SIGKILL)
+        with counting:
+            if not state["armed"]:
+                return
+            state["count"] += 1
+            with log.open("a") as stream:
+                stream.write(kind + "\n")
+            if state["count"] == kill_at:
+                system.kill(system.getpid(), signal.SIGKILL)
 
     def named(name: str, kind: Callable[..., str]) -> Callable[..., object]:
         def wrapper(*args: object, **kwargs: object) -> object:

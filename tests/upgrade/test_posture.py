@@ -382,3 +382,19 @@ def test_a_control_the_policy_requires_is_judged_in_the_ratchet() -> None:
     assert found == []  # the render lacks DAST too: not a weakening of the merge, pack test reports it instead
     report = audit_tree(kit, required=policy.required(_answers(name)))
     assert "kit-dast" in {f.rule for f in report.findings}
+
+
+def test_files_shared_with_the_gate_are_parsed_once_and_judged_the_same() -> None:
+    from scaffold.packs.chosen import builtin
+    from scaffold.packs.gate import ParsedFiles, render_problems
+
+    kit = _kit(FULL)
+    merged = _edit(CI, "permissions:\n", "permissions: write-all\nx-old-permissions:\n")
+    parsed = ParsedFiles()
+    assert render_problems(kit, builtin(), validate(ANSWER_SETS[FULL]), parsed) == []
+    shared = weakenings(theirs=kit, merged=merged, answers=_answers(FULL), parsed=parsed)
+    assert shared == weakenings(theirs=kit, merged=merged, answers=_answers(FULL))
+    assert any(w.path == CI for w in shared)
+    same, edited = parsed.documents({DF: kit[DF], CI: merged[CI]}), parsed.documents({DF: kit[DF], CI: kit[CI]})
+    assert same[1] is edited[1] and same[0] is not edited[0]  # one Document per path and text (sorted: CI first)
+    assert parsed.documents({DF: kit[DF] + "\n"})[0] is not same[1]

@@ -177,3 +177,29 @@ def test_anything_at_the_old_scratch_index_path_is_left_alone(tmp_path: Path) ->
 
     assert repo.base_files(work) == {"ci.yml": b"on: push\n"}
     assert (work / ".git" / "scaffold-base.index").is_dir()
+
+
+def test_every_blob_of_the_base_is_stored_by_one_git_process_as_its_exact_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = _kit_repository(tmp_path)
+    (work / ".gitattributes").write_text("* text eol=crlf filter=shout\n")  # what --stdin-paths would apply
+    git(work, "config", "filter.shout.clean", "tr a-z A-Z")
+    git(work, "config", "core.autocrlf", "true")
+    files = {"ci.yml": "on: push\n", "deploy/deploy.sh": "#!/bin/sh\r\nexit 1\n", "empty.txt": "", "ü.md": "ä\n"}
+    calls: list[tuple[str, ...]] = []
+    real = repo.run_git
+
+    def counting(folder: Path, *args: str, **kwargs: object) -> bytes:
+        calls.append(args)
+        return real(folder, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repo, "run_git", counting)
+
+    assert repo.store_base(work, files, "base") is not None
+
+    assert [args[0] for args in calls].count("hash-object") == 1
+    assert repo.base_files(work) == {path: text.encode() for path, text in files.items()}
+    for path, text in files.items():
+        expected = git(work, "hash-object", "--stdin", input_text=text).strip()
+        assert git(work, "rev-parse", f"{repo.BASE_REF}:{path}").strip() == expected

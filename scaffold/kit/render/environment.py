@@ -12,17 +12,20 @@ the clock, and the size of a value is checked before the operation that would bu
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from types import CodeType
+from typing import Any, Literal, overload
 
 from jinja2 import DictLoader, Environment, StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateExpression
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from scaffold.errors import UnsafePackError
 from scaffold.kit.packs import Delimiters
+from scaffold.kit.render import compiled, precompiled
 from scaffold.kit.render.budget import Budget, Meter, default_budget, format_widths, magnitude, weight
 from scaffold.kit.render.quoting import FILTERS, Quoted, Tainted
 
@@ -249,6 +252,72 @@ class TaintPreservingEnvironment(ImmutableSandboxedEnvironment):
             if name not in FILTERS:
                 self.filters[name] = _propagating(name, function, meter)
         self.filters.update(FILTERS)
+        self._settings = _compile_settings(self)
+        self._expression: str | None = None
+
+    @overload
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: Literal[False] = False,
+        defer_init: bool = False,
+    ) -> CodeType: ...
+
+    @overload
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: Literal[True] = ...,
+        defer_init: bool = False,
+    ) -> str: ...
+
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> str | CodeType:
+        """Jinja's compile, once per text in a process (``compiled.py``), from the Python source shipped for the
+        built-in kit when there is one (``precompiled.py``): a template's text, or the text of the expression
+        ``compile_expression`` is compiling."""
+        text = source if isinstance(source, str) else self._expression
+        if raw or text is None:
+            return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload,no-any-return]
+        key = (isinstance(source, str), text, name, filename, defer_init)
+        code = self._known_code(key)
+        if code is None:
+            code = super().compile(source, name, filename, False, defer_init)
+            compiled.keep((self._settings, *key), code, len(text))
+        return code
+
+    def compile_expression(self, source: str, undefined_to_none: bool = True) -> TemplateExpression:
+        """Jinja's, without parsing an expression whose code is known (what Jinja's ``from_string`` does with it);
+        otherwise Jinja's own, with the expression's text known to ``compile`` (which gets it as a tree)."""
+        code = self._known_code((False, source, None, None, False))
+        if code is not None:
+            template = self.template_class.from_code(self, code, self.make_globals(None), None)
+            return TemplateExpression(template, undefined_to_none)
+        self._expression = source
+        try:
+            return super().compile_expression(source, undefined_to_none)
+        finally:
+            self._expression = None
+
+    def _known_code(self, key: tuple[bool, str, str | None, str | None, bool]) -> CodeType | None:
+        """The code compiled before in this process, or compiled from the shipped source, for one compile's
+        arguments (whether the source is text, the text, name, file name and defer_init); None when neither has it."""
+        code = compiled.cached((self._settings, *key))
+        if code is None:
+            code = precompiled.code(precompiled.entry_key(self._settings, *key))
+            if code is not None:
+                compiled.keep((self._settings, *key), code, len(key[1]))
+        return code
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """The sandbox's rules, and no ``str.encode``: bytes would carry an answer's text without its taint."""
@@ -325,6 +394,32 @@ class TaintPreservingEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(__obj, Macro):  # a macro's output is template text whose answers were already quoted
             return _settled(meter, result)
         return _settled(meter, result, __obj, arguments)
+
+
+def _compile_settings(env: TaintPreservingEnvironment) -> Hashable:
+    """Everything besides a template's text and name that the code Jinja compiles from it depends on: the lexer's
+    settings, finalize, the budget constant folding is checked against, and each filter's and test's name and the
+    way it takes its arguments (both are looked up while compiling)."""
+
+    def passing(functions: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+        return tuple(sorted((name, getattr(function, "jinja_pass_arg", None)) for name, function in functions.items()))
+
+    lexing = (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+    )
+    options = (env.optimized, env.autoescape, env.is_async, env.finalize, tuple(sorted(env.extensions)))
+    return (type(env), lexing, options, env.meter.budget, passing(env.filters), passing(env.tests))
 
 
 def make_environment(
