@@ -112,8 +112,8 @@ def run_git(
     transport); ``timeout`` replaces ``TIMEOUT_SECONDS`` for this call."""
     git = git_executable()
     named = (env or {}).get("GIT_DIR")
-    check_configuration(folder, None if named is None else folder / named)
-    overrides = [*_FIXED_OVERRIDES, *_driver_overrides(git, folder), *config]
+    read = _configuration_files(folder, None if named is None else folder / named)
+    overrides = [*_FIXED_OVERRIDES, *_remembered_driver_overrides(git, folder, read), *config]
     variables = environment({**_as_environment(overrides), **(env or {})})
     command = [git, "-C", os.fspath(folder), *args]
     seconds = TIMEOUT_SECONDS if timeout is None else timeout
@@ -132,6 +132,47 @@ def _as_environment(overrides: list[tuple[str, str]]) -> dict[str, str]:
         variables[f"GIT_CONFIG_KEY_{number}"] = key
         variables[f"GIT_CONFIG_VALUE_{number}"] = value
     return variables
+
+
+_Fingerprint = tuple[tuple[str, tuple[int, int, int, int] | None], ...]
+_DRIVERS: dict[tuple[str, str, _Fingerprint], list[tuple[str, str]]] = {}
+_MAX_REMEMBERED = 256
+
+
+def _remembered_driver_overrides(git: str, folder: Path, read: _Fingerprint | None) -> list[tuple[str, str]]:
+    """``_driver_overrides``, listed once per repository while none of the configuration files git reads for it
+    changes (the repository's files and their includes, as ``check_configuration`` found them, and the user's and
+    the system's files): a run that calls git dozens of times in one repository lists its configuration once."""
+    if read is None:  # outside a repository, or git would find it some other way: always ask
+        return _driver_overrides(git, folder)
+    key = (git, os.fspath(folder), read + _user_configuration())
+    remembered = _DRIVERS.get(key)
+    if remembered is None:
+        if len(_DRIVERS) >= _MAX_REMEMBERED:
+            _DRIVERS.clear()
+        remembered = _DRIVERS[key] = _driver_overrides(git, folder)
+    return list(remembered)
+
+
+def _user_configuration() -> _Fingerprint:
+    """The state of the configuration files outside the repository that ``git config --list`` also reads."""
+    home = Path(os.environ.get("HOME", ""))
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    files = [
+        str(os.environ.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig"),
+        str(xdg / "git" / "config"),
+        os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig",
+        "nosystem=" + os.environ.get("GIT_CONFIG_NOSYSTEM", ""),
+    ]
+    return tuple((name, _state(Path(name))) for name in files)
+
+
+def _state(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        found = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
 def _driver_overrides(git: str, folder: Path) -> list[tuple[str, str]]:
@@ -158,22 +199,29 @@ def check_configuration(folder: Path, git_dir: Path | None = None) -> None:
     git reads on most calls (``HEAD``, ``commondir``, ``index``, ``packed-refs`` ...) that exists but is not a regular
     file (a FIFO, a device). git itself would wait on it until its time limit. ``git_dir`` is the git directory when
     the caller names it (``GIT_DIR``); otherwise it is found from ``folder`` the way git finds it."""
+    _configuration_files(folder, git_dir)
+
+
+def _configuration_files(folder: Path, git_dir: Path | None) -> _Fingerprint | None:
+    """``check_configuration``, returning the state of every configuration file it read (None outside git)."""
     found = _git_directories(folder) if git_dir is None else _with_common_dir(git_dir)
     if found is None:
-        return
+        return None
     own, common = found
     for name in _STATE_FILES:
         _regular_or_absent(own / name, "the repository's git directory")
     for name in _SHARED_STATE_FILES:
         _regular_or_absent(common / name, "the repository's git directory")
-    _check_includes([own / "config", own / "config.worktree", common / "config"])
+    return ((str(own), None), *_check_includes([own / "config", own / "config.worktree", common / "config"]))
 
 
-def _check_includes(configs: list[Path]) -> None:
+def _check_includes(configs: list[Path]) -> _Fingerprint:
     """Each configuration file and every file it includes, breadth first: at most ``_MAX_CONFIG_FILES`` files and
-    ``_MAX_INCLUDE_DEPTH`` levels (git itself stops at 10), whatever loops the includes make."""
+    ``_MAX_INCLUDE_DEPTH`` levels (git itself stops at 10), whatever loops the includes make. Returns the state of
+    each file visited."""
     queue: deque[tuple[Path, int, str]] = deque((config, 0, "the repository's git configuration") for config in configs)
     seen: set[str] = set()
+    states: list[tuple[str, tuple[int, int, int, int] | None]] = []
     while queue:
         config, depth, what = queue.popleft()
         _regular_or_absent(config, what)
@@ -181,6 +229,7 @@ def _check_includes(configs: list[Path]) -> None:
         if key in seen:
             continue
         seen.add(key)
+        states.append((key, _state(config)))
         if len(seen) > _MAX_CONFIG_FILES:
             raise RefusedRepositoryError(
                 f"the repository's git configuration includes more than {_MAX_CONFIG_FILES} files"
@@ -199,6 +248,7 @@ def _check_includes(configs: list[Path]) -> None:
             queue.append(
                 (target if target.is_absolute() else config.parent / target, depth + 1, f"an include of {config}")
             )
+    return tuple(states)
 
 
 def _include_paths(text: str) -> list[str]:

@@ -218,3 +218,45 @@ def _committed_repository(path: Path) -> Path:
     commit_all(path, "initial")
     git(path, "pack-refs", "--all")
     return path
+
+
+def test_the_configuration_is_listed_once_per_repository_while_it_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, marks = _hostile_repository(tmp_path)
+    listings: list[Path] = []
+    listing = git_module._driver_overrides
+
+    def counted(git: str, folder: Path) -> list[tuple[str, str]]:
+        listings.append(folder)
+        return listing(git, folder)
+
+    monkeypatch.setattr(git_module, "_driver_overrides", counted)
+    monkeypatch.setattr(git_module, "_DRIVERS", {})
+    for _ in range(3):
+        run_git(work, "status", "--porcelain")
+    assert listings == [work]
+    assert sorted(path.name for path in marks.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["config", "include"])
+def test_a_driver_added_between_two_calls_is_switched_off_on_the_second(tmp_path: Path, where: str) -> None:
+    """What was remembered of the configuration is dropped as soon as a file git reads for it changes."""
+    work, marks = tmp_path / "work", tmp_path / "marks"
+    work.mkdir()
+    marks.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / ".gitattributes").write_text("* filter=late\n")
+    (work / "app.txt").write_text("one\n")
+    commit_all(work, "initial")
+    (work / ".git" / "extra.cfg").write_text("[core]\n\tquotePath = false\n")
+    git(work, "config", "include.path", "extra.cfg")
+    run_git(work, "status", "--porcelain")  # remembered: no driver declared
+    driver = f"[filter \"late\"]\n\tclean = \"sh -c 'touch {marks}/late; cat'\"\n"
+    target = work / ".git" / ("config" if where == "config" else "extra.cfg")
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(driver)
+    (work / "app.txt").write_text("two\n")  # the same size: only the content (through the filter) can tell
+    os.utime(work / "app.txt", (1, 1))
+    assert run_git(work, "status", "--porcelain").strip() == b"M app.txt"
+    assert sorted(path.name for path in marks.iterdir()) == []
