@@ -252,7 +252,7 @@ def test_a_driver_added_between_two_calls_is_switched_off_on_the_second(tmp_path
     (work / ".git" / "extra.cfg").write_text("[core]\n\tquotePath = false\n")
     git(work, "config", "include.path", "extra.cfg")
     run_git(work, "status", "--porcelain")  # remembered: no driver declared
-    driver = f"[filter \"late\"]\n\tclean = \"sh -c 'touch {marks}/late; cat'\"\n"
+    driver = f'[filter "late"]\n\tclean = "sh -c \'touch {marks}/late; cat\'"\n'
     target = work / ".git" / ("config" if where == "config" else "extra.cfg")
     with target.open("a", encoding="utf-8") as handle:
         handle.write(driver)
