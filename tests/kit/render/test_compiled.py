@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from jinja2 import Environment
 
 from scaffold.errors import UnsafePackError
 from scaffold.kit.answers import validate
@@ -15,20 +11,10 @@ from scaffold.kit.render import compiled, precompiled, render
 
 
 @pytest.fixture
-def generations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str | None]]:
-    """The names Jinja's code generator compiles from here on: an empty cache, and no shipped templates."""
-    seen: list[str | None] = []
-    real = Environment._generate
-
-    def counting(self: Environment, source: Any, name: str | None, *args: Any, **kwargs: Any) -> str:
-        seen.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(Environment, "_generate", counting)
+def generations(generations: list[str | None], monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names Jinja's code generator compiles from here on (the shared fixture), with no shipped templates."""
     monkeypatch.setattr(precompiled, "_SOURCES", {})
-    compiled.forget()
-    yield seen
-    compiled.forget()
+    return generations
 
 
 def _pack(templates: dict[str, str], delimiters: Delimiters | None = None) -> Pack:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 import pytest
-from jinja2 import Environment
 
 from scaffold.kit.answers import validate
 from scaffold.kit.packs import load_pack
@@ -15,22 +12,6 @@ from scaffold.kit.render import Budget, compiled, precompiled, precompiler, rend
 from scaffold.kit.render.budget import default_budget
 from scaffold.new import starter
 from tests.answer_sets import ANSWER_SETS
-
-
-@pytest.fixture
-def generations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str | None]]:
-    """The names of the templates Jinja's own code generator compiles from here on, with the process cache empty."""
-    seen: list[str | None] = []
-    real = Environment._generate
-
-    def counting(self: Environment, source: Any, name: str | None, *args: Any, **kwargs: Any) -> str:
-        seen.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(Environment, "_generate", counting)
-    compiled.forget()
-    yield seen
-    compiled.forget()
 
 
 def test_the_committed_store_is_what_the_precompiler_writes() -> None:
