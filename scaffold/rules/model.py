@@ -46,7 +46,8 @@ class _Record:
     """An immutable value with a dataclass's manners (``@dataclass(frozen=True, order=True)``), written out: the
     hottest values of an audit are built without the cost of generating a dataclass at every start, and stay light
     (slots). Equality, hashing and order follow ``_key()``, which leaves out the fields a dataclass would mark
-    ``compare=False``; the repr names every field, as a dataclass's does."""
+    ``compare=False``; the repr names every field, as a dataclass's does. (``@dataclass(frozen=True, slots=True)``
+    would do, but on Python 3.11 assigning to a field of one raises TypeError rather than an AttributeError.)"""
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
